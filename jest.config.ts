@@ -1,0 +1,33 @@
+import type { Config } from 'jest';
+
+// Three tiers, one jest project each (STYLE.md "Tests"): unit tests touch no I/O,
+// integration tests use real SQLite files and the real Kafka broker, end-to-end tests
+// start real processes and drive them with real kubectl and @kubernetes/client-node.
+const shared = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2023',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: { '^@logbook/(.*)$': '<rootDir>/libs/$1/src' },
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/infra'],
+};
+
+const config: Config = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    { ...shared, displayName: 'int', testMatch: ['**/*.int-spec.ts'], slowTestThreshold: 30 },
+    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], slowTestThreshold: 60 },
+  ],
+};
+
+export default config;

@@ -1,0 +1,63 @@
+import type { NewEvent, StoredEvent } from '@logbook/events';
+
+/** `no_stream`: the stream must not exist; a number: the stream's last revision must equal it. */
+export type ExpectedRevision = number | 'any' | 'no_stream';
+
+export interface AppendResult {
+  /** Position of the first appended event. */
+  readonly firstPosition: number;
+  /** Position of the last appended event: the write's resourceVersion. */
+  readonly position: number;
+  /** The stream's revision after the append. */
+  readonly revision: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive lower bound: only events with position > after. Default 0 (from the start). */
+  readonly after?: number;
+  /** Inclusive upper bound. */
+  readonly to?: number;
+  readonly limit?: number;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/**
+ * The log. One stream per object, one global order over all streams. An acknowledged append
+ * is durable: it survives a crash of the process (and, for the embedded store, of the machine,
+ * see docs/architecture.md "fsync policy").
+ */
+export interface EventStore {
+  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Every event of a stream in revision order; an empty array when the stream never existed. */
+  readStream(stream: string, fromRevision?: number): Promise<StoredEvent[]>;
+  /** Events in position order, in pages of at most `limit` (default 1000). */
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Delivers every event with position > after, in order, first the stored ones then live ones
+   * as they are appended. The handler is awaited before the next event is delivered.
+   */
+  subscribeAll(after: number, handler: (event: StoredEvent) => void | Promise<void>): Subscription;
+  /** The position of the last event, 0 for an empty log. */
+  headPosition(): Promise<number>;
+  /** The last position whose event time is <= `time`; 0 if the log starts later. */
+  positionAt(time: Date): Promise<number>;
+  /** The time of the event at `position`, or undefined if there is none. */
+  timeAt(position: number): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/** Projection snapshots: a serialised state as of a log position. */
+export interface SnapshotStore {
+  saveSnapshot(position: number, state: string): Promise<void>;
+  /** The newest snapshot whose position is <= atOrBefore (any, when omitted). */
+  latestSnapshot(atOrBefore?: number): Promise<{ position: number; state: string } | undefined>;
+}
+
+/** Named positions (relay checkpoint, embedded bus offsets) kept durably beside the log. */
+export interface CheckpointStore {
+  getCheckpoint(name: string): Promise<number | undefined>;
+  setCheckpoint(name: string, value: number): Promise<void>;
+}

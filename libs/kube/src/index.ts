@@ -1,0 +1,3 @@
+export * from './object';
+export * from './resources';
+export * from './api-error';

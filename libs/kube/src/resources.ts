@@ -1,0 +1,72 @@
+/**
+ * The kinds Logbook serves and how they appear in the REST API and in discovery.
+ * One table drives discovery, URL routing, stream names and Kafka topic names.
+ */
+export interface ResourceInfo {
+  group: string; // '' for core
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  /** Subresources served: 'status', 'scale', 'binding', 'log'. */
+  subresources: string[];
+  /** Whether the kind has a spec whose change bumps metadata.generation. */
+  hasSpec: boolean;
+  categories: string[];
+}
+
+const core = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: '', version: 'v1', ...r });
+const apps = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'apps', version: 'v1', ...r });
+const batch = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'batch', version: 'v1', ...r });
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  core({ kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], hasSpec: true, categories: [] }),
+  core({ kind: 'Node', plural: 'nodes', singular: 'node', namespaced: false, shortNames: ['no'], subresources: ['status'], hasSpec: true, categories: [] }),
+  core({ kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], subresources: ['status', 'binding', 'log'], hasSpec: true, categories: ['all'] }),
+  core({ kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
+  core({ kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'], subresources: [], hasSpec: false, categories: [] }),
+  core({ kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], subresources: [], hasSpec: false, categories: [] }),
+  core({ kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
+  core({ kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'], subresources: [], hasSpec: false, categories: [] }),
+  apps({ kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
+  apps({ kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
+  batch({ kind: 'Job', plural: 'jobs', singular: 'job', namespaced: true, shortNames: [], subresources: ['status'], hasSpec: true, categories: ['all'] }),
+];
+
+export function apiVersionOf(r: ResourceInfo): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+export function resourceByKind(kind: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.kind === kind);
+}
+
+export function resourceByPlural(group: string, plural: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.group === group && r.plural === plural);
+}
+
+/** Resolves what a user may type: plural, singular, short name or kind, any case. */
+export function resolveResource(name: string): ResourceInfo | undefined {
+  const n = name.toLowerCase();
+  return RESOURCES.find(
+    (r) => r.plural === n || r.singular === n || r.kind.toLowerCase() === n || r.shortNames.includes(n),
+  );
+}
+
+/** `logbook.<plural>`: one Kafka topic per kind (DESIGN §4). */
+export function topicFor(r: ResourceInfo): string {
+  return `logbook.${r.plural}`;
+}
+
+/** The log stream of one object: `<Kind>/<namespace>/<name>`, or `<Kind>/<name>` when cluster-scoped. */
+export function streamName(kind: string, namespace: string | undefined, name: string): string {
+  return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
+}
+
+export function parseStreamName(stream: string): { kind: string; namespace?: string; name: string } {
+  const parts = stream.split('/');
+  if (parts.length === 3) return { kind: parts[0], namespace: parts[1], name: parts[2] };
+  return { kind: parts[0], name: parts[1] };
+}
