@@ -1,0 +1,133 @@
+import type { NewEvent, StoredEvent } from '@logbook/events';
+import { EventStoreClosed } from '../errors';
+import type {
+  AppendResult,
+  CheckpointStore,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  SnapshotStore,
+  Subscription,
+} from '../event-store.port';
+import { checkExpectedRevision, assertAppendable } from '../expected-revision';
+import { CatchUpSubscription } from '../subscription/catch-up-subscription';
+import { positionAtTime } from '../time';
+
+/**
+ * The log held in memory, for unit tests and throw-away runs: same semantics as the durable
+ * adapters (it passes the same contract suite) but nothing survives the process.
+ * Data is copied through JSON on the way in and out, as a real store would serialise it, so a
+ * caller mutating an event it handed over or got back cannot change the log.
+ */
+export class InMemoryEventStore implements EventStore, SnapshotStore, CheckpointStore {
+  private readonly events: StoredEvent[] = [];
+  private readonly revisions = new Map<string, number>();
+  private readonly streamPositions = new Map<string, number[]>();
+  private readonly snapshots = new Map<number, string>();
+  private readonly checkpoints = new Map<string, number>();
+  private readonly subscriptions = new Set<CatchUpSubscription>();
+  private closed = false;
+
+  async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.assertOpen();
+    assertAppendable(stream, events);
+    const current = this.revisions.get(stream);
+    checkExpectedRevision(stream, expected, current);
+    // Serialise everything before touching the log, so a bad event appends nothing.
+    const copies = events.map((e) => JSON.parse(JSON.stringify(e)) as NewEvent);
+    const positions = this.streamPositions.get(stream) ?? [];
+    let revision = current ?? -1;
+    const firstPosition = this.events.length + 1;
+    for (const e of copies) {
+      revision += 1;
+      const stored: StoredEvent = { ...e, position: this.events.length + 1, stream, revision };
+      this.events.push(stored);
+      positions.push(stored.position);
+    }
+    this.streamPositions.set(stream, positions);
+    this.revisions.set(stream, revision);
+    for (const s of this.subscriptions) s.notify();
+    return { firstPosition, position: this.events.length, revision };
+  }
+
+  async readStream(stream: string, fromRevision = 0): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const positions = this.streamPositions.get(stream) ?? [];
+    return positions.slice(Math.max(0, fromRevision)).map((p) => copy(this.events[p - 1]));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const after = Math.max(0, options.after ?? 0);
+    const to = Math.min(options.to ?? Infinity, this.events.length);
+    const limit = options.limit ?? 1000;
+    const end = Math.min(to, after + limit);
+    return after >= end ? [] : this.events.slice(after, end).map(copy);
+  }
+
+  subscribeAll(after: number, handler: (event: StoredEvent) => void | Promise<void>): Subscription {
+    this.assertOpen();
+    const sub = new CatchUpSubscription(
+      {
+        head: () => (this.closed ? 0 : this.events.length),
+        readPage: (from, limit) => this.readAll({ after: from, limit }),
+      },
+      after,
+      handler,
+    );
+    this.subscriptions.add(sub);
+    void sub.done.finally(() => this.subscriptions.delete(sub)).catch(() => undefined);
+    return sub;
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    return this.events.length;
+  }
+
+  async positionAt(time: Date): Promise<number> {
+    this.assertOpen();
+    return positionAtTime(this.events, time);
+  }
+
+  async timeAt(position: number): Promise<string | undefined> {
+    this.assertOpen();
+    return this.events[position - 1]?.metadata.time;
+  }
+
+  async saveSnapshot(position: number, state: string): Promise<void> {
+    this.assertOpen();
+    this.snapshots.set(position, state);
+  }
+
+  async latestSnapshot(atOrBefore = Infinity): Promise<{ position: number; state: string } | undefined> {
+    this.assertOpen();
+    let best: number | undefined;
+    for (const p of this.snapshots.keys()) if (p <= atOrBefore && (best === undefined || p > best)) best = p;
+    return best === undefined ? undefined : { position: best, state: this.snapshots.get(best)! };
+  }
+
+  async getCheckpoint(name: string): Promise<number | undefined> {
+    this.assertOpen();
+    return this.checkpoints.get(name);
+  }
+
+  async setCheckpoint(name: string, value: number): Promise<void> {
+    this.assertOpen();
+    this.checkpoints.set(name, value);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosed();
+  }
+}
+
+function copy(event: StoredEvent): StoredEvent {
+  return JSON.parse(JSON.stringify(event)) as StoredEvent;
+}
