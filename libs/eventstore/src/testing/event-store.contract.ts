@@ -1,20 +1,258 @@
-import type { EventStore } from '../event-store.port';
-import type { CheckpointStore, SnapshotStore } from '../event-store.port';
+import type { StoredEvent } from '@logbook/events';
+import { EventStoreClosed, ExpectedRevisionConflict } from '../errors';
+import type { CheckpointStore, EventStore, SnapshotStore } from '../event-store.port';
+import { anEvent, eventually, events, streamName } from './fixtures';
 
+export type ContractStore = EventStore & Partial<SnapshotStore & CheckpointStore>;
+
+/**
+ * The one behaviour every EventStore adapter must show (STYLE.md "one contract test suite
+ * per port"). Each adapter's spec passes a factory that opens a fresh, empty store.
+ */
 export function eventStoreContract(
   name: string,
-  factory: () => Promise<{ store: EventStore & Partial<SnapshotStore & CheckpointStore>; cleanup(): Promise<void> }>,
+  factory: () => Promise<{ store: ContractStore; cleanup(): Promise<void> }>,
 ): void {
   describe(`${name} (EventStore contract)`, () => {
-    it('appends and reads back', async () => {
-      const { store, cleanup } = await factory();
-      try {
-        const r = await store.append('s', [{ id: 'a', type: 'T', data: { x: 1 }, metadata: { time: new Date().toISOString(), actor: 'me', schemaVersion: 1 } }], 'no_stream');
-        expect(r).toEqual({ firstPosition: 1, position: 1, revision: 0 });
-        expect((await store.readStream('s'))[0].data).toEqual({ x: 1 });
-      } finally {
-        await cleanup();
-      }
+    let store: ContractStore;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await factory());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    describe('appending', () => {
+      it('gives global positions gapless from 1 and revisions per stream from 0', async () => {
+        const [a, b] = [streamName(), streamName()];
+        expect(await store.append(a, events(2), 'no_stream')).toEqual({ firstPosition: 1, position: 2, revision: 1 });
+        expect(await store.append(b, events(1), 'no_stream')).toEqual({ firstPosition: 3, position: 3, revision: 0 });
+        expect(await store.append(a, events(3), 1)).toEqual({ firstPosition: 4, position: 6, revision: 4 });
+        const all = await store.readAll();
+        expect(all.map((e) => e.position)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(all.map((e) => [e.stream, e.revision])).toEqual([[a, 0], [a, 1], [b, 0], [a, 2], [a, 3], [a, 4]]);
+        expect(await store.headPosition()).toBe(6);
+      });
+
+      it('reports 0 as the head of an empty log', async () => {
+        expect(await store.headPosition()).toBe(0);
+        expect(await store.readAll()).toEqual([]);
+      });
+
+      it('accepts any revision with "any", including for a new stream', async () => {
+        const s = streamName();
+        await store.append(s, events(1), 'any');
+        expect((await store.append(s, events(1), 'any')).revision).toBe(1);
+      });
+
+      it.each([
+        ['no_stream on an existing stream', 'no_stream' as const],
+        ['a stale revision', 0],
+        ['a revision from the future', 5],
+      ])('rejects %s with ExpectedRevisionConflict and appends nothing', async (_, expected) => {
+        const s = streamName();
+        await store.append(s, events(2), 'no_stream');
+        const actual = 1;
+        const err = await store.append(s, events(3), expected).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ExpectedRevisionConflict);
+        expect(err).toMatchObject({ code: 'ExpectedRevisionConflict', stream: s, expected, actual });
+        expect(await store.headPosition()).toBe(2);
+        expect(await store.readStream(s)).toHaveLength(2);
+      });
+
+      it('reports "no_stream" as the actual revision of a stream that does not exist', async () => {
+        const s = streamName();
+        await expect(store.append(s, events(1), 0)).rejects.toMatchObject({ expected: 0, actual: 'no_stream' });
+        expect(await store.headPosition()).toBe(0);
+      });
+
+      it('rejects an append without events', async () => {
+        await expect(store.append(streamName(), [], 'any')).rejects.toThrow();
+        expect(await store.headPosition()).toBe(0);
+      });
+
+      it('gives many concurrent appends to different streams distinct gapless positions', async () => {
+        const n = 200;
+        const results = await Promise.all(Array.from({ length: n }, () => store.append(streamName(), events(1), 'no_stream')));
+        expect(results.map((r) => r.position).sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+        expect(await store.headPosition()).toBe(n);
+      });
+
+      it('lets exactly one of many concurrent appends with the same expected revision succeed', async () => {
+        const s = streamName();
+        await store.append(s, events(1), 'no_stream');
+        const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => store.append(s, events(2), 0)));
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(won).toHaveLength(1);
+        for (const o of lost) expect(o.reason).toMatchObject({ code: 'ExpectedRevisionConflict', expected: 0, actual: 2 });
+        expect((await store.readStream(s)).map((e) => e.revision)).toEqual([0, 1, 2]);
+      });
+    });
+
+    describe('reading', () => {
+      it('returns an empty array for a stream that never existed', async () => {
+        expect(await store.readStream(streamName())).toEqual([]);
+      });
+
+      it('reads a stream from a revision', async () => {
+        const s = streamName();
+        await store.append(s, events(3), 'no_stream');
+        await store.append(streamName(), events(1), 'no_stream');
+        expect((await store.readStream(s, 1)).map((e) => e.revision)).toEqual([1, 2]);
+        expect(await store.readStream(s, 3)).toEqual([]);
+      });
+
+      it('pages through the log with after, to and limit', async () => {
+        await store.append(streamName(), events(10), 'no_stream');
+        const positions = async (o: { after?: number; to?: number; limit?: number }) =>
+          (await store.readAll(o)).map((e) => e.position);
+        expect(await positions({ after: 3, limit: 4 })).toEqual([4, 5, 6, 7]);
+        expect(await positions({ after: 3, to: 5 })).toEqual([4, 5]);
+        expect(await positions({ to: 2 })).toEqual([1, 2]);
+        expect(await positions({ after: 10 })).toEqual([]);
+        const seen: number[] = [];
+        for (let page = await store.readAll({ limit: 3 }); page.length > 0; page = await store.readAll({ after: seen[seen.length - 1], limit: 3 })) {
+          seen.push(...page.map((e) => e.position));
+        }
+        expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      });
+
+      it('round-trips metadata and JSON data', async () => {
+        const s = streamName();
+        const data = { text: 'héllo ✓ "quoted"\n', n: 1.5, big: 2 ** 40, nil: null, list: [1, 'two', { three: [] }], nested: { deep: { ok: true } } };
+        const e = anEvent({
+          type: 'DeploymentScaled',
+          data,
+          metadata: { actor: 'system:scheduler', causationId: 'cause-1', correlationId: 'corr-1', schemaVersion: 1, time: '2024-05-01T10:00:00.123Z' },
+        });
+        await store.append(s, [e], 'no_stream');
+        const [stored] = await store.readStream(s);
+        expect(stored).toEqual({ ...e, position: 1, stream: s, revision: 0 });
+        expect((await store.readAll())[0]).toEqual(stored);
+      });
+
+      it('leaves optional metadata absent when it was not given', async () => {
+        const s = streamName();
+        await store.append(s, [anEvent()], 'no_stream');
+        const [stored] = await store.readStream(s);
+        expect(stored.metadata.causationId).toBeUndefined();
+        expect(stored.metadata.correlationId).toBeUndefined();
+      });
+    });
+
+    describe('time index', () => {
+      const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+
+      it('maps a time to the last position at or before it, and a position to its time', async () => {
+        const s = streamName();
+        for (const sec of [10, 20, 20, 30]) await store.append(s, [anEvent({ metadata: { time: at(sec) } })], 'any');
+        expect(await store.positionAt(new Date(at(5)))).toBe(0);
+        expect(await store.positionAt(new Date(at(10)))).toBe(1);
+        expect(await store.positionAt(new Date(at(25)))).toBe(3);
+        expect(await store.positionAt(new Date(at(99)))).toBe(4);
+        expect(await store.timeAt(3)).toBe(at(20));
+        expect(await store.timeAt(5)).toBeUndefined();
+        expect(await store.timeAt(0)).toBeUndefined();
+      });
+    });
+
+    describe('subscribeAll', () => {
+      it('delivers stored events, events appended while catching up, then live ones: in order, once each', async () => {
+        const s = streamName();
+        await store.append(s, events(5), 'no_stream');
+        const seen: number[] = [];
+        let running = 0;
+        let maxRunning = 0;
+        const sub = store.subscribeAll(0, async (e: StoredEvent) => {
+          running += 1;
+          maxRunning = Math.max(maxRunning, running);
+          // Appending from inside the handler is "while catching up" for the stored events.
+          if (e.position === 2) await store.append(streamName(), events(3), 'no_stream');
+          await new Promise((resolve) => setImmediate(resolve));
+          seen.push(e.position);
+          running -= 1;
+        });
+        try {
+          await eventually(() => expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]));
+          await Promise.all(Array.from({ length: 10 }, () => store.append(streamName(), events(2), 'no_stream')));
+          await eventually(() => expect(seen).toEqual(Array.from({ length: 28 }, (_, i) => i + 1)));
+          expect(maxRunning).toBe(1);
+        } finally {
+          await sub.close();
+        }
+      });
+
+      it('starts after the given position', async () => {
+        await store.append(streamName(), events(4), 'no_stream');
+        const seen: number[] = [];
+        const sub = store.subscribeAll(2, (e) => void seen.push(e.position));
+        try {
+          await eventually(() => expect(seen).toEqual([3, 4]));
+        } finally {
+          await sub.close();
+        }
+      });
+
+      it('delivers nothing after close resolves', async () => {
+        const seen: number[] = [];
+        const sub = store.subscribeAll(0, (e) => void seen.push(e.position));
+        await store.append(streamName(), events(1), 'no_stream');
+        await eventually(() => expect(seen).toEqual([1]));
+        await sub.close();
+        await store.append(streamName(), events(3), 'no_stream');
+        const other: number[] = [];
+        const probe = store.subscribeAll(0, (e) => void other.push(e.position));
+        await eventually(() => expect(other).toHaveLength(4));
+        await probe.close();
+        expect(seen).toEqual([1]);
+      });
+
+      it('can be closed from inside its handler', async () => {
+        await store.append(streamName(), events(5), 'no_stream');
+        const seen: number[] = [];
+        const sub = store.subscribeAll(0, async (e) => {
+          seen.push(e.position);
+          if (e.position === 2) await sub.close();
+        });
+        await eventually(() => expect(seen).toEqual([1, 2]));
+        await sub.close();
+        expect(seen).toEqual([1, 2]);
+      });
+    });
+
+    describe('snapshots', () => {
+      it('returns the newest snapshot, or the newest at or before a position', async () => {
+        if (!store.saveSnapshot || !store.latestSnapshot) return;
+        expect(await store.latestSnapshot()).toBeUndefined();
+        await store.saveSnapshot(10, '{"at":10}');
+        await store.saveSnapshot(30, '{"at":30}');
+        await store.saveSnapshot(20, '{"at":20}');
+        expect(await store.latestSnapshot()).toEqual({ position: 30, state: '{"at":30}' });
+        expect(await store.latestSnapshot(29)).toEqual({ position: 20, state: '{"at":20}' });
+        expect(await store.latestSnapshot(10)).toEqual({ position: 10, state: '{"at":10}' });
+        expect(await store.latestSnapshot(9)).toBeUndefined();
+      });
+    });
+
+    describe('checkpoints', () => {
+      it('stores named positions', async () => {
+        if (!store.getCheckpoint || !store.setCheckpoint) return;
+        expect(await store.getCheckpoint('relay')).toBeUndefined();
+        await store.setCheckpoint('relay', 5);
+        await store.setCheckpoint('relay', 7);
+        await store.setCheckpoint('bus/pods/0', 2);
+        expect(await store.getCheckpoint('relay')).toBe(7);
+        expect(await store.getCheckpoint('bus/pods/0')).toBe(2);
+      });
+    });
+
+    describe('closing', () => {
+      it('rejects appends once closed', async () => {
+        await store.close();
+        await expect(store.append(streamName(), events(1), 'any')).rejects.toBeInstanceOf(EventStoreClosed);
+      });
     });
   });
 }
