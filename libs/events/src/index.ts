@@ -1,2 +1,3 @@
 export * from './envelope';
 export * from './domain-events';
+export * from './upcast';
