@@ -1,3 +1,4 @@
 export * from './object';
 export * from './resources';
 export * from './api-error';
+export * from './strategic-merge-patch';
