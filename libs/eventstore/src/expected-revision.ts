@@ -1,4 +1,5 @@
 import type { NewEvent } from '@logbook/events';
+import { DuplicateEventId } from './duplicate-event-id';
 import { ExpectedRevisionConflict } from './errors';
 import type { ExpectedRevision } from './event-store.port';
 
@@ -16,4 +17,13 @@ export function checkExpectedRevision(stream: string, expected: ExpectedRevision
 export function assertAppendable(stream: string, events: readonly NewEvent[]): void {
   if (!stream) throw new TypeError('append: stream name is empty');
   if (events.length === 0) throw new RangeError(`append to ${stream}: no events`);
+  const ids = new Set<string>();
+  for (const e of events) {
+    // The time index needs a time it can order; the writer, not the store, sets it.
+    if (Number.isNaN(Date.parse(e.metadata.time))) {
+      throw new TypeError(`append to ${stream}: event ${e.id} has no valid metadata.time (${e.metadata.time})`);
+    }
+    if (ids.has(e.id)) throw new DuplicateEventId(stream, e.id);
+    ids.add(e.id);
+  }
 }

@@ -1,4 +1,5 @@
 import type { NewEvent, StoredEvent } from '@logbook/events';
+import { DuplicateEventId } from '../duplicate-event-id';
 import { EventStoreClosed } from '../errors';
 import type {
   AppendResult,
@@ -22,6 +23,7 @@ import { positionAtTime } from '../time';
 export class InMemoryEventStore implements EventStore, SnapshotStore, CheckpointStore {
   private readonly events: StoredEvent[] = [];
   private readonly revisions = new Map<string, number>();
+  private readonly ids = new Set<string>();
   private readonly streamPositions = new Map<string, number[]>();
   private readonly snapshots = new Map<number, string>();
   private readonly checkpoints = new Map<string, number>();
@@ -33,6 +35,7 @@ export class InMemoryEventStore implements EventStore, SnapshotStore, Checkpoint
     assertAppendable(stream, events);
     const current = this.revisions.get(stream);
     checkExpectedRevision(stream, expected, current);
+    for (const e of events) if (this.ids.has(e.id)) throw new DuplicateEventId(stream, e.id);
     // Serialise everything before touching the log, so a bad event appends nothing.
     const copies = events.map((e) => JSON.parse(JSON.stringify(e)) as NewEvent);
     const positions = this.streamPositions.get(stream) ?? [];
@@ -42,6 +45,7 @@ export class InMemoryEventStore implements EventStore, SnapshotStore, Checkpoint
       revision += 1;
       const stored: StoredEvent = { ...e, position: this.events.length + 1, stream, revision };
       this.events.push(stored);
+      this.ids.add(stored.id);
       positions.push(stored.position);
     }
     this.streamPositions.set(stream, positions);

@@ -1,0 +1,119 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { DuplicateEventId } from '../duplicate-event-id';
+import type { AppendResult, ExpectedRevision } from '../event-store.port';
+import { checkExpectedRevision } from '../expected-revision';
+import type { EventParams } from './rows';
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly rows: readonly EventParams[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { append: PendingAppend; result: AppendResult } | { append: PendingAppend; error: unknown };
+
+/**
+ * Group commit: appends queued during one tick are written in ONE transaction, hence one
+ * fsync, on the next (setImmediate). Each append is checked against the stream revisions as
+ * left by the appends before it in the batch and runs inside its own savepoint, so a conflict
+ * or a duplicate id rejects that append alone while the others commit. Nothing is resolved
+ * before COMMIT has returned, and the in-memory head and revisions move only after it.
+ */
+export class GroupCommitWriter {
+  private pending: PendingAppend[] = [];
+  private scheduled = false;
+  private readonly insert: StatementSync;
+
+  constructor(
+    private readonly db: DatabaseSync,
+    /** Last revision of every stream, loaded at open so checks need no query. */
+    private readonly revisions: Map<string, number>,
+    private head: number,
+    private readonly onCommit: (head: number) => void,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO events (position, stream, revision, id, type, time, time_ms, actor, causation_id, correlation_id, schema_version, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  get headPosition(): number {
+    return this.head;
+  }
+
+  revisionOf(stream: string): number | undefined {
+    return this.revisions.get(stream);
+  }
+
+  enqueue(stream: string, rows: readonly EventParams[], expected: ExpectedRevision): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ stream, rows, expected, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Writes every queued append now; also called by close(). */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const revisions = new Map<string, number>();
+    let head = this.head;
+    const outcomes: Outcome[] = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const append of batch) {
+        try {
+          const current = revisions.has(append.stream) ? revisions.get(append.stream) : this.revisions.get(append.stream);
+          checkExpectedRevision(append.stream, append.expected, current);
+          const result = this.write(append, head, current ?? -1);
+          revisions.set(append.stream, result.revision);
+          head = result.position;
+          outcomes.push({ append, result });
+        } catch (error) {
+          outcomes.push({ append, error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      for (const append of batch) append.reject(error);
+      return;
+    }
+    for (const [stream, revision] of revisions) this.revisions.set(stream, revision);
+    this.head = head;
+    for (const o of outcomes) 'result' in o ? o.append.resolve(o.result) : o.append.reject(o.error);
+    this.onCommit(head);
+  }
+
+  private write(append: PendingAppend, head: number, revision: number): AppendResult {
+    this.db.exec('SAVEPOINT append');
+    let position = head;
+    try {
+      for (const row of append.rows) {
+        this.insert.run(++position, append.stream, ++revision, ...row);
+      }
+      this.db.exec('RELEASE append');
+    } catch (error) {
+      this.db.exec('ROLLBACK TO append');
+      this.db.exec('RELEASE append');
+      throw isUniqueIdViolation(error) ? new DuplicateEventId(append.stream, idOf(error, append)) : error;
+    }
+    return { firstPosition: head + 1, position, revision };
+  }
+}
+
+function isUniqueIdViolation(error: unknown): boolean {
+  return error instanceof Error && /UNIQUE constraint failed: events\.id/.test(error.message);
+}
+
+function idOf(_error: unknown, append: PendingAppend): string {
+  // SQLite does not name the offending value; any of the append's ids may be it.
+  return append.rows.map((r) => r[0]).join(',');
+}

@@ -1,0 +1,167 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { NewEvent, StoredEvent } from '@logbook/events';
+import { EventStoreClosed } from '../errors';
+import type {
+  AppendResult,
+  CheckpointStore,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  SnapshotStore,
+  Subscription,
+} from '../event-store.port';
+import { assertAppendable, checkExpectedRevision } from '../expected-revision';
+import { CatchUpSubscription } from '../subscription/catch-up-subscription';
+import { GroupCommitWriter } from './group-commit';
+import { EVENT_COLUMNS, fromRow, toParams, type EventRow } from './rows';
+import { migrate } from './schema';
+
+export interface SqliteEventStoreOptions {
+  /**
+   * Keep only this many newest snapshots. Default: keep all, because time travel starts from
+   * the newest snapshot at or before the asked position, and old ones make old points fast.
+   */
+  readonly keepSnapshots?: number;
+}
+
+/** `<dir>/events.db` for a directory, the path itself when it names a `.db`/`.sqlite` file. */
+export function databaseFile(location: string): string {
+  return /\.(db|sqlite3?)$/.test(location) || location === ':memory:' ? location : join(location, 'events.db');
+}
+
+/**
+ * The embedded log: one SQLite file (node:sqlite, no native build), written by group commit.
+ * One process owns the file: revisions and the head are cached in memory, and a second
+ * writer would fail on the primary key rather than fork the log.
+ */
+export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointStore {
+  readonly file: string;
+  private readonly db: DatabaseSync;
+  private readonly writer: GroupCommitWriter;
+  private readonly subscriptions = new Set<CatchUpSubscription>();
+  private readonly sql: Record<'readAll' | 'readStream' | 'positionAt' | 'timeAt' | 'saveSnapshot' | 'latestSnapshot' | 'pruneSnapshots' | 'getCheckpoint' | 'setCheckpoint', StatementSync>;
+  private closed = false;
+
+  constructor(
+    location: string,
+    private readonly options: SqliteEventStoreOptions = {},
+  ) {
+    this.file = databaseFile(location);
+    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
+    this.db = new DatabaseSync(this.file);
+    migrate(this.db);
+    const revisions = new Map<string, number>();
+    for (const r of this.db.prepare('SELECT stream, MAX(revision) AS revision FROM events GROUP BY stream').all()) {
+      revisions.set(r.stream as string, r.revision as number);
+    }
+    const head = (this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events').get()!.head as number);
+    this.writer = new GroupCommitWriter(this.db, revisions, head, () => {
+      for (const s of this.subscriptions) s.notify();
+    });
+    this.sql = {
+      readAll: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`),
+      readStream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`),
+      positionAt: this.db.prepare('SELECT COALESCE(MAX(position), 0) AS position FROM events WHERE time_ms <= ?'),
+      timeAt: this.db.prepare('SELECT time FROM events WHERE position = ?'),
+      saveSnapshot: this.db.prepare('INSERT OR REPLACE INTO snapshots (position, state) VALUES (?, ?)'),
+      latestSnapshot: this.db.prepare('SELECT position, state FROM snapshots WHERE position <= ? ORDER BY position DESC LIMIT 1'),
+      pruneSnapshots: this.db.prepare('DELETE FROM snapshots WHERE position NOT IN (SELECT position FROM snapshots ORDER BY position DESC LIMIT ?)'),
+      getCheckpoint: this.db.prepare('SELECT value FROM checkpoints WHERE name = ?'),
+      setCheckpoint: this.db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+    };
+  }
+
+  static async open(location: string, options?: SqliteEventStoreOptions): Promise<SqliteEventStore> {
+    return new SqliteEventStore(location, options);
+  }
+
+  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+      assertAppendable(stream, events);
+      // Fail fast on a conflict visible now; the writer checks again against its batch.
+      checkExpectedRevision(stream, expected, this.writer.revisionOf(stream));
+      return this.writer.enqueue(stream, events.map(toParams), expected);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async readStream(stream: string, fromRevision = 0): Promise<StoredEvent[]> {
+    this.assertOpen();
+    return (this.sql.readStream.all(stream, Math.max(0, fromRevision)) as unknown as EventRow[]).map(fromRow);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const { after = 0, to = Number.MAX_SAFE_INTEGER, limit = 1000 } = options;
+    return (this.sql.readAll.all(after, to, limit) as unknown as EventRow[]).map(fromRow);
+  }
+
+  subscribeAll(after: number, handler: (event: StoredEvent) => void | Promise<void>): Subscription {
+    this.assertOpen();
+    const sub = new CatchUpSubscription(
+      {
+        head: () => (this.closed ? 0 : this.writer.headPosition),
+        readPage: (from, limit) => this.readAll({ after: from, limit }),
+      },
+      after,
+      handler,
+    );
+    this.subscriptions.add(sub);
+    void sub.done.finally(() => this.subscriptions.delete(sub)).catch(() => undefined);
+    return sub;
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    return this.writer.headPosition;
+  }
+
+  async positionAt(time: Date): Promise<number> {
+    this.assertOpen();
+    return this.sql.positionAt.get(time.getTime())!.position as number;
+  }
+
+  async timeAt(position: number): Promise<string | undefined> {
+    this.assertOpen();
+    return this.sql.timeAt.get(position)?.time as string | undefined;
+  }
+
+  async saveSnapshot(position: number, state: string): Promise<void> {
+    this.assertOpen();
+    this.sql.saveSnapshot.run(position, state);
+    if (this.options.keepSnapshots !== undefined) this.sql.pruneSnapshots.run(this.options.keepSnapshots);
+  }
+
+  async latestSnapshot(atOrBefore = Number.MAX_SAFE_INTEGER): Promise<{ position: number; state: string } | undefined> {
+    this.assertOpen();
+    const row = this.sql.latestSnapshot.get(atOrBefore);
+    return row ? { position: row.position as number, state: row.state as string } : undefined;
+  }
+
+  async getCheckpoint(name: string): Promise<number | undefined> {
+    this.assertOpen();
+    return this.sql.getCheckpoint.get(name)?.value as number | undefined;
+  }
+
+  async setCheckpoint(name: string, value: number): Promise<void> {
+    this.assertOpen();
+    this.sql.setCheckpoint.run(name, value);
+  }
+
+  /** Commits every queued append, stops subscriptions, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.writer.flush();
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosed();
+  }
+}
