@@ -1,0 +1,49 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { EventStore } from '@logbook/eventstore';
+import type { Projector } from '@logbook/projections';
+import { KubeApiController } from './kube-api.controller';
+import { KubeApiHandler } from './kube-api.handler';
+import { TokenAuthenticator } from './identity/token-file';
+import { ClusterWriter } from './write/cluster-writer';
+import { WatchHub } from './watch/watch-hub';
+import { API_OPTIONS, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
+
+export interface ApiServerModuleOptions {
+  readonly store: EventStore;
+  readonly projector: Projector;
+  readonly tokenFile: string;
+  readonly logger: Logger;
+  readonly bookmarkIntervalMs?: number;
+  readonly watchCacheSize?: number;
+}
+
+@Module({})
+export class ApiServerModule {
+  static forRoot(options: ApiServerModuleOptions): DynamicModule {
+    return {
+      module: ApiServerModule,
+      controllers: [KubeApiController],
+      providers: [
+        { provide: API_OPTIONS, useValue: options },
+        { provide: EVENT_STORE, useValue: options.store },
+        { provide: PROJECTOR, useValue: options.projector },
+        { provide: LOGGER, useValue: options.logger },
+        { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector), inject: [EVENT_STORE, PROJECTOR] },
+        { provide: WatchHub, useFactory: (projector: Projector) => new WatchHub(projector, options.watchCacheSize), inject: [PROJECTOR] },
+        {
+          provide: KubeApiHandler,
+          useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, log: Logger) =>
+            new KubeApiHandler(
+              { store, projector, writer, hub, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000 },
+              new TokenAuthenticator(options.tokenFile),
+              log,
+              () => true,
+            ),
+          inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, LOGGER],
+        },
+      ],
+      exports: [ClusterWriter, WatchHub],
+    };
+  }
+}

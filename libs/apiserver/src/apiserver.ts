@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { EventStore } from '@logbook/eventstore';
+import type { Projector } from '@logbook/projections';
+import { ApiServerModule } from './apiserver.module';
+import { ensurePki } from './identity/pki';
+import { ClusterWriter } from './write/cluster-writer';
+import { WatchHub } from './watch/watch-hub';
+
+export interface ApiServerOptions {
+  readonly store: EventStore;
+  readonly projector: Projector;
+  readonly dataDir: string;
+  readonly tokenFile: string;
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly bookmarkIntervalMs?: number;
+}
+
+export interface RunningApiServer {
+  readonly url: string;
+  readonly port: number;
+  readonly caCert: string;
+  readonly writer: ClusterWriter;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTPS API server (certificate made on first start, kept in the data directory). */
+export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
+  const pki = await ensurePki(options.dataDir, [options.host, '127.0.0.1', 'localhost']);
+  const app: INestApplication = await NestFactory.create(
+    ApiServerModule.forRoot({ store: options.store, projector: options.projector, tokenFile: options.tokenFile, logger: options.logger, bookmarkIntervalMs: options.bookmarkIntervalMs }),
+    { httpsOptions: { key: pki.key, cert: pki.cert }, bodyParser: false, logger: false, abortOnError: false },
+  );
+  await app.listen(options.port, options.host);
+  const server = app.getHttpServer();
+  // Watches are long-lived responses; only idle keep-alive sockets should time out.
+  server.requestTimeout = 0;
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://${options.host}:${port}`,
+    port,
+    caCert: pki.caCert,
+    writer: app.get(ClusterWriter),
+    async close() {
+      app.get(WatchHub).close();
+      server.closeAllConnections?.();
+      await app.close();
+    },
+  };
+}

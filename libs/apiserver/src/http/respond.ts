@@ -1,0 +1,19 @@
+import type { ServerResponse } from 'node:http';
+import { ApiError } from '@logbook/kube';
+
+export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Renders any error as a Kubernetes Status; an unexpected error becomes a 500, never a crash. */
+export function sendError(res: ServerResponse, err: unknown): ApiError {
+  const apiError = err instanceof ApiError ? err : ApiError.internal((err as Error)?.message ?? String(err));
+  if (res.headersSent) {
+    res.destroy();
+    return apiError;
+  }
+  sendJson(res, apiError.code, apiError.toStatus());
+  return apiError;
+}

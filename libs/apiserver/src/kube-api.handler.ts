@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '@logbook/kube';
+import type { Logger } from 'pino';
+import { parseResourcePath, type ResourcePath } from './http/request-path';
+import { sendError, sendJson } from './http/respond';
+import { apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './http/discovery';
+import type { TokenAuthenticator, User } from './identity/token-file';
+import type { ApiDeps, RequestContext } from './ops/context';
+import { getObject, listObjects } from './ops/read';
+import { watchObjects } from './ops/watch';
+import { createObject, replaceObject } from './ops/write';
+import { patchObject } from './ops/patch';
+import { deleteCollection, deleteObject } from './ops/delete';
+import { getScale, replaceScale } from './ops/scale';
+import { bindPod } from './ops/binding';
+import { serveHistory } from './ops/history';
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+/**
+ * The Kubernetes REST dialect: authenticates, routes by URL grammar and verb, and renders every
+ * failure as a Status. One function per operation lives in ops/.
+ */
+export class KubeApiHandler {
+  constructor(
+    private readonly deps: ApiDeps,
+    private readonly auth: TokenAuthenticator,
+    private readonly log: Logger,
+    private readonly isReady: () => boolean,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    let user: User | undefined;
+    try {
+      if (PUBLIC_PATHS.has(url.pathname)) return this.servePublic(url.pathname, req, res);
+      user = this.auth.authenticate(req.headers.authorization);
+      if (!user) throw ApiError.unauthorized();
+      await this.route(req, res, url, user);
+    } catch (err) {
+      const apiError = sendError(res, err);
+      if (apiError.code >= 500) this.log.error({ err, method: req.method, path: url.pathname }, 'request failed');
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      this.log.debug({ method: req.method, path: url.pathname, query: url.search, user: user?.name, code: res.statusCode, ms }, 'request');
+    }
+  }
+
+  private servePublic(pathname: string, _req: IncomingMessage, res: ServerResponse): void {
+    if (pathname === '/version') return sendJson(res, 200, VERSION_INFO);
+    const ready = pathname !== '/readyz' || this.isReady();
+    res.writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' });
+    res.end(ready ? 'ok' : 'not ready: the projection is still catching up with the log');
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL, user: User): Promise<void> {
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    if (req.method === 'GET') {
+      if (p === '/api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));
+      if (p === '/apis') return sendJson(res, 200, apiGroupList());
+      if (p === '/api/v1') return sendJson(res, 200, apiResourceList(''));
+      const group = /^\/apis\/([^/]+)\/v1$/.exec(p);
+      if (group) {
+        const list = apiResourceList(group[1]);
+        if (!list) throw ApiError.notFoundPath();
+        return sendJson(res, 200, list);
+      }
+      if (p === '/apis/logbook.io/v1/history') return serveHistory(this.deps, url.searchParams, res);
+      if (p === '/openapi/v2') {
+        // An empty protobuf Document: enough for kubectl apply/create/edit to proceed (KUBECTL.md §0.2).
+        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': 0 });
+        return void res.end();
+      }
+    }
+    const path = parseResourcePath(p);
+    if (!path) throw ApiError.notFoundPath();
+    const ctx: RequestContext = {
+      req,
+      res,
+      path,
+      query: url.searchParams,
+      user,
+      caller: {
+        actor: user.name,
+        correlationId: headerValue(req, 'x-request-id') ?? headerValue(req, 'audit-id') ?? randomUUID(),
+        causationId: headerValue(req, 'x-logbook-causation-id'),
+      },
+      deps: this.deps,
+    };
+    await this.dispatch(ctx, req.method ?? 'GET', path);
+  }
+
+  private async dispatch(ctx: RequestContext, method: string, path: ResourcePath): Promise<void> {
+    const { name, subresource } = path;
+    const notAllowed = () => {
+      throw ApiError.methodNotAllowed(`the server does not allow this method on the requested resource: ${method} ${path.resource.plural}${subresource ? '/' + subresource : ''}`);
+    };
+    if (name === undefined) {
+      switch (method) {
+        case 'GET':
+          return ['true', '1'].includes(ctx.query.get('watch') ?? '') ? watchObjects(ctx) : listObjects(ctx);
+        case 'POST':
+          return createObject(ctx);
+        case 'DELETE':
+          return deleteCollection(ctx);
+        default:
+          return notAllowed();
+      }
+    }
+    if (subresource === 'scale') {
+      if (method === 'GET') return getScale(ctx);
+      if (method === 'PUT') return replaceScale(ctx);
+      if (method === 'PATCH') return patchObject(ctx);
+      return notAllowed();
+    }
+    if (subresource === 'binding') return method === 'POST' ? bindPod(ctx) : notAllowed();
+    if (subresource === 'log') {
+      throw ApiError.badRequest(`container logs are kept by the node agent, and no node agent runs pod "${name}" yet`);
+    }
+    switch (method) {
+      case 'GET':
+        return getObject(ctx);
+      case 'PUT':
+        return replaceObject(ctx);
+      case 'PATCH':
+        return patchObject(ctx);
+      case 'DELETE':
+        return subresource ? notAllowed() : deleteObject(ctx);
+      default:
+        return notAllowed();
+    }
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

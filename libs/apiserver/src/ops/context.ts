@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type KubeObject, type ResourceInfo, apiVersionOf, parseLabelSelector, parseFieldSelector, matchesLabels } from '@logbook/kube';
+import type { Projector } from '@logbook/projections';
+import type { EventStore } from '@logbook/eventstore';
+import type { ResourcePath } from '../http/request-path';
+import type { Caller, ClusterWriter } from '../write/cluster-writer';
+import type { WatchHub } from '../watch/watch-hub';
+import type { User } from '../identity/token-file';
+
+export interface ApiDeps {
+  readonly store: EventStore;
+  readonly projector: Projector;
+  readonly writer: ClusterWriter;
+  readonly hub: WatchHub;
+  readonly clock: () => Date;
+  /** How often a watch that asked for bookmarks gets one. */
+  readonly bookmarkIntervalMs: number;
+}
+
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly path: ResourcePath;
+  readonly query: URLSearchParams;
+  readonly user: User;
+  readonly caller: Caller;
+  readonly deps: ApiDeps;
+}
+
+/** Objects leave the server with apiVersion and kind set, as kubectl expects in lists too. */
+export function withTypeMeta(resource: ResourceInfo, obj: KubeObject): KubeObject {
+  return { ...obj, apiVersion: apiVersionOf(resource), kind: resource.kind };
+}
+
+export function wantsTable(ctx: RequestContext): boolean {
+  return /as=Table/.test(String(ctx.req.headers.accept ?? ''));
+}
+
+/** The label and field selectors of a request as one predicate. */
+export function selectorPredicate(ctx: RequestContext): (obj: KubeObject) => boolean {
+  const labelSel = ctx.query.get('labelSelector');
+  const fieldSel = ctx.query.get('fieldSelector');
+  const labels = labelSel ? parseLabelSelector(labelSel) : undefined;
+  const fields = fieldSel ? parseFieldSelector(fieldSel, ctx.path.resource.kind) : undefined;
+  return (obj) => (!labels || matchesLabels(labels, obj.metadata.labels ?? {})) && (!fields || fields.matches(obj));
+}
+
+/** The namespace a request is scoped to: the path's, or undefined for all namespaces / cluster scope. */
+export function scopeNamespace(ctx: RequestContext): string | undefined {
+  return ctx.path.resource.namespaced ? ctx.path.namespace : undefined;
+}

@@ -1,0 +1,68 @@
+import { ApiError, RESOURCES, type KubeObject } from '@logbook/kube';
+import { readBody, parseJson } from '../http/body';
+import { sendJson } from '../http/respond';
+import type { PropagationPolicy, WriteCommand } from '../write/commands';
+import { type RequestContext, withTypeMeta, selectorPredicate, scopeNamespace } from './context';
+import { currentObject } from './read';
+
+interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
+  const body = await readBody(ctx.req);
+  const opts: DeleteOptions = body.length ? parseJson(body) ?? {} : {};
+  const grace = ctx.query.get('gracePeriodSeconds');
+  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const policy = ctx.query.get('propagationPolicy');
+  if (policy) opts.propagationPolicy = policy as PropagationPolicy;
+  if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+    throw ApiError.badRequest(`propagationPolicy must be Orphan, Background or Foreground, not "${opts.propagationPolicy}"`);
+  }
+  return opts;
+}
+
+function deleteCommand(ctx: RequestContext, opts: DeleteOptions): WriteCommand {
+  return { type: 'Delete', resource: ctx.path.resource, gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy, preconditions: opts.preconditions };
+}
+
+export async function deleteObject(ctx: RequestContext): Promise<void> {
+  const opts = await readDeleteOptions(ctx);
+  const existing = currentObject(ctx);
+  if (ctx.path.resource.kind === 'Namespace') await emptyNamespace(ctx, existing.metadata.name!);
+  const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts), ctx.caller);
+  sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing));
+}
+
+export async function deleteCollection(ctx: RequestContext): Promise<void> {
+  const opts = await readDeleteOptions(ctx);
+  const { resource } = ctx.path;
+  const victims = ctx.deps.projector.state.list(resource.kind, { namespace: scopeNamespace(ctx) }).filter(selectorPredicate(ctx));
+  const deleted: KubeObject[] = [];
+  for (const obj of victims) {
+    if (resource.kind === 'Namespace') await emptyNamespace(ctx, obj.metadata.name!);
+    const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts), ctx.caller);
+    deleted.push(withTypeMeta(resource, result.object ?? obj));
+  }
+  sendJson(ctx.res, 200, {
+    kind: `${resource.kind}List`,
+    apiVersion: resource.group ? `${resource.group}/v1` : 'v1',
+    metadata: { resourceVersion: String(ctx.deps.projector.state.position) },
+    items: deleted,
+  });
+}
+
+/**
+ * Deleting a namespace deletes what it holds first, so `kubectl delete ns` returns. Until the
+ * namespace controller exists (controller-manager), the API server does this itself; every
+ * deletion is its own event, attributed to the caller.
+ */
+async function emptyNamespace(ctx: RequestContext, namespace: string): Promise<void> {
+  for (const resource of RESOURCES.filter((r) => r.namespaced)) {
+    for (const obj of ctx.deps.projector.state.list(resource.kind, { namespace })) {
+      await ctx.deps.writer.write(resource, namespace, obj.metadata.name!, { type: 'Delete', resource, propagationPolicy: 'Background' }, ctx.caller);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, type KubeObject, type ResourceInfo, streamName } from '@logbook/kube';
+import { ExpectedRevisionConflict, type EventStore } from '@logbook/eventstore';
+import type { Projector } from '@logbook/projections';
+import { decide } from './decide';
+import type { WriteCommand, WriteContext } from './commands';
+import { KeyedMutex } from './keyed-mutex';
+import { qualifiedName } from '../resource-names';
+
+export interface Caller {
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId?: string;
+}
+
+export interface WriteResult {
+  /** The object after the write (undefined once deleted). */
+  readonly object: KubeObject | undefined;
+  /** The object before the write. */
+  readonly before: KubeObject | undefined;
+  /** Whether anything was appended. */
+  readonly changed: boolean;
+}
+
+/**
+ * The one path every write takes: decide against the projection, append with the stream's
+ * expected revision, then wait until this server's projection has applied the append so the
+ * response (and the next read) shows it.
+ */
+export class ClusterWriter {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly projector: Projector,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async write(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller): Promise<WriteResult> {
+    const stream = streamName(resource.kind, resource.namespaced ? namespace : undefined, name);
+    return this.mutex.run(stream, async () => {
+      const current = this.projector.state.getByStream(stream);
+      const ctx: WriteContext = {
+        actor: caller.actor,
+        correlationId: caller.correlationId,
+        causationId: caller.causationId,
+        now: this.clock().toISOString(),
+        newId: randomUUID,
+      };
+      const events = decide(command, current, ctx);
+      if (events.length === 0) return { object: current, before: current, changed: false };
+      const revision = await this.streamRevision(stream);
+      try {
+        const result = await this.store.append(stream, events, revision);
+        await this.projector.waitFor(result.position);
+      } catch (err) {
+        if (err instanceof ExpectedRevisionConflict) throw ApiError.conflict(qualifiedName(resource), name, resource.group);
+        throw err;
+      }
+      return { object: this.projector.state.getByStream(stream), before: current, changed: true };
+    });
+  }
+
+  /** The revision the projection has seen for a stream (deleted objects keep their stream). */
+  private async streamRevision(stream: string): Promise<number | 'no_stream'> {
+    const revision = this.projector.state.streamRevision(stream);
+    return revision ?? 'no_stream';
+  }
+}

@@ -1,0 +1,27 @@
+import type { KubeObject, ResourceInfo } from '@logbook/kube';
+
+/** Who issued a write and why; ids and time come from here so deciders stay pure. */
+export interface WriteContext {
+  readonly actor: string;
+  readonly now: string; // RFC 3339
+  readonly correlationId: string;
+  readonly causationId?: string;
+  /** Fresh ids handed to the decider: event ids and, on create, the object's uid. */
+  readonly newId: () => string;
+}
+
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
+export type WriteCommand =
+  | { readonly type: 'Create'; readonly resource: ResourceInfo; readonly object: KubeObject }
+  | { readonly type: 'Update'; readonly resource: ResourceInfo; readonly object: KubeObject }
+  | { readonly type: 'UpdateStatus'; readonly resource: ResourceInfo; readonly object: KubeObject }
+  | { readonly type: 'Scale'; readonly resource: ResourceInfo; readonly replicas: number; readonly resourceVersion?: string }
+  | { readonly type: 'Bind'; readonly resource: ResourceInfo; readonly nodeName: string; readonly resourceVersion?: string }
+  | {
+      readonly type: 'Delete';
+      readonly resource: ResourceInfo;
+      readonly gracePeriodSeconds?: number;
+      readonly propagationPolicy?: PropagationPolicy;
+      readonly preconditions?: { uid?: string; resourceVersion?: string };
+    };

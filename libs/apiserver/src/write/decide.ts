@@ -1,0 +1,184 @@
+import { compare } from 'fast-json-patch';
+import {
+  ApiError,
+  type KubeObject,
+  type ResourceInfo,
+  applyDefaults,
+  validateObject,
+} from '@logbook/kube';
+import {
+  CURRENT_SCHEMA_VERSION,
+  DELETION_REQUESTED,
+  OBJECT_DELETED,
+  eventType,
+  type EventVerb,
+  type NewEvent,
+} from '@logbook/events';
+import type { WriteCommand, WriteContext } from './commands';
+import { qualifiedName, kindWithGroup } from '../resource-names';
+
+/**
+ * The write side of every kind: `decide(command, current) → events`. Pure: time, ids and the
+ * actor arrive in the context, the current object comes from the projection. An empty result
+ * means the write changed nothing (kube answers such writes without bumping resourceVersion).
+ */
+export function decide(command: WriteCommand, current: KubeObject | undefined, ctx: WriteContext): NewEvent[] {
+  switch (command.type) {
+    case 'Create':
+      return decideCreate(command.resource, command.object, current, ctx);
+    case 'Update':
+      return decideUpdate(command.resource, command.object, requireExisting(command.resource, current, command.object.metadata.name), ctx, 'Updated');
+    case 'UpdateStatus':
+      return decideUpdate(command.resource, command.object, requireExisting(command.resource, current, command.object.metadata.name), ctx, 'StatusChanged');
+    case 'Scale': {
+      const obj = requireExisting(command.resource, current);
+      checkResourceVersion(command.resource, obj, command.resourceVersion);
+      if (!Number.isInteger(command.replicas) || command.replicas < 0) {
+        throw ApiError.invalid(`Scale.autoscaling`, obj.metadata.name!, [
+          { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${command.replicas}: must be greater than or equal to 0` },
+        ], 'autoscaling');
+      }
+      const previous = obj.spec?.replicas ?? 1;
+      if (previous === command.replicas) return [];
+      return [event(eventType(obj.kind, 'Scaled'), { replicas: command.replicas, previousReplicas: previous }, ctx)];
+    }
+    case 'Bind': {
+      const pod = requireExisting(command.resource, current);
+      checkResourceVersion(command.resource, pod, command.resourceVersion);
+      if (pod.spec?.nodeName) {
+        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${pod.metadata.name}": pod ${pod.metadata.name} is already assigned to node "${pod.spec.nodeName}"`);
+      }
+      if (pod.metadata.deletionTimestamp) {
+        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${pod.metadata.name}": pod is being deleted`);
+      }
+      return [event(eventType('Pod', 'Bound'), { nodeName: command.nodeName }, ctx)];
+    }
+    case 'Delete':
+      return decideDelete(command, requireExisting(command.resource, current), ctx);
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled command ${(unhandled as WriteCommand).type}`);
+    }
+  }
+}
+
+function decideCreate(resource: ResourceInfo, input: KubeObject, current: KubeObject | undefined, ctx: WriteContext): NewEvent[] {
+  const name = input.metadata.name!;
+  if (current) throw ApiError.alreadyExists(qualifiedName(resource), name, resource.group);
+  const metadata = { ...input.metadata };
+  delete metadata.resourceVersion;
+  delete metadata.deletionTimestamp;
+  delete metadata.deletionGracePeriodSeconds;
+  delete metadata.managedFields;
+  metadata.uid = ctx.newId();
+  metadata.creationTimestamp = ctx.now;
+  if (resource.hasSpec) metadata.generation = 1;
+  else delete metadata.generation;
+  const object = applyDefaults({ ...input, metadata });
+  validateOrThrow(resource, object);
+  return [event(eventType(resource.kind, 'Created'), { object }, ctx)];
+}
+
+function decideUpdate(resource: ResourceInfo, input: KubeObject, current: KubeObject, ctx: WriteContext, verb: EventVerb): NewEvent[] {
+  checkResourceVersion(resource, current, input.metadata.resourceVersion);
+  let next: KubeObject;
+  if (verb === 'StatusChanged') {
+    // The status subresource changes status only; everything else in the body is ignored.
+    next = { ...current, status: input.status };
+  } else {
+    // The main resource ignores status for kinds that have a status subresource, and keeps
+    // the fields only the server sets.
+    next = applyDefaults({
+      ...input,
+      apiVersion: current.apiVersion,
+      kind: current.kind,
+      metadata: {
+        ...input.metadata,
+        name: current.metadata.name,
+        namespace: current.metadata.namespace,
+        uid: current.metadata.uid,
+        creationTimestamp: current.metadata.creationTimestamp,
+        deletionTimestamp: current.metadata.deletionTimestamp,
+        deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
+        generation: current.metadata.generation,
+      },
+    });
+    if (resource.subresources.includes('status')) next.status = current.status;
+    if (next.status === undefined) delete next.status;
+    stripUndefined(next.metadata);
+    if (resource.hasSpec && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
+      next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+    }
+  }
+  delete next.metadata.resourceVersion;
+  delete next.metadata.managedFields;
+  validateOrThrow(resource, next);
+  const before = { ...current, metadata: { ...current.metadata } };
+  delete before.metadata.resourceVersion;
+  const patch = compare(before, next);
+  if (patch.length === 0) return [];
+  const events = [event(eventType(resource.kind, verb), { patch }, ctx)];
+  // The last finalizer removed from an object that is being deleted completes the deletion.
+  if (current.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+    events.push(event(OBJECT_DELETED, {}, ctx));
+  }
+  return events;
+}
+
+function decideDelete(command: Extract<WriteCommand, { type: 'Delete' }>, current: KubeObject, ctx: WriteContext): NewEvent[] {
+  const { preconditions, propagationPolicy } = command;
+  if (preconditions?.uid && preconditions.uid !== current.metadata.uid) {
+    throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${current.metadata.uid}`);
+  }
+  checkResourceVersion(command.resource, current, preconditions?.resourceVersion);
+  const finalizers = current.metadata.finalizers ?? [];
+  if (finalizers.length === 0) return [event(OBJECT_DELETED, { ...(propagationPolicy ? { propagationPolicy } : {}) }, ctx)];
+  if (current.metadata.deletionTimestamp) return []; // already being deleted: nothing new to record
+  const grace = command.gracePeriodSeconds ?? current.spec?.terminationGracePeriodSeconds;
+  return [
+    event(
+      DELETION_REQUESTED,
+      {
+        deletionTimestamp: ctx.now,
+        ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+        ...(propagationPolicy ? { propagationPolicy } : {}),
+      },
+      ctx,
+    ),
+  ];
+}
+
+function requireExisting(resource: ResourceInfo, current: KubeObject | undefined, name?: string): KubeObject {
+  if (!current) throw ApiError.notFound(qualifiedName(resource), name ?? '', resource.group);
+  return current;
+}
+
+function checkResourceVersion(resource: ResourceInfo, current: KubeObject, expected: string | undefined): void {
+  if (expected && expected !== current.metadata.resourceVersion) {
+    throw ApiError.conflict(qualifiedName(resource), current.metadata.name!, resource.group);
+  }
+}
+
+function validateOrThrow(resource: ResourceInfo, object: KubeObject): void {
+  const causes = validateObject(object);
+  if (causes.length > 0) throw ApiError.invalid(kindWithGroup(resource), object.metadata.name ?? '', causes, resource.group);
+}
+
+function event(type: string, data: unknown, ctx: WriteContext): NewEvent {
+  return {
+    id: ctx.newId(),
+    type,
+    data,
+    metadata: {
+      time: ctx.now,
+      actor: ctx.actor,
+      correlationId: ctx.correlationId,
+      ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+    },
+  };
+}
+
+function stripUndefined(o: Record<string, unknown>): void {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+}

@@ -1,0 +1,52 @@
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type { ClusterEndpoint } from './kubeconfig';
+
+export class ApiRequestError extends Error {
+  constructor(readonly code: number, readonly status: any) {
+    super(status?.message ?? `request failed with HTTP ${code}`);
+    this.name = 'ApiRequestError';
+  }
+}
+
+/** A minimal JSON client for the Logbook API server, authenticated as the kubeconfig says. */
+export class ApiClient {
+  constructor(private readonly endpoint: ClusterEndpoint) {}
+
+  get namespace(): string {
+    return this.endpoint.namespace;
+  }
+
+  async getJson<T = any>(path: string): Promise<T> {
+    const url = new URL(path, this.endpoint.server);
+    const send = url.protocol === 'https:' ? request : httpRequest;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          method: 'GET',
+          headers: { Accept: 'application/json', ...(this.endpoint.token ? { Authorization: `Bearer ${this.endpoint.token}` } : {}) },
+          ca: this.endpoint.caCert,
+          rejectUnauthorized: !this.endpoint.insecure,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: any;
+            try {
+              body = text ? JSON.parse(text) : undefined;
+            } catch {
+              body = { message: text };
+            }
+            if ((res.statusCode ?? 500) >= 400) reject(new ApiRequestError(res.statusCode ?? 500, body));
+            else resolve(body as T);
+          });
+        },
+      );
+      req.on('error', (err) => reject(new Error(`cannot reach the API server at ${this.endpoint.server}: ${err.message} (is "logbook up" running?)`)));
+      req.end();
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, delimiter } from 'node:path';
+import { parse } from 'yaml';
+
+export interface ClusterEndpoint {
+  readonly server: string;
+  readonly token?: string;
+  readonly caCert?: string;
+  readonly insecure: boolean;
+  readonly namespace: string;
+}
+
+/** Finds the kubeconfig the way kubectl does: --kubeconfig, then $KUBECONFIG, then ~/.kube/config. */
+export function resolveKubeconfigPath(explicit?: string): string {
+  if (explicit) return explicit;
+  const fromEnv = process.env.KUBECONFIG?.split(delimiter).find((p) => p && existsSync(p));
+  if (fromEnv) return fromEnv;
+  return join(homedir(), '.kube', 'config');
+}
+
+export function loadEndpoint(explicitPath?: string, contextName?: string): ClusterEndpoint {
+  const path = resolveKubeconfigPath(explicitPath);
+  if (!existsSync(path)) {
+    throw new Error(`no kubeconfig at ${path}: start a cluster with "logbook up" and pass --kubeconfig .logbook/kubeconfig (or set KUBECONFIG)`);
+  }
+  const config = parse(readFileSync(path, 'utf8')) ?? {};
+  const ctxName = contextName ?? config['current-context'];
+  const context = (config.contexts ?? []).find((c: any) => c.name === ctxName)?.context;
+  if (!context) throw new Error(`kubeconfig ${path} has no context "${ctxName}"`);
+  const cluster = (config.clusters ?? []).find((c: any) => c.name === context.cluster)?.cluster;
+  const user = (config.users ?? []).find((u: any) => u.name === context.user)?.user ?? {};
+  if (!cluster?.server) throw new Error(`kubeconfig ${path}: cluster "${context.cluster}" has no server`);
+  const caCert = cluster['certificate-authority-data']
+    ? Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8')
+    : cluster['certificate-authority']
+      ? readFileSync(cluster['certificate-authority'], 'utf8')
+      : undefined;
+  const token = user.token ?? (user.tokenFile ? readFileSync(user.tokenFile, 'utf8').trim() : undefined);
+  return { server: cluster.server, token, caCert, insecure: !!cluster['insecure-skip-tls-verify'], namespace: context.namespace ?? 'default' };
+}

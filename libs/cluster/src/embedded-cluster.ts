@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { resourceByKind, streamName } from '@logbook/kube';
+import { createEventStore, type EventStore, type SnapshotStore } from '@logbook/eventstore';
+import { Projector } from '@logbook/projections';
+import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
+
+export interface EmbeddedClusterOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly logger: Logger;
+  readonly snapshotEvery?: number;
+  readonly bookmarkIntervalMs?: number;
+}
+
+export interface EmbeddedCluster {
+  readonly url: string;
+  readonly kubeconfig: string;
+  readonly adminToken: string;
+  readonly store: EventStore;
+  readonly projector: Projector;
+  readonly api: RunningApiServer;
+  close(): Promise<void>;
+}
+
+/** Namespaces every Kubernetes cluster starts with. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * `logbook up`: the log on SQLite in the data directory, the projection, the HTTPS API server,
+ * and a kubeconfig for kubectl. Start-up is the latest snapshot plus the log's tail.
+ */
+export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
+  const dataDir = resolve(options.dataDir);
+  const log = options.logger;
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const tokenFile = join(dataDir, 'tokens.csv');
+  const adminToken = ensureTokenFile(tokenFile);
+
+  const store = await createEventStore(`sqlite:${dataDir}`);
+  const projector = new Projector(store, store as unknown as SnapshotStore, { snapshotEvery: options.snapshotEvery ?? 10_000 });
+  const started = Date.now();
+  await projector.start();
+  log.info({ position: projector.state.position, objects: projector.state.count(), ms: Date.now() - started }, 'projection ready');
+
+  const api = await startApiServer({
+    store,
+    projector,
+    dataDir,
+    tokenFile,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 6443,
+    logger: log,
+    bookmarkIntervalMs: options.bookmarkIntervalMs,
+  });
+  await ensureSystemNamespaces(api, projector);
+
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
+  log.info({ url: api.url, kubeconfig }, 'api server listening');
+
+  return {
+    url: api.url,
+    kubeconfig,
+    adminToken,
+    store,
+    projector,
+    api,
+    async close() {
+      await api.close();
+      await projector.stop();
+      await store.close();
+    },
+  };
+}
+
+async function ensureSystemNamespaces(api: RunningApiServer, projector: Projector): Promise<void> {
+  const resource = resourceByKind('Namespace')!;
+  for (const name of SYSTEM_NAMESPACES) {
+    if (projector.state.getByStream(streamName('Namespace', undefined, name))) continue;
+    await api.writer.write(resource, undefined, name, { type: 'Create', resource, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }, {
+      actor: 'system:apiserver',
+      correlationId: randomUUID(),
+    });
+  }
+}
+

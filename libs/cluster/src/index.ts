@@ -1,0 +1,2 @@
+export * from './embedded-cluster';
+export * from './logger';
