@@ -2,3 +2,5 @@ export * from './object';
 export * from './resources';
 export * from './api-error';
 export * from './strategic-merge-patch';
+export * from './label-selector';
+export * from './field-selector';
