@@ -25,6 +25,7 @@ export class GroupCommitWriter {
   private pending: PendingAppend[] = [];
   private scheduled = false;
   private readonly insert: StatementSync;
+  private readonly idExists: StatementSync;
 
   constructor(
     private readonly db: DatabaseSync,
@@ -37,14 +38,11 @@ export class GroupCommitWriter {
       `INSERT INTO events (position, stream, revision, id, type, time, time_ms, actor, causation_id, correlation_id, schema_version, data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.idExists = db.prepare('SELECT 1 AS found FROM events WHERE id = ?');
   }
 
   get headPosition(): number {
     return this.head;
-  }
-
-  revisionOf(stream: string): number | undefined {
-    return this.revisions.get(stream);
   }
 
   enqueue(stream: string, rows: readonly EventParams[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -103,17 +101,20 @@ export class GroupCommitWriter {
     } catch (error) {
       this.db.exec('ROLLBACK TO append');
       this.db.exec('RELEASE append');
-      throw isUniqueIdViolation(error) ? new DuplicateEventId(append.stream, idOf(error, append)) : error;
+      throw isUniqueIdViolation(error) ? new DuplicateEventId(append.stream, this.takenId(append)) : error;
     }
     return { firstPosition: head + 1, position, revision };
   }
+
+  /** SQLite does not name the offending value; find which of the append's ids is taken. */
+  private takenId(append: PendingAppend): string {
+    const ids = append.rows.map((r) => r[0]);
+    return ids.find((id) => this.idExists.get(id) !== undefined) ?? ids.join(',');
+  }
 }
 
+// Duck-typed: node:sqlite errors come from another realm under jest, so instanceof fails.
 function isUniqueIdViolation(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed: events\.id/.test(error.message);
-}
-
-function idOf(_error: unknown, append: PendingAppend): string {
-  // SQLite does not name the offending value; any of the append's ids may be it.
-  return append.rows.map((r) => r[0]).join(',');
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.includes('UNIQUE constraint failed: events.id');
 }

@@ -12,7 +12,7 @@ import type {
   SnapshotStore,
   Subscription,
 } from '../event-store.port';
-import { assertAppendable, checkExpectedRevision } from '../expected-revision';
+import { assertAppendable } from '../expected-revision';
 import { CatchUpSubscription } from '../subscription/catch-up-subscription';
 import { GroupCommitWriter } from './group-commit';
 import { EVENT_COLUMNS, fromRow, toParams, type EventRow } from './rows';
@@ -81,8 +81,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
     try {
       this.assertOpen();
       assertAppendable(stream, events);
-      // Fail fast on a conflict visible now; the writer checks again against its batch.
-      checkExpectedRevision(stream, expected, this.writer.revisionOf(stream));
+      // No early revision check here: appends apply in call order, and one queued before
+      // this may be what makes `expected` right. The writer checks within its batch.
       return this.writer.enqueue(stream, events.map(toParams), expected);
     } catch (error) {
       return Promise.reject(error);
@@ -150,6 +150,14 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
   async setCheckpoint(name: string, value: number): Promise<void> {
     this.assertOpen();
     this.sql.setCheckpoint.run(name, value);
+  }
+
+  /** The durability settings of the writing connection, for diagnostics (see schema.ts). */
+  durability(): { journalMode: string; synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA' } {
+    this.assertOpen();
+    const journalMode = this.db.prepare('PRAGMA journal_mode').get()!.journal_mode as string;
+    const level = this.db.prepare('PRAGMA synchronous').get()!.synchronous as number;
+    return { journalMode, synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[level] };
   }
 
   /** Commits every queued append, stops subscriptions, then closes the file. */

@@ -72,6 +72,37 @@ export function eventStoreContract(
         expect(await store.headPosition()).toBe(0);
       });
 
+      it('rejects an event whose id is already in the log, appending nothing of that append', async () => {
+        const s = streamName();
+        const [first] = events(1);
+        await store.append(s, [first], 'no_stream');
+        await expect(store.append(s, [anEvent(), { ...first }], 0)).rejects.toMatchObject({ code: 'DuplicateEventId', id: first.id });
+        await expect(store.append(streamName(), [first], 'no_stream')).rejects.toMatchObject({ code: 'DuplicateEventId' });
+        expect(await store.headPosition()).toBe(1);
+      });
+
+      it('rejects an event without a valid time', async () => {
+        await expect(store.append(streamName(), [anEvent({ metadata: { time: 'yesterday' } })], 'any')).rejects.toThrow(/time/);
+        expect(await store.headPosition()).toBe(0);
+      });
+
+      it('rejects only the failing appends among concurrent ones', async () => {
+        const [s, t] = [streamName(), streamName()];
+        await store.append(s, events(1), 'no_stream');
+        const [taken] = await store.readStream(s);
+        const outcomes = await Promise.allSettled([
+          store.append(t, events(1), 'no_stream'),
+          store.append(s, events(1), 0),
+          store.append(s, events(1), 0),
+          store.append(streamName(), [anEvent({ id: taken.id })], 'no_stream'),
+          store.append(t, events(2), 0),
+        ]);
+        expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.revision : (o.reason as { code: string }).code))).toEqual([
+          0, 1, 'ExpectedRevisionConflict', 'DuplicateEventId', 2,
+        ]);
+        expect((await store.readAll()).map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);
+      });
+
       it('gives many concurrent appends to different streams distinct gapless positions', async () => {
         const n = 200;
         const results = await Promise.all(Array.from({ length: n }, () => store.append(streamName(), events(1), 'no_stream')));
