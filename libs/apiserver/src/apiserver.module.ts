@@ -7,6 +7,7 @@ import { KubeApiHandler } from './kube-api.handler';
 import { TokenAuthenticator } from './identity/token-file';
 import { ClusterWriter } from './write/cluster-writer';
 import { WatchHub } from './watch/watch-hub';
+import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { API_OPTIONS, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
 
 export interface ApiServerModuleOptions {
@@ -32,18 +33,23 @@ export class ApiServerModule {
         { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector), inject: [EVENT_STORE, PROJECTOR] },
         { provide: WatchHub, useFactory: (projector: Projector) => new WatchHub(projector, options.watchCacheSize), inject: [PROJECTOR] },
         {
+          provide: NamespaceFinalizer,
+          useFactory: (projector: Projector, writer: ClusterWriter, log: Logger) => new NamespaceFinalizer(projector, writer, log),
+          inject: [PROJECTOR, ClusterWriter, LOGGER],
+        },
+        {
           provide: KubeApiHandler,
-          useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, log: Logger) =>
+          useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger) =>
             new KubeApiHandler(
-              { store, projector, writer, hub, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000 },
+              { store, projector, writer, hub, namespaces, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000 },
               new TokenAuthenticator(options.tokenFile),
               log,
               () => true,
             ),
-          inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, LOGGER],
+          inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, NamespaceFinalizer, LOGGER],
         },
       ],
-      exports: [ClusterWriter, WatchHub],
+      exports: [ClusterWriter, WatchHub, NamespaceFinalizer],
     };
   }
 }

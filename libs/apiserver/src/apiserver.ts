@@ -9,6 +9,7 @@ import { ApiServerModule } from './apiserver.module';
 import { ensurePki } from './identity/pki';
 import { ClusterWriter } from './write/cluster-writer';
 import { WatchHub } from './watch/watch-hub';
+import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 
 export interface ApiServerOptions {
   readonly store: EventStore;
@@ -41,6 +42,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   // Watches are long-lived responses; only idle keep-alive sockets should time out.
   server.requestTimeout = 0;
   const port = (server.address() as AddressInfo).port;
+  app.get(NamespaceFinalizer).resumeAll();
   return {
     url: `https://${options.host}:${port}`,
     port,
@@ -48,6 +50,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     writer: app.get(ClusterWriter),
     async close() {
       app.get(WatchHub).close();
+      await app.get(NamespaceFinalizer).drain();
       server.closeAllConnections?.();
       await app.close();
     },

@@ -68,6 +68,10 @@ export class KubeApiHandler {
         return sendJson(res, 200, list);
       }
       if (p === '/apis/logbook.io/v1/history') return serveHistory(this.deps, url.searchParams, res);
+      if (p === '/apis/logbook.io/v1/hash') {
+        const state = this.deps.projector.state;
+        return sendJson(res, 200, { kind: 'StateHash', apiVersion: 'logbook.io/v1', position: state.position, objects: state.count(), hash: state.stateHash() });
+      }
       if (p === '/openapi/v2') {
         // An empty protobuf Document: enough for kubectl apply/create/edit to proceed (KUBECTL.md §0.2).
         res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': 0 });

@@ -6,12 +6,14 @@ import type { ResourcePath } from '../http/request-path';
 import type { Caller, ClusterWriter } from '../write/cluster-writer';
 import type { WatchHub } from '../watch/watch-hub';
 import type { User } from '../identity/token-file';
+import type { NamespaceFinalizer } from '../lifecycle/namespace-finalizer';
 
 export interface ApiDeps {
   readonly store: EventStore;
   readonly projector: Projector;
   readonly writer: ClusterWriter;
   readonly hub: WatchHub;
+  readonly namespaces: NamespaceFinalizer;
   readonly clock: () => Date;
   /** How often a watch that asked for bookmarks gets one. */
   readonly bookmarkIntervalMs: number;

@@ -1,4 +1,4 @@
-import { ApiError, RESOURCES, type KubeObject } from '@logbook/kube';
+import { ApiError, type KubeObject } from '@logbook/kube';
 import { readBody, parseJson } from '../http/body';
 import { sendJson } from '../http/respond';
 import type { PropagationPolicy, WriteCommand } from '../write/commands';
@@ -31,8 +31,8 @@ function deleteCommand(ctx: RequestContext, opts: DeleteOptions): WriteCommand {
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const existing = currentObject(ctx);
-  if (ctx.path.resource.kind === 'Namespace') await emptyNamespace(ctx, existing.metadata.name!);
   const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts), ctx.caller);
+  if (ctx.path.resource.kind === 'Namespace' && result.object) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
   sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing));
 }
 
@@ -42,8 +42,8 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   const victims = ctx.deps.projector.state.list(resource.kind, { namespace: scopeNamespace(ctx) }).filter(selectorPredicate(ctx));
   const deleted: KubeObject[] = [];
   for (const obj of victims) {
-    if (resource.kind === 'Namespace') await emptyNamespace(ctx, obj.metadata.name!);
     const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts), ctx.caller);
+    if (resource.kind === 'Namespace' && result.object) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
     deleted.push(withTypeMeta(resource, result.object ?? obj));
   }
   sendJson(ctx.res, 200, {
@@ -54,15 +54,3 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   });
 }
 
-/**
- * Deleting a namespace deletes what it holds first, so `kubectl delete ns` returns. Until the
- * namespace controller exists (controller-manager), the API server does this itself; every
- * deletion is its own event, attributed to the caller.
- */
-async function emptyNamespace(ctx: RequestContext, namespace: string): Promise<void> {
-  for (const resource of RESOURCES.filter((r) => r.namespaced)) {
-    for (const obj of ctx.deps.projector.state.list(resource.kind, { namespace })) {
-      await ctx.deps.writer.write(resource, namespace, obj.metadata.name!, { type: 'Delete', resource, propagationPolicy: 'Background' }, ctx.caller);
-    }
-  }
-}

@@ -29,12 +29,16 @@ export interface WriteResult {
  */
 export class ClusterWriter {
   private readonly mutex = new KeyedMutex();
+  /** Last revision per stream seen since start; older streams are looked up once in the store. */
+  private readonly revisions = new Map<string, number>();
 
   constructor(
     private readonly store: EventStore,
     private readonly projector: Projector,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    projector.onApplied((event) => this.revisions.set(event.stream, event.revision));
+  }
 
   async write(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller): Promise<WriteResult> {
     const stream = streamName(resource.kind, resource.namespaced ? namespace : undefined, name);
@@ -61,9 +65,15 @@ export class ClusterWriter {
     });
   }
 
-  /** The revision the projection has seen for a stream (deleted objects keep their stream). */
+  /** The stream's last revision, for the append's optimistic concurrency check. */
   private async streamRevision(stream: string): Promise<number | 'no_stream'> {
-    const revision = this.projector.state.streamRevision(stream);
-    return revision ?? 'no_stream';
+    const known = this.revisions.get(stream);
+    if (known !== undefined) return known;
+    const events = await this.store.readStream(stream);
+    if (events.length === 0) return 'no_stream';
+    const revision = events[events.length - 1].revision;
+    // Don't cache over a newer value the projection may have delivered meanwhile.
+    if (!this.revisions.has(stream)) this.revisions.set(stream, revision);
+    return this.revisions.get(stream)!;
   }
 }

@@ -119,7 +119,8 @@ function decideUpdate(resource: ResourceInfo, input: KubeObject, current: KubeOb
   if (patch.length === 0) return [];
   const events = [event(eventType(resource.kind, verb), { patch }, ctx)];
   // The last finalizer removed from an object that is being deleted completes the deletion.
-  if (current.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+  const pending = [...(next.metadata.finalizers ?? []), ...(next.kind === 'Namespace' ? next.spec?.finalizers ?? [] : [])];
+  if (current.metadata.deletionTimestamp && pending.length === 0) {
     events.push(event(OBJECT_DELETED, {}, ctx));
   }
   return events;
@@ -131,7 +132,8 @@ function decideDelete(command: Extract<WriteCommand, { type: 'Delete' }>, curren
     throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${current.metadata.uid}`);
   }
   checkResourceVersion(command.resource, current, preconditions?.resourceVersion);
-  const finalizers = current.metadata.finalizers ?? [];
+  // A namespace's spec.finalizers (`kubernetes`) hold it Terminating while its contents go.
+  const finalizers = [...(current.metadata.finalizers ?? []), ...(current.kind === 'Namespace' ? current.spec?.finalizers ?? [] : [])];
   if (finalizers.length === 0) return [event(OBJECT_DELETED, { ...(propagationPolicy ? { propagationPolicy } : {}) }, ctx)];
   if (current.metadata.deletionTimestamp) return []; // already being deleted: nothing new to record
   const grace = command.gracePeriodSeconds ?? current.spec?.terminationGracePeriodSeconds;

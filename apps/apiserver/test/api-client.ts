@@ -1,0 +1,47 @@
+import { request } from 'node:https';
+
+export interface RawResponse {
+  readonly status: number;
+  readonly body: any;
+  readonly text: string;
+}
+
+/** A raw HTTPS call to the API server (for the cases a typed client cannot even send). */
+export function call(url: string, method: string, path: string, opts: { token?: string; body?: string | Buffer; contentType?: string } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, url),
+      {
+        method,
+        rejectUnauthorized: false,
+        headers: {
+          Accept: 'application/json',
+          ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
+          ...(opts.contentType ? { 'Content-Type': opts.contentType } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body, text });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** The log's head position, read as a list's resourceVersion: it moves with every append. */
+export async function logHead(url: string, token: string): Promise<number> {
+  const res = await call(url, 'GET', '/apis/logbook.io/v1/hash', { token });
+  return res.body.position;
+}

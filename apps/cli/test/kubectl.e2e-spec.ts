@@ -1,0 +1,137 @@
+import { parseAllDocuments } from 'yaml';
+import { eventually, kubectl, kubectlBackground, makeTmpDir, randomName, startLogbook, type LogbookProcess } from '@logbook/testing';
+
+/** Real kubectl (Debian's kubernetes-client) against `logbook up`, through the kubeconfig it wrote. */
+describe('kubectl against logbook up', () => {
+  const dir = makeTmpDir();
+  const cache = makeTmpDir('kubectl-cache-');
+  let cluster: LogbookProcess;
+  const ns = randomName('team');
+
+  const manifest = (image: string) => `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${ns}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${ns}
+  labels: { app: web }
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+      - name: web
+        image: ${image}
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: ${ns}
+spec:
+  selector: { app: web }
+  ports:
+  - port: 80
+    targetPort: 8080
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+  namespace: ${ns}
+data:
+  greeting: hello
+`;
+  const run = (args: string[], input?: string) => kubectl(cluster.kubeconfig, args, { input, cacheDir: cache.path });
+
+  beforeAll(async () => {
+    cluster = await startLogbook(dir.path);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    dir.remove();
+    cache.remove();
+  });
+
+  it('applies a manifest, shows server-set fields, applies a change, watches and deletes', async () => {
+    const applied = await run(['apply', '-f', '-'], manifest('nginx:1.25'));
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(`namespace/${ns} created`);
+    expect(applied.stdout).toContain('deployment.apps/web created');
+    expect(applied.stdout).toContain('service/web created');
+    expect(applied.stdout).toContain('configmap/web-config created');
+
+    const got = await run(['get', 'deploy,svc,cm', '-n', ns, '-o', 'yaml']);
+    expect(got.code).toBe(0);
+    const list = parseAllDocuments(got.stdout)[0].toJS();
+    const byKind = (k: string) => list.items.find((o: any) => o.kind === k);
+    const deploy = byKind('Deployment');
+    expect(deploy.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number(deploy.metadata.resourceVersion)).toBeGreaterThan(0);
+    expect(deploy.metadata.generation).toBe(1);
+    expect(deploy.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(deploy.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    expect(deploy.spec.template.spec.restartPolicy).toBe('Always');
+    expect(byKind('Service').spec.type).toBe('ClusterIP');
+    expect(byKind('ConfigMap').data).toEqual({ greeting: 'hello' });
+
+    // A watch started now must print the change the second apply makes.
+    const watch = kubectlBackground(cluster.kubeconfig, ['get', 'deploy', '-n', ns, '-w', '-o', 'jsonpath={.spec.template.spec.containers[0].image}{"\\n"}'], cache.path);
+    try {
+      await eventually(() => watch.output().includes('nginx:1.25'), { what: 'kubectl get -w to print the current object' });
+      const reapplied = await run(['apply', '-f', '-'], manifest('nginx:1.26'));
+      expect(reapplied.code).toBe(0);
+      expect(reapplied.stdout).toContain('deployment.apps/web configured');
+      expect(reapplied.stdout).toContain('configmap/web-config unchanged');
+      await eventually(() => watch.output().includes('nginx:1.26'), { what: 'kubectl get -w to print the change' });
+    } finally {
+      watch.stop();
+    }
+
+    const after = await run(['get', 'deploy', 'web', '-n', ns, '-o', 'json']);
+    const d = JSON.parse(after.stdout);
+    expect(d.spec.template.spec.containers[0].image).toBe('nginx:1.26');
+    expect(d.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 8080, protocol: 'TCP' }]);
+    expect(d.metadata.generation).toBe(2);
+
+    const table = await run(['get', 'deploy', '-n', ns]);
+    expect(table.stdout).toMatch(/NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/);
+    expect(table.stdout).toMatch(/web\s+0\/2/);
+
+    const deleted = await run(['delete', '-f', '-'], manifest('nginx:1.26'));
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('deployment.apps "web" deleted');
+    const gone = await run(['get', 'deploy,svc,cm', '-n', ns, '-o', 'name']);
+    expect(gone.stdout.trim()).toBe('');
+    const nsGone = await run(['get', 'ns', ns]);
+    expect(nsGone.code).not.toBe(0);
+    expect(nsGone.stderr).toContain('NotFound');
+  });
+
+  it('prints a pod change live with kubectl get pods -w', async () => {
+    const name = randomName('p');
+    const watch = kubectlBackground(cluster.kubeconfig, ['get', 'pods', '-n', 'default', '-w', '--show-labels'], cache.path);
+    try {
+      const created = await run(['run', name, '--image', 'busybox:1.36', '--restart', 'Never', '-n', 'default', '--', 'sleep', '3600']);
+      expect(created.code).toBe(0);
+      await eventually(() => watch.output().includes(name), { what: `the new pod ${name} in kubectl get -w` });
+      const labelled = await run(['label', 'pod', name, '-n', 'default', 'tier=backend']);
+      expect(labelled.code).toBe(0);
+      await eventually(() => watch.output().includes('tier=backend'), { what: 'the label change in kubectl get -w' });
+    } finally {
+      watch.stop();
+    }
+  });
+});

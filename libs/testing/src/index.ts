@@ -1,0 +1,4 @@
+export * from './eventually';
+export * from './tmp-dir';
+export * from './logbook-process';
+export * from './kubectl';

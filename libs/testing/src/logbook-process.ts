@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { eventually } from './eventually';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+
+export interface LogbookProcess {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly kubeconfig: string;
+  readonly adminToken: string;
+  readonly proc: ChildProcess;
+  output(): string;
+  /** Graceful stop (SIGTERM) or a crash (SIGKILL); resolves when the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `logbook up` as a real OS process on a free port (the built CLI in dist/; `npm test`
+ * builds first). Resolves once it printed its URL and answers /readyz.
+ */
+export async function startLogbook(dataDir: string, extraArgs: string[] = []): Promise<LogbookProcess> {
+  const entry = join(ROOT, 'bin', 'logbook.js');
+  if (!existsSync(join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'))) {
+    throw new Error('dist/ is missing: run "npm run build" (npm test does it) before the end-to-end tests');
+  }
+  const proc = spawn(process.execPath, [entry, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const url: string = await eventually<string>(
+    () => {
+      if (proc.exitCode !== null) throw new Error(`logbook up exited with ${proc.exitCode}:\n${out}`);
+      return /Logbook is up at (\S+)/.exec(out)?.[1] as string;
+    },
+    { timeoutMs: 30_000, what: 'logbook up to print its URL' },
+  );
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const config = parse(readFileSync(kubeconfig, 'utf8'));
+  return {
+    url,
+    dataDir,
+    kubeconfig,
+    adminToken: config.users[0].user.token,
+    proc,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Adds a line to the cluster's static token file; the server picks it up without a restart. */
+export function addToken(dataDir: string, token: string, user: string): void {
+  appendFileSync(join(dataDir, 'tokens.csv'), `${token},${user},${user}-uid,"developers"\n`);
+}
