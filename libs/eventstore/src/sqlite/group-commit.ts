@@ -26,6 +26,10 @@ export class GroupCommitWriter {
   private scheduled = false;
   private readonly insert: StatementSync;
   private readonly idExists: StatementSync;
+  /** Prepared once: exec() would parse them again for every append of every batch. */
+  private readonly savepoint: StatementSync;
+  private readonly release: StatementSync;
+  private readonly rollbackTo: StatementSync;
 
   constructor(
     private readonly db: DatabaseSync,
@@ -39,6 +43,9 @@ export class GroupCommitWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.idExists = db.prepare('SELECT 1 AS found FROM events WHERE id = ?');
+    this.savepoint = db.prepare('SAVEPOINT append');
+    this.release = db.prepare('RELEASE append');
+    this.rollbackTo = db.prepare('ROLLBACK TO append');
   }
 
   get headPosition(): number {
@@ -91,16 +98,16 @@ export class GroupCommitWriter {
   }
 
   private write(append: PendingAppend, head: number, revision: number): AppendResult {
-    this.db.exec('SAVEPOINT append');
+    this.savepoint.run();
     let position = head;
     try {
       for (const row of append.rows) {
         this.insert.run(++position, append.stream, ++revision, ...row);
       }
-      this.db.exec('RELEASE append');
+      this.release.run();
     } catch (error) {
-      this.db.exec('ROLLBACK TO append');
-      this.db.exec('RELEASE append');
+      this.rollbackTo.run();
+      this.release.run();
       throw isUniqueIdViolation(error) ? new DuplicateEventId(append.stream, this.takenId(append)) : error;
     }
     return { firstPosition: head + 1, position, revision };
