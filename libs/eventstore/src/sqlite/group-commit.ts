@@ -93,7 +93,10 @@ export class GroupCommitWriter {
     }
     for (const [stream, revision] of revisions) this.revisions.set(stream, revision);
     this.head = head;
-    for (const o of outcomes) 'result' in o ? o.append.resolve(o.result) : o.append.reject(o.error);
+    for (const o of outcomes) {
+      if ('result' in o) o.append.resolve(o.result);
+      else o.append.reject(o.error);
+    }
     this.onCommit(head);
   }
 

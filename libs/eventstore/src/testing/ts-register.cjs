@@ -1,6 +1,7 @@
 // A tiny TypeScript runner for child processes and benchmarks: compiles .ts on require with
 // the same swc settings as jest, and maps @logbook/<lib> to libs/<lib>/src like tsconfig.
 // Usage: node -r ./libs/eventstore/src/testing/ts-register.cjs file.ts
+/* global require, __dirname */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
