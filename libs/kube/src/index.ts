@@ -4,3 +4,4 @@ export * from './api-error';
 export * from './strategic-merge-patch';
 export * from './label-selector';
 export * from './field-selector';
+export * from './validation';

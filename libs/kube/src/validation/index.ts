@@ -1,0 +1,2 @@
+export { validateObject } from './validate-object';
+export type { Issue, Reason } from './rule';
