@@ -59,9 +59,12 @@ export function aPod(name: string, namespace = 'default', opts: { labels?: Recor
   };
 }
 
+// Stores reject a reused event id; ids do not enter the projection, so a counter is fine.
+let sequence = 0;
+
 function newEvent(type: string, data: unknown, n: number): NewEvent {
   return {
-    id: `evt-${type}-${n}`,
+    id: `evt-${++sequence}-${type}-${n}`,
     type,
     data,
     metadata: { time: timeAt(n), actor: 'test', schemaVersion: CURRENT_SCHEMA_VERSION },
