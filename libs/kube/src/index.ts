@@ -5,3 +5,4 @@ export * from './strategic-merge-patch';
 export * from './label-selector';
 export * from './field-selector';
 export * from './validation';
+export * from './defaults';

@@ -1,0 +1,112 @@
+import type { KubeObject } from './object';
+
+/**
+ * Server-side defaulting as kube-apiserver does it (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go),
+ * for the fields kubectl shows: `describe` prints "StrategyType:" and "Port: 80/TCP" only
+ * when these are filled in, and rollout history compares templates after defaulting.
+ */
+type Obj = Record<string, any>;
+
+/** `:latest` or no tag means "always pull"; a digest or any other tag means "if not present". */
+export function defaultImagePullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
+  if (!image || image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.lastIndexOf(':');
+  return colon < 0 || lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultContainer(c: Obj): void {
+  if (typeof c !== 'object' || c === null) return;
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.imagePullPolicy ??= defaultImagePullPolicy(c.image);
+  c.resources ??= {};
+  if (Array.isArray(c.ports)) for (const p of c.ports) if (p && typeof p === 'object') p.protocol ??= 'TCP';
+}
+
+export function defaultPodSpec(spec: Obj): void {
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.schedulerName ??= 'default-scheduler';
+  spec.securityContext ??= {};
+  spec.enableServiceLinks ??= true;
+  for (const list of [spec.containers, spec.initContainers]) {
+    if (Array.isArray(list)) list.forEach(defaultContainer);
+  }
+}
+
+function defaultTemplate(spec: Obj): void {
+  if (typeof spec.template?.spec === 'object' && spec.template.spec !== null) defaultPodSpec(spec.template.spec);
+}
+
+function defaultDeployment(spec: Obj): void {
+  spec.replicas ??= 1;
+  spec.strategy ??= {};
+  spec.strategy.type ??= 'RollingUpdate';
+  if (spec.strategy.type === 'RollingUpdate') {
+    spec.strategy.rollingUpdate ??= {};
+    spec.strategy.rollingUpdate.maxSurge ??= '25%';
+    spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  defaultTemplate(spec);
+}
+
+function defaultJob(spec: Obj): void {
+  // As in Kubernetes: completions defaults to 1 only when parallelism is unset too, so a
+  // work-queue Job (parallelism set, completions unset) keeps its meaning.
+  if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= 6;
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  defaultTemplate(spec);
+}
+
+function defaultService(spec: Obj): void {
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (Array.isArray(spec.ports)) {
+    for (const p of spec.ports) {
+      if (!p || typeof p !== 'object') continue;
+      p.protocol ??= 'TCP';
+      if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+    }
+  }
+}
+
+/** Returns a defaulted copy of `obj`; kinds without defaults come back as an unchanged copy. */
+export function applyDefaults(obj: KubeObject): KubeObject {
+  const o = structuredClone(obj);
+  const specOf = (): Obj => (o.spec = typeof o.spec === 'object' && o.spec !== null ? o.spec : {});
+  switch (o.kind) {
+    case 'Pod':
+      defaultPodSpec(specOf());
+      break;
+    case 'Deployment':
+      defaultDeployment(specOf());
+      break;
+    case 'ReplicaSet':
+      specOf().replicas ??= 1;
+      defaultTemplate(o.spec);
+      break;
+    case 'Job':
+      defaultJob(specOf());
+      break;
+    case 'Service':
+      defaultService(specOf());
+      break;
+    case 'Namespace':
+      specOf().finalizers ??= ['kubernetes'];
+      o.status = { ...(o.status ?? {}), phase: o.status?.phase ?? 'Active' };
+      break;
+    case 'Secret':
+      o.type ??= 'Opaque';
+      break;
+  }
+  return o;
+}
