@@ -6,3 +6,6 @@ export * from './label-selector';
 export * from './field-selector';
 export * from './validation';
 export * from './defaults';
+export * from './human-duration';
+export * from './table-printers';
+export * from './table';

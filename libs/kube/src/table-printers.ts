@@ -1,0 +1,243 @@
+import { formatAge, humanDuration } from './human-duration';
+import { labelSelectorToString } from './label-selector';
+import type { KubeObject } from './object';
+
+/**
+ * Per-kind columns of kube-apiserver's server-side printers (pkg/printers/internalversion).
+ * kubectl prints the cells verbatim, so their formatting (`<none>`, `80/TCP`, `1/1`) is ours.
+ */
+export interface ColumnDefinition {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  priority: number;
+}
+
+export interface Printer {
+  columns: ColumnDefinition[];
+  cells(obj: KubeObject, now: Date): unknown[];
+}
+
+const col = (name: string, type: ColumnDefinition['type'] = 'string', priority = 0, description = ''): ColumnDefinition => ({
+  name,
+  type,
+  format: name === 'Name' ? 'name' : '',
+  description: description || (name === 'Name' ? 'Name must be unique within a namespace.' : name === 'Age' ? 'CreationTimestamp is a timestamp representing the server time when this object was created.' : name),
+  priority,
+});
+const NAME = col('Name');
+const AGE = col('Age');
+const none = (v: unknown): string => (v === undefined || v === null || v === '' ? '<none>' : String(v));
+const age = (o: KubeObject, now: Date) => formatAge(o.metadata.creationTimestamp, now);
+
+const containersOf = (podSpec: any): any[] => (Array.isArray(podSpec?.containers) ? podSpec.containers : []);
+const containerNames = (podSpec: any) => none(containersOf(podSpec).map((c) => c.name).join(','));
+const containerImages = (podSpec: any) => none(containersOf(podSpec).map((c) => c.image).join(','));
+const selectorString = (sel: any) => {
+  if (!sel) return '<none>';
+  try {
+    return none(labelSelectorToString(sel));
+  } catch {
+    return '<error>';
+  }
+};
+const mapSelector = (m: Record<string, string> | undefined) =>
+  none(Object.keys(m ?? {}).sort().map((k) => `${k}=${m![k]}`).join(','));
+
+/** STATUS as kubectl shows it: Terminating, else a container's waiting/terminated reason, else phase. */
+export function podStatus(pod: KubeObject): string {
+  let reason: string = pod.status?.reason || pod.status?.phase || 'Pending';
+  const initStatuses: any[] = pod.status?.initContainerStatuses ?? [];
+  const initCount = (pod.spec?.initContainers ?? []).length;
+  let initializing = false;
+  initStatuses.forEach((s, i) => {
+    if (initializing) return;
+    if (s.state?.terminated?.exitCode === 0) return;
+    if (s.state?.terminated) {
+      reason = `Init:${s.state.terminated.reason || (s.state.terminated.signal ? `Signal:${s.state.terminated.signal}` : `ExitCode:${s.state.terminated.exitCode}`)}`;
+    } else if (s.state?.waiting?.reason && s.state.waiting.reason !== 'PodInitializing') {
+      reason = `Init:${s.state.waiting.reason}`;
+    } else {
+      reason = `Init:${i}/${initCount}`;
+    }
+    initializing = true;
+  });
+  if (!initializing) {
+    const statuses: any[] = pod.status?.containerStatuses ?? [];
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const st = statuses[i].state ?? {};
+      if (st.waiting?.reason) reason = st.waiting.reason;
+      else if (st.terminated?.reason) reason = st.terminated.reason;
+      else if (st.terminated) reason = st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode}`;
+    }
+  }
+  if (pod.metadata.deletionTimestamp) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}
+
+function podRestarts(pod: KubeObject, now: Date): string {
+  let restarts = 0;
+  let last: number | undefined;
+  for (const s of (pod.status?.containerStatuses ?? []) as any[]) {
+    restarts += s.restartCount ?? 0;
+    const finished = s.lastState?.terminated?.finishedAt;
+    if (finished && (last === undefined || Date.parse(finished) > last)) last = Date.parse(finished);
+  }
+  return restarts > 0 && last !== undefined && !Number.isNaN(last) ? `${restarts} (${humanDuration(now.getTime() - last)} ago)` : String(restarts);
+}
+
+function servicePorts(spec: any): string {
+  const ports: any[] = spec?.ports ?? [];
+  return none(ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`)).join(','));
+}
+
+function serviceExternalIP(svc: KubeObject): string {
+  const external: string[] = svc.spec?.externalIPs ?? [];
+  switch (svc.spec?.type) {
+    case 'LoadBalancer': {
+      const ingress = ((svc.status?.loadBalancer?.ingress ?? []) as any[]).map((i) => i.ip || i.hostname).filter(Boolean);
+      const all = [...ingress, ...external];
+      return all.length ? all.join(',') : '<pending>';
+    }
+    case 'ExternalName':
+      return none(svc.spec.externalName);
+    default:
+      return none(external.join(','));
+  }
+}
+
+function nodeStatus(node: KubeObject): string {
+  const ready = ((node.status?.conditions ?? []) as any[]).find((c) => c.type === 'Ready');
+  const parts = [ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown'];
+  if (node.spec?.unschedulable) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+function nodeRoles(node: KubeObject): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(node.metadata.labels ?? {})) {
+    if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) roles.add(k.slice('node-role.kubernetes.io/'.length));
+    else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return none([...roles].sort().join(','));
+}
+
+function endpointsList(ep: KubeObject): string {
+  const all: string[] = [];
+  for (const s of (ep.subsets ?? []) as any[]) {
+    const ports: any[] = s.ports?.length ? s.ports : [undefined];
+    for (const a of (s.addresses ?? []) as any[]) for (const p of ports) all.push(p ? `${a.ip}:${p.port}` : a.ip);
+  }
+  if (all.length === 0) return '<none>';
+  return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+}
+
+function jobCompletions(job: KubeObject): string {
+  const succeeded = job.status?.succeeded ?? 0;
+  if (job.spec?.completions !== undefined && job.spec?.completions !== null) return `${succeeded}/${job.spec.completions}`;
+  const parallelism = job.spec?.parallelism ?? 0;
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+function jobDuration(job: KubeObject, now: Date): string {
+  const start = job.status?.startTime;
+  if (!start) return '';
+  const end = job.status?.completionTime ? Date.parse(job.status.completionTime) : now.getTime();
+  return humanDuration(end - Date.parse(start));
+}
+
+const WIDE_WORKLOAD = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
+const wideWorkload = (o: KubeObject) => [containerNames(o.spec?.template?.spec), containerImages(o.spec?.template?.spec), selectorString(o.spec?.selector)];
+
+export const PRINTERS: Record<string, Printer> = {
+  Pod: {
+    columns: [NAME, col('Ready'), col('Status'), col('Restarts'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+    cells: (o, now) => {
+      const statuses: any[] = o.status?.containerStatuses ?? [];
+      const gates: any[] = o.spec?.readinessGates ?? [];
+      const conditions: any[] = o.status?.conditions ?? [];
+      const gatesTrue = gates.filter((g) => conditions.some((c) => c.type === g.conditionType && c.status === 'True')).length;
+      return [
+        o.metadata.name,
+        `${statuses.filter((s) => s.ready).length}/${containersOf(o.spec).length}`,
+        podStatus(o),
+        podRestarts(o, now),
+        age(o, now),
+        none(o.status?.podIP),
+        none(o.spec?.nodeName),
+        none(o.status?.nominatedNodeName),
+        gates.length ? `${gatesTrue}/${gates.length}` : '<none>',
+      ];
+    },
+  },
+  Deployment: {
+    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE, ...WIDE_WORKLOAD],
+    cells: (o, now) => [
+      o.metadata.name,
+      `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`,
+      o.status?.updatedReplicas ?? 0,
+      o.status?.availableReplicas ?? 0,
+      age(o, now),
+      ...wideWorkload(o),
+    ],
+  },
+  ReplicaSet: {
+    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, ...WIDE_WORKLOAD],
+    cells: (o, now) => [o.metadata.name, o.spec?.replicas ?? 0, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0, age(o, now), ...wideWorkload(o)],
+  },
+  Job: {
+    columns: [NAME, col('Completions'), col('Duration'), AGE, ...WIDE_WORKLOAD],
+    cells: (o, now) => [o.metadata.name, jobCompletions(o), jobDuration(o, now), age(o, now), ...wideWorkload(o)],
+  },
+  Service: {
+    columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
+    cells: (o, now) => [o.metadata.name, o.spec?.type ?? 'ClusterIP', none(o.spec?.clusterIP), serviceExternalIP(o), servicePorts(o.spec), age(o, now), mapSelector(o.spec?.selector)],
+  },
+  ConfigMap: {
+    columns: [NAME, col('Data', 'integer'), AGE],
+    cells: (o, now) => [o.metadata.name, Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length, age(o, now)],
+  },
+  Secret: {
+    columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
+    cells: (o, now) => [o.metadata.name, o.type ?? 'Opaque', Object.keys(o.data ?? {}).length, age(o, now)],
+  },
+  Namespace: {
+    columns: [NAME, col('Status'), AGE],
+    cells: (o, now) => [o.metadata.name, o.status?.phase ?? 'Active', age(o, now)],
+  },
+  Node: {
+    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version'), col('Internal-IP', 'string', 1), col('External-IP', 'string', 1), col('OS-Image', 'string', 1), col('Kernel-Version', 'string', 1), col('Container-Runtime', 'string', 1)],
+    cells: (o, now) => {
+      const addr = (type: string) => none(((o.status?.addresses ?? []) as any[]).find((a) => a.type === type)?.address);
+      const info = o.status?.nodeInfo ?? {};
+      return [o.metadata.name, nodeStatus(o), nodeRoles(o), age(o, now), info.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), none(info.osImage), none(info.kernelVersion), none(info.containerRuntimeVersion)];
+    },
+  },
+  Endpoints: {
+    columns: [NAME, col('Endpoints'), AGE],
+    cells: (o, now) => [o.metadata.name, endpointsList(o), age(o, now)],
+  },
+  Event: {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('First Seen', 'string', 1), col('Count', 'integer', 1), { ...col('Name', 'string', 1), format: 'name' }],
+    cells: (o, now) => {
+      const io = o.involvedObject ?? {};
+      const last = o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp;
+      return [
+        formatAge(last, now),
+        o.type ?? '',
+        o.reason ?? '',
+        `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`,
+        String(o.message ?? '').trim(),
+        io.fieldPath ?? '',
+        [o.source?.component, o.source?.host].filter(Boolean).join(', '),
+        formatAge(o.firstTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp, now),
+        o.count ?? 1,
+        o.metadata.name,
+      ];
+    },
+  },
+};
+
+/** Kinds without a printer get kube's default: Name and Age. */
+export const DEFAULT_PRINTER: Printer = { columns: [NAME, AGE], cells: (o, now) => [o.metadata.name, age(o, now)] };
