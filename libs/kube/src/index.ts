@@ -9,3 +9,4 @@ export * from './defaults';
 export * from './human-duration';
 export * from './table-printers';
 export * from './table';
+export * from './protobuf';
