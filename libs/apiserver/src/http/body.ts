@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, decodeProtobufObject } from '@logbook/kube';
+import { ApiError, decodeKubeProtobuf } from '@logbook/kube';
 
 /** kube-apiserver's limit on a request body (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -39,7 +39,7 @@ export function decodeObjectBody(body: Buffer, type: string): any {
     case 'application/apply-patch+yaml':
       return parseYamlBody(body);
     case 'application/vnd.kubernetes.protobuf':
-      return decodeProtobufObject(body);
+      return decodeKubeProtobuf(body);
     default:
       throw ApiError.unsupportedMediaType(type);
   }

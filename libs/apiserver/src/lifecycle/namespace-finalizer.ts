@@ -17,6 +17,13 @@ export class NamespaceFinalizer {
     private readonly projector: Projector,
     private readonly writer: ClusterWriter,
     private readonly log: Logger,
+    /**
+     * How long after DELETE the contents start to go. `kubectl delete -f` deletes a namespace
+     * and then, one by one, the objects of the same file inside it; with kube's asynchronous
+     * namespace controller those objects are still there, and kubectl counts a NotFound as an
+     * error. A short quiet period keeps that usage working.
+     */
+    private readonly startDelayMs = 1000,
   ) {}
 
   finalize(namespace: string, caller: Caller): Promise<void> {
@@ -41,6 +48,7 @@ export class NamespaceFinalizer {
   }
 
   private async run(namespace: string, caller: Caller): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, this.startDelayMs).unref());
     for (const resource of RESOURCES.filter((r) => r.namespaced)) {
       for (const obj of this.projector.state.list(resource.kind, { namespace })) {
         if (obj.metadata.deletionTimestamp && obj.metadata.finalizers?.length) continue;

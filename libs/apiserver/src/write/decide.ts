@@ -71,10 +71,11 @@ function decideCreate(resource: ResourceInfo, input: KubeObject, current: KubeOb
   delete metadata.deletionGracePeriodSeconds;
   delete metadata.managedFields;
   metadata.uid = ctx.newId();
-  metadata.creationTimestamp = ctx.now;
+  metadata.creationTimestamp = toSeconds(ctx.now);
   if (resource.hasSpec) metadata.generation = 1;
   else delete metadata.generation;
   const object = applyDefaults({ ...input, metadata });
+  if (object.kind === 'Pod' && !object.status?.phase) object.status = { ...object.status, phase: 'Pending' };
   validateOrThrow(resource, object);
   return [event(eventType(resource.kind, 'Created'), { object }, ctx)];
 }
@@ -141,7 +142,7 @@ function decideDelete(command: Extract<WriteCommand, { type: 'Delete' }>, curren
     event(
       DELETION_REQUESTED,
       {
-        deletionTimestamp: ctx.now,
+        deletionTimestamp: toSeconds(ctx.now),
         ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
         ...(propagationPolicy ? { propagationPolicy } : {}),
       },
@@ -183,4 +184,9 @@ function event(type: string, data: unknown, ctx: WriteContext): NewEvent {
 
 function stripUndefined(o: Record<string, unknown>): void {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+}
+
+/** Object timestamps have whole seconds in Kubernetes (metav1.Time); event times keep milliseconds. */
+function toSeconds(time: string): string {
+  return time.replace(/\.\d+Z$/, 'Z');
 }
