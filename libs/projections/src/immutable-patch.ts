@@ -37,8 +37,11 @@ export function setIn<T>(document: T, path: readonly string[], value: unknown): 
 }
 
 export class CowDocument {
-  /** Containers created by this document: these, and only these, may be mutated. */
-  private readonly fresh = new Set<unknown>();
+  /**
+   * Containers created by this document: these, and only these, may be mutated. An array, not
+   * a Set: a patch touches a handful of containers, and this runs once per event in a replay.
+   */
+  private readonly fresh: unknown[] = [];
 
   constructor(public root: unknown) {}
 
@@ -85,7 +88,7 @@ export class CowDocument {
       let next: Container;
       if (child === null || typeof child !== 'object') {
         next = {};
-        this.fresh.add(next);
+        this.fresh.push(next);
       } else next = this.writable(child as Container);
       (node as Record<string, unknown>)[key] = next;
       node = next;
@@ -168,16 +171,16 @@ export class CowDocument {
     if (this.root === null || typeof this.root !== 'object') {
       if (op) throw new PatchConflict(op, 'the document is not a container');
       this.root = {};
-      this.fresh.add(this.root);
+      this.fresh.push(this.root);
     }
     this.root = this.writable(this.root as Container);
     return this.root as Container;
   }
 
   private writable(container: Container): Container {
-    if (this.fresh.has(container)) return container;
+    if (this.fresh.includes(container)) return container;
     const copy = Array.isArray(container) ? container.slice() : { ...container };
-    this.fresh.add(copy);
+    this.fresh.push(copy);
     return copy;
   }
 }
