@@ -5,7 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bash infra/scripts/ensure-deps.sh || exit 1
-bash infra/scripts/ensure-kubectl.sh || exit 1
+KUBECTL_BINARIES=$(bash infra/scripts/ensure-kubectl.sh | paste -sd: -) || exit 1
+export KUBECTL_BINARIES
 
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"

@@ -1,8 +1,12 @@
 import { parseAllDocuments } from 'yaml';
-import { eventually, kubectl, kubectlBackground, makeTmpDir, randomName, startLogbook, type LogbookProcess } from '@logbook/testing';
+import { execFileSync } from 'node:child_process';
+import { eventually, kubectl, kubectlBackground, kubectlBinaries, makeTmpDir, randomName, startLogbook, useKubectl, type LogbookProcess } from '@logbook/testing';
 
-/** Real kubectl (Debian's kubernetes-client) against `logbook up`, through the kubeconfig it wrote. */
-describe('kubectl against logbook up', () => {
+const versionOf = (bin: string) => /v1\.\d+/.exec(execFileSync(bin, ['version', '--client'], { encoding: 'utf8' }))?.[0] ?? bin;
+
+/** Real kubectl (Debian's kubernetes-client 1.20, and 1.32 where installed) against `logbook up`. */
+describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('kubectl %s against logbook up', (_version, bin) => {
+  beforeAll(() => useKubectl(bin));
   const dir = makeTmpDir();
   const cache = makeTmpDir('kubectl-cache-');
   let cluster: LogbookProcess;

@@ -1,5 +1,21 @@
 import { spawn } from 'node:child_process';
 
+/**
+ * The kubectl binaries to test with: $KUBECTL_BINARIES (colon-separated; `npm test` sets it to
+ * Debian's 1.20 plus any kubectl on PATH), else `kubectl` from PATH.
+ */
+export function kubectlBinaries(): string[] {
+  const list = (process.env.KUBECTL_BINARIES ?? '').split(':').filter(Boolean);
+  return list.length ? list : ['kubectl'];
+}
+
+let defaultBinary = kubectlBinaries()[0];
+
+/** Chooses the binary `kubectl()` and `kubectlBackground()` run (per describe block). */
+export function useKubectl(binary: string): void {
+  defaultBinary = binary;
+}
+
 export interface KubectlResult {
   readonly code: number | null;
   readonly stdout: string;
@@ -10,7 +26,7 @@ export interface KubectlResult {
 export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; cacheDir?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
   const allArgs = ['--kubeconfig', kubeconfig, ...(opts.cacheDir ? ['--cache-dir', opts.cacheDir] : []), ...args];
   return new Promise((resolve, reject) => {
-    const proc = spawn('kubectl', allArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(defaultBinary, allArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
@@ -27,7 +43,7 @@ export function kubectl(kubeconfig: string, args: string[], opts: { input?: stri
 
 /** Starts a long-running kubectl (e.g. `get -w`); the caller reads `output()` and kills it. */
 export function kubectlBackground(kubeconfig: string, args: string[], cacheDir?: string) {
-  const proc = spawn('kubectl', ['--kubeconfig', kubeconfig, ...(cacheDir ? ['--cache-dir', cacheDir] : []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(defaultBinary, ['--kubeconfig', kubeconfig, ...(cacheDir ? ['--cache-dir', cacheDir] : []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
