@@ -151,6 +151,16 @@ describe('Projector', () => {
       expect(projector.state.stateHash()).toBe((await freshFold(store)).stateHash());
     });
 
+    it('replays the whole log when the snapshot cannot be read', async () => {
+      await appendWorkload(store, 120);
+      await store.saveSnapshot(100, '{"v":99}');
+      const errors: unknown[] = [];
+      projector = new Projector(store, store, { onError: (e) => errors.push(e) });
+      await projector.start();
+      expect(errors).toHaveLength(1);
+      expect(projector.state.stateHash()).toBe((await freshFold(store)).stateHash());
+    });
+
     it('never runs two snapshots at once', async () => {
       let inFlight = 0;
       let maxInFlight = 0;

@@ -79,9 +79,15 @@ export class Projector {
   private async run(): Promise<void> {
     const snapshot = await this.snapshots?.latestSnapshot();
     if (snapshot) {
-      this.state.load(snapshot.state);
-      this.lastSnapshotPosition = snapshot.position;
-      this.settleWaiters();
+      try {
+        this.state.load(snapshot.state);
+        this.lastSnapshotPosition = snapshot.position;
+        this.settleWaiters();
+      } catch (error) {
+        // A snapshot is only a cache of the log: when it cannot be read (a format from a newer
+        // version, corruption), the log still can, so fold from the start instead of failing.
+        this.onError(error, `snapshot at position ${snapshot.position} is unreadable; replaying the whole log`);
+      }
     }
     // Catch up in large readAll pages (much faster than per-event subscription delivery),
     // then subscribe from wherever that left us: the subscription reads from the store after

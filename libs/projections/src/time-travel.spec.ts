@@ -46,6 +46,11 @@ describe('stateAt', () => {
     expect(reads[0]).toBe(snapshot!.position);
   });
 
+  it('folds from the start when the snapshot cannot be read', async () => {
+    const broken = { latestSnapshot: async () => ({ position: 200, state: 'not json' }), saveSnapshot: async () => undefined };
+    expect((await stateAt(store, broken, 250)).stateHash()).toBe(liveHashes.get(250));
+  });
+
   it('is empty at position 0', async () => {
     const state = await stateAt(store, store, 0);
     expect(state.position).toBe(0);

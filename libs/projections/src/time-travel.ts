@@ -10,7 +10,7 @@ import { ClusterState } from './state';
 export async function stateAt(store: EventStore, snapshots: SnapshotStore | undefined, position: number): Promise<ClusterState> {
   if (!Number.isInteger(position) || position < 0) throw new RangeError(`position must be a non-negative integer, got ${position}`);
   const snapshot = position > 0 ? await snapshots?.latestSnapshot(position) : undefined;
-  const state = snapshot ? ClusterState.restore(snapshot.state) : new ClusterState();
+  const state = (snapshot && restoreOrUndefined(snapshot.state)) || new ClusterState();
   await foldFromStore(state, store, { to: position });
   return state;
 }
@@ -25,4 +25,13 @@ export async function replayAll(store: EventStore): Promise<ClusterState> {
   const state = new ClusterState();
   await foldFromStore(state, store);
   return state;
+}
+
+/** A snapshot is a cache of the log: an unreadable one costs a longer fold, never a wrong answer. */
+function restoreOrUndefined(serialized: string): ClusterState | undefined {
+  try {
+    return ClusterState.restore(serialized);
+  } catch {
+    return undefined;
+  }
 }
