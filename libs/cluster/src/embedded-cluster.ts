@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { resourceByKind, streamName } from '@logbook/kube';
-import { createEventStore, type EventStore, type SnapshotStore } from '@logbook/eventstore';
+import { createEventStore, type EventStore } from '@logbook/eventstore';
+import { createEventBus, type EventBus } from '@logbook/bus';
+import { Relay, relayCheckpointName } from '@logbook/relay';
 import { Projector } from '@logbook/projections';
 import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 
@@ -14,6 +16,8 @@ export interface EmbeddedClusterOptions {
   readonly logger: Logger;
   readonly snapshotEvery?: number;
   readonly bookmarkIntervalMs?: number;
+  /** The bus the log is relayed to: `embedded:` (default, in `<dataDir>/bus`) or `kafka://host:port`. */
+  readonly bus?: string;
 }
 
 export interface EmbeddedCluster {
@@ -23,6 +27,8 @@ export interface EmbeddedCluster {
   readonly store: EventStore;
   readonly projector: Projector;
   readonly api: RunningApiServer;
+  readonly bus: EventBus;
+  readonly relay: Relay;
   close(): Promise<void>;
 }
 
@@ -41,7 +47,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   const adminToken = ensureTokenFile(tokenFile);
 
   const store = await createEventStore(`sqlite:${dataDir}`);
-  const projector = new Projector(store, store as unknown as SnapshotStore, { snapshotEvery: options.snapshotEvery ?? 10_000 });
+  const projector = new Projector(store, store, { snapshotEvery: options.snapshotEvery ?? 10_000 });
   const started = Date.now();
   await projector.start();
   log.info({ position: projector.state.position, objects: projector.state.count(), ms: Date.now() - started }, 'projection ready');
@@ -58,6 +64,13 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   });
   await ensureSystemNamespaces(api, projector);
 
+  // The relay publishes the log to the bus the components consume (DESIGN §4).
+  const busUrl = options.bus ?? `embedded:${join(dataDir, 'bus')}`;
+  const bus = createEventBus(busUrl);
+  const relay = new Relay({ store, checkpoints: store, snapshots: store, bus, name: relayCheckpointName(busUrl.startsWith('embedded:') ? 'embedded:' : busUrl), logger: log });
+  await relay.start();
+  log.info({ bus: busUrl.startsWith('embedded:') ? 'embedded' : busUrl, position: relay.position }, 'relay started');
+
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
   log.info({ url: api.url, kubeconfig }, 'api server listening');
@@ -69,8 +82,12 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     store,
     projector,
     api,
+    bus,
+    relay,
     async close() {
       await api.close();
+      await relay.stop();
+      await bus.close();
       await projector.stop();
       await store.close();
     },
