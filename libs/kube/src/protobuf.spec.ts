@@ -1,16 +1,18 @@
 import { ApiError } from './api-error';
 import { decodeKubeProtobuf, protoFields } from './protobuf';
+import { GOLDEN } from './protobuf/golden.fixtures';
 
 /** Minimal test-side encoder: a message is a list of [fieldNo, value]; nested arrays are messages. */
 type Value = string | number | boolean | Uint8Array | Msg;
 type Msg = Array<[number, Value]>;
 function varint(n: number): number[] {
+  let v = BigInt.asUintN(64, BigInt(n));
   const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
   }
-  out.push(n);
+  out.push(Number(v));
   return out;
 }
 function encode(msg: Msg): Uint8Array {
@@ -112,7 +114,10 @@ describe('decodeKubeProtobuf', () => {
   });
 
   it.each<[string, Uint8Array, number, RegExp]>([
-    ['a Deployment', envelope('apps/v1', 'Deployment', [[1, [[1, 'web']]]]), 415, /vnd\.kubernetes\.protobuf for Deployment: .*send JSON/],
+    ['a CronJob (kubectl create cronjob)', fromHex(GOLDEN.KUBECTL_CREATE_CRONJOB), 415, /vnd\.kubernetes\.protobuf for batch\/v1 CronJob: only .*Deployment.*send JSON/],
+    ['a ServiceAccount', envelope('v1', 'ServiceAccount', [[1, [[1, 'sa']]]]), 415, /for v1 ServiceAccount: /],
+    ['a Deployment of another group version', envelope('extensions/v1beta1', 'Deployment', [[1, [[1, 'web']]]]), 415, /for extensions\/v1beta1 Deployment/],
+    ['a string where a varint belongs', envelope('apps/v1', 'Deployment', [[2, [[1, 'three']]]]), 400, /field 1 should be a varint/],
     ['a missing prefix', Uint8Array.from([1, 2, 3, 4, 5]), 400, /missing the "k8s\\0" prefix/],
     ['a truncated body', fromHex('6b387300 0a0f0a02'), 400, /malformed protobuf body/],
   ])('rejects %s with %d', (_name, body, code, message) => {

@@ -1,30 +1,48 @@
 import { ApiError } from './api-error';
+import { DECODED_KINDS, KUBE_SCHEMA, type FieldSpec, type Schema } from './protobuf/kinds';
 
 /**
  * Decoder for the Kubernetes protobuf request envelope that kubectl 1.32's typed clients send
- * (`create namespace|configmap|secret`, KUBECTL.md §10): magic `k8s\0`, then runtime.Unknown
- * {1 typeMeta{1 apiVersion, 2 kind}, 2 raw, 3 contentEncoding, 4 contentType}. Only the kinds
- * whose schema is small are decoded; the rest get a 415 that tells the user what to do.
+ * (`kubectl create namespace|deployment|job|service|…`, KUBECTL.md §10): magic `k8s\0`, then
+ * runtime.Unknown {1 typeMeta{1 apiVersion, 2 kind}, 2 raw, 3 contentEncoding, 4 contentType}.
+ * `raw` is walked by one generic decoder driven by the tables in ./protobuf, producing the JSON
+ * that Go's encoding/json would have produced for the same object. Kinds without a table get a
+ * 415 that tells the user what to do.
  */
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
 type Field = { no: number; wire: number; varint?: number; bytes?: Uint8Array };
 
+/** Reads the varint at `pos`; returns its value and the position after it. */
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  const start = pos;
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= buf.length) throw malformed('truncated varint');
+    const b = buf[pos++];
+    result += (b & 0x7f) * mul;
+    mul *= 128;
+    // Past 7 bytes a double loses precision, and Go writes negative ints as 10-byte two's complement.
+    if ((b & 0x80) === 0) return [i < 7 ? result : wideVarint(buf.subarray(start, pos)), pos];
+  }
+  throw malformed('varint longer than 10 bytes');
+}
+
+function wideVarint(bytes: Uint8Array): number {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 7n) | BigInt(bytes[i] & 0x7f);
+  return Number(BigInt.asIntN(64, v));
+}
+
 /** Iterates the fields of one protobuf message; unknown fields are simply skipped by callers. */
 export function* protoFields(buf: Uint8Array): Generator<Field> {
   let pos = 0;
   const varint = (): number => {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= buf.length) throw malformed('truncated varint');
-      const b = buf[pos++];
-      result += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return result;
-      mul *= 128;
-    }
-    throw malformed('varint longer than 10 bytes');
+    const [value, next] = readVarint(buf, pos);
+    pos = next;
+    return value;
   };
   while (pos < buf.length) {
     const tag = varint();
@@ -44,104 +62,106 @@ export function* protoFields(buf: Uint8Array): Generator<Field> {
 }
 
 const malformed = (why: string) => ApiError.badRequest(`malformed protobuf body: ${why}`);
-const utf8 = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('utf8');
-const b64 = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('base64');
+const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
-function mapEntry(b: Uint8Array): [string, Uint8Array] {
-  let key = '';
-  let value: Uint8Array = new Uint8Array();
-  for (const f of protoFields(b)) {
-    if (f.no === 1) key = utf8(f.bytes);
-    else if (f.no === 2) value = f.bytes ?? new Uint8Array();
-  }
-  return [key, value];
+function lengthDelimited(f: Field): Uint8Array {
+  if (f.bytes === undefined) throw malformed(`field ${f.no} should be length-delimited`);
+  return f.bytes;
 }
 
-function timestamp(b: Uint8Array): string | undefined {
-  let seconds = 0;
-  for (const f of protoFields(b)) if (f.no === 1) seconds = f.varint ?? 0;
+function varintOf(f: Field): number {
+  if (f.varint === undefined) throw malformed(`field ${f.no} should be a varint`);
+  return f.varint;
+}
+
+/** Decodes one message of `type` into a JSON object, following `schema`. */
+export function decodeMessage(type: string, buf: Uint8Array, schema: Schema = KUBE_SCHEMA): Record<string, unknown> {
+  const table = schema[type];
+  if (!table) throw new Error(`protobuf schema has no message ${type}`);
+  const out: Record<string, unknown> = {};
+  for (const f of protoFields(buf)) {
+    const spec = table[f.no];
+    if (spec) put(out, spec, f, schema);
+  }
+  return out;
+}
+
+function put(out: Record<string, unknown>, spec: FieldSpec, f: Field, schema: Schema): void {
+  const { name, type } = spec;
+  if (type.startsWith('repeated ')) {
+    const elem = type.slice('repeated '.length);
+    const list = (out[name] ??= []) as unknown[];
+    if (f.wire === 2 && (elem === 'int32' || elem === 'int64' || elem === 'bool')) {
+      // Packed encoding: proto2 gogo output never packs, but a decoder must accept both.
+      for (const v of packedVarints(f)) list.push(elem === 'bool' ? v !== 0 : v);
+    } else list.push(single(elem, f, schema));
+    return;
+  }
+  if (type.startsWith('map<')) {
+    const valueType = type.slice('map<string,'.length, -1);
+    let key = '';
+    let value: unknown = valueType === 'quantity' ? '0' : '';
+    for (const e of protoFields(lengthDelimited(f))) {
+      if (e.no === 1) key = utf8(lengthDelimited(e));
+      else if (e.no === 2) value = single(valueType, e, schema);
+    }
+    ((out[name] ??= {}) as Record<string, unknown>)[key] = value;
+    return;
+  }
+  const value = single(type, f, schema);
+  if (value === undefined) return;
+  if (spec.inline) Object.assign(out, value);
+  // Only scalars can be "empty" to omitempty: messages are Go structs or set pointers.
+  else if (spec.keep || !isScalar(type) || (value !== '' && value !== 0 && value !== false)) out[name] = value;
+}
+
+const isScalar = (type: string) => type === 'string' || type === 'int32' || type === 'int64' || type === 'bool' || type === 'bytes';
+
+function* packedVarints(f: Field): Generator<number> {
+  const buf = lengthDelimited(f);
+  for (let pos = 0; pos < buf.length; ) {
+    const [value, next] = readVarint(buf, pos);
+    pos = next;
+    yield value;
+  }
+}
+
+function single(type: string, f: Field, schema: Schema): unknown {
+  switch (type) {
+    case 'string':
+      return utf8(lengthDelimited(f));
+    case 'bytes':
+      return Buffer.from(lengthDelimited(f)).toString('base64');
+    case 'int32':
+    case 'int64':
+      return varintOf(f);
+    case 'bool':
+      return varintOf(f) !== 0;
+    case 'time':
+      return time(lengthDelimited(f));
+    case 'quantity':
+      return decodeMessage('Quantity', lengthDelimited(f), BUILT_IN).string ?? '';
+    case 'intOrString': {
+      const v = decodeMessage('IntOrString', lengthDelimited(f), BUILT_IN);
+      return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+    }
+  }
+  if (type.startsWith('message:')) return decodeMessage(type.slice('message:'.length), lengthDelimited(f), schema);
+  throw new Error(`protobuf schema uses an unknown field type ${type}`);
+}
+
+/** apimachinery's util/intstr and api/resource messages, and meta/v1 Time. */
+const BUILT_IN: Schema = {
+  IntOrString: { 1: { name: 'type', type: 'int64' }, 2: { name: 'intVal', type: 'int32' }, 3: { name: 'strVal', type: 'string' } },
+  Quantity: { 1: { name: 'string', type: 'string' } },
+  Time: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
+};
+
+function time(buf: Uint8Array): string | undefined {
+  const seconds = Number(decodeMessage('Time', buf, BUILT_IN).seconds ?? 0);
   // A zero time is Go's "unset": JSON renders it as null, which we omit.
   return seconds === 0 ? undefined : new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
-
-function ownerReference(b: Uint8Array): Record<string, unknown> {
-  const ref: Record<string, unknown> = {};
-  const strings: Record<number, string> = { 1: 'kind', 3: 'name', 4: 'uid', 5: 'apiVersion' };
-  for (const f of protoFields(b)) {
-    if (strings[f.no]) ref[strings[f.no]] = utf8(f.bytes);
-    else if (f.no === 6) ref.controller = f.varint === 1;
-    else if (f.no === 7) ref.blockOwnerDeletion = f.varint === 1;
-  }
-  return ref;
-}
-
-function objectMeta(b: Uint8Array): Record<string, unknown> {
-  const meta: Record<string, any> = {};
-  const strings: Record<number, string> = { 1: 'name', 2: 'generateName', 3: 'namespace', 5: 'uid', 6: 'resourceVersion' };
-  for (const f of protoFields(b)) {
-    const s = strings[f.no];
-    if (s) {
-      const v = utf8(f.bytes);
-      if (v !== '') meta[s] = v;
-    } else if (f.no === 7 && f.varint) meta.generation = f.varint;
-    else if (f.no === 8 || f.no === 9) {
-      const t = timestamp(f.bytes!);
-      if (t) meta[f.no === 8 ? 'creationTimestamp' : 'deletionTimestamp'] = t;
-    } else if (f.no === 10) meta.deletionGracePeriodSeconds = f.varint;
-    else if (f.no === 11 || f.no === 12) {
-      const [k, v] = mapEntry(f.bytes!);
-      (meta[f.no === 11 ? 'labels' : 'annotations'] ??= {})[k] = utf8(v);
-    } else if (f.no === 13) (meta.ownerReferences ??= []).push(ownerReference(f.bytes!));
-    else if (f.no === 14) (meta.finalizers ??= []).push(utf8(f.bytes));
-  }
-  return meta;
-}
-
-type KindDecoder = (raw: Uint8Array) => Record<string, unknown>;
-
-const namespace: KindDecoder = (raw) => {
-  const out: Record<string, any> = { metadata: {}, spec: {}, status: {} };
-  for (const f of protoFields(raw)) {
-    if (f.no === 1) out.metadata = objectMeta(f.bytes!);
-    else if (f.no === 2) {
-      for (const s of protoFields(f.bytes!)) if (s.no === 1) (out.spec.finalizers ??= []).push(utf8(s.bytes));
-    } else if (f.no === 3) {
-      for (const s of protoFields(f.bytes!)) if (s.no === 1 && s.bytes?.length) out.status.phase = utf8(s.bytes);
-    }
-  }
-  return out;
-};
-
-const configMap: KindDecoder = (raw) => {
-  const out: Record<string, any> = { metadata: {} };
-  for (const f of protoFields(raw)) {
-    if (f.no === 1) out.metadata = objectMeta(f.bytes!);
-    else if (f.no === 2 || f.no === 3) {
-      const [k, v] = mapEntry(f.bytes!);
-      if (f.no === 2) (out.data ??= {})[k] = utf8(v);
-      else (out.binaryData ??= {})[k] = b64(v);
-    } else if (f.no === 4) out.immutable = f.varint === 1;
-  }
-  return out;
-};
-
-const secret: KindDecoder = (raw) => {
-  const out: Record<string, any> = { metadata: {} };
-  for (const f of protoFields(raw)) {
-    if (f.no === 1) out.metadata = objectMeta(f.bytes!);
-    else if (f.no === 2 || f.no === 4) {
-      const [k, v] = mapEntry(f.bytes!);
-      if (f.no === 2) (out.data ??= {})[k] = b64(v);
-      else (out.stringData ??= {})[k] = utf8(v);
-    } else if (f.no === 3) {
-      const t = utf8(f.bytes);
-      if (t) out.type = t;
-    } else if (f.no === 5) out.immutable = f.varint === 1;
-  }
-  return out;
-};
-
-const DECODERS: Record<string, KindDecoder> = { Namespace: namespace, ConfigMap: configMap, Secret: secret };
 
 /** Decodes a `k8s\0`-prefixed protobuf body into the JSON object kubectl meant to send. */
 export function decodeKubeProtobuf(body: Uint8Array): Record<string, unknown> {
@@ -152,19 +172,20 @@ export function decodeKubeProtobuf(body: Uint8Array): Record<string, unknown> {
   let contentEncoding = '';
   for (const f of protoFields(body.subarray(4))) {
     if (f.no === 1) {
-      for (const t of protoFields(f.bytes!)) {
-        if (t.no === 1) apiVersion = utf8(t.bytes);
-        else if (t.no === 2) kind = utf8(t.bytes);
+      for (const t of protoFields(lengthDelimited(f))) {
+        if (t.no === 1) apiVersion = utf8(lengthDelimited(t));
+        else if (t.no === 2) kind = utf8(lengthDelimited(t));
       }
-    } else if (f.no === 2) raw = f.bytes!;
-    else if (f.no === 3) contentEncoding = utf8(f.bytes);
+    } else if (f.no === 2) raw = lengthDelimited(f);
+    else if (f.no === 3) contentEncoding = utf8(lengthDelimited(f));
   }
   if (contentEncoding) throw ApiError.unsupportedMediaType(`${PROTOBUF_CONTENT_TYPE} with contentEncoding "${contentEncoding}"`);
-  const decode = DECODERS[kind];
-  if (!decode) {
+  const message = DECODED_KINDS[`${apiVersion}/${kind}`];
+  if (!message) {
+    const known = Object.keys(DECODED_KINDS).map((k) => k.slice(k.lastIndexOf('/') + 1));
     throw ApiError.unsupportedMediaType(
-      `${PROTOBUF_CONTENT_TYPE} for ${kind || 'an unnamed kind'}: only Namespace, ConfigMap and Secret are decoded; send JSON instead (kubectl apply -f / create -f, or kubectl 1.31 or older; --validate=false does not help)`,
+      `${PROTOBUF_CONTENT_TYPE} for ${kind ? `${apiVersion} ${kind}` : 'an unnamed kind'}: only ${known.join(', ')} are decoded; send JSON instead (kubectl apply -f / create -f, or kubectl 1.31 or older; --validate=false does not help)`,
     );
   }
-  return { apiVersion, kind, ...decode(raw) };
+  return { apiVersion, kind, ...decodeMessage(message, raw) };
 }
