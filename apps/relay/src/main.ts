@@ -1,0 +1,66 @@
+import pino from 'pino';
+import { createEventBus } from '@logbook/bus';
+import { createEventStore } from '@logbook/eventstore';
+import { Relay, relayCheckpointName } from '@logbook/relay';
+
+/**
+ * The relay as its own process (distributed mode):
+ *   LOGBOOK_STORE   event store URL, e.g. sqlite:/var/lib/logbook      (required)
+ *   LOGBOOK_BUS     bus URL, default kafka://127.0.0.1:9092
+ *   LOGBOOK_RELAY_PARTITIONS  partitions per topic, default 6
+ *   LOGBOOK_RELAY_BATCH       messages per produce request, default 1000
+ *   LOGBOOK_TOPIC_PREFIX      prepended to every topic name, default ''
+ *   LOGBOOK_RELAY_POLL_MS     how often to look for appends made by other processes, default 200
+ * Logs JSON lines; SIGTERM/SIGINT finish the batch in flight, checkpoint it and exit 0.
+ */
+async function main(): Promise<void> {
+  const log = pino({ name: 'relay' });
+  const storeUrl = process.env.LOGBOOK_STORE;
+  if (!storeUrl) {
+    log.error('LOGBOOK_STORE is required, e.g. LOGBOOK_STORE=sqlite:./data');
+    process.exit(2);
+  }
+  const busUrl = process.env.LOGBOOK_BUS ?? 'kafka://127.0.0.1:9092';
+  const store = await createEventStore(storeUrl);
+  const bus = createEventBus(busUrl);
+  // The writer is another process: its appends are seen by polling, not by subscribeAll.
+  const relay = new Relay({
+    store,
+    checkpoints: store,
+    snapshots: store,
+    bus,
+    name: relayCheckpointName(busUrl),
+    partitions: Number(process.env.LOGBOOK_RELAY_PARTITIONS ?? 6),
+    batchSize: Number(process.env.LOGBOOK_RELAY_BATCH ?? 1000),
+    topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '',
+    live: { pollIntervalMs: Number(process.env.LOGBOOK_RELAY_POLL_MS ?? 200) },
+    logger: log,
+    onPublished: ({ events, position, ms }) => log.debug({ events, position, ms }, 'published'),
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    try {
+      await relay.stop();
+      await bus.close();
+      await store.close();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'unclean stop');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await relay.start();
+  log.info({ store: storeUrl, bus: busUrl, checkpoint: relay.position }, 'relay running');
+}
+
+main().catch((error) => {
+  console.error(JSON.stringify({ level: 50, msg: 'relay failed to start', err: String(error?.stack ?? error) }));
+  process.exit(1);
+});
