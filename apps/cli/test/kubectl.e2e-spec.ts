@@ -124,6 +124,25 @@ data:
     expect(nsGone.stderr).toContain('NotFound');
   });
 
+  it('creates a deployment, a job and a service with kubectl create (protobuf bodies from kubectl 1.32)', async () => {
+    const ns = randomName('create');
+    expect((await run(['create', 'namespace', ns])).code).toBe(0);
+    const d = await run(['create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=2', '--port=80', '-n', ns]);
+    expect(d.stderr).toBe('');
+    expect(d.stdout).toContain('deployment.apps/web created');
+    expect((await run(['create', 'job', 'once', '--image=busybox', '-n', ns, '--', 'echo', 'hi'])).stdout).toContain('job.batch/once created');
+    const s = await run(['create', 'service', 'clusterip', 'web', '--tcp=80:8080', '-n', ns]);
+    expect(s.stderr).toBe('');
+    expect(s.stdout).toContain('service/web created');
+    const got = JSON.parse((await run(['get', 'deploy', 'web', '-n', ns, '-o', 'json'])).stdout);
+    expect(got.spec.replicas).toBe(2);
+    expect(got.spec.template.spec.containers[0]).toMatchObject({ image: 'nginx:1.25', ports: [{ containerPort: 80, protocol: 'TCP' }] });
+    const svc = JSON.parse((await run(['get', 'svc', 'web', '-n', ns, '-o', 'json'])).stdout);
+    expect(svc.spec.ports[0]).toMatchObject({ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' });
+    const job = JSON.parse((await run(['get', 'job', 'once', '-n', ns, '-o', 'json'])).stdout);
+    expect(job.spec.template.spec.containers[0].command).toEqual(['echo', 'hi']);
+  });
+
   it('prints a pod change live with kubectl get pods -w', async () => {
     const name = randomName('p');
     const watch = kubectlBackground(cluster.kubeconfig, ['get', 'pods', '-n', 'default', '-w', '--show-labels'], cache.path);

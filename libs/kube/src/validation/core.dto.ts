@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
-import { dataMap, intOrPortName, labels, oneOf, optionalList, optionalPortNumber, portName, portNumber, present, uniqueBy } from './checks';
+import { dataMap, dnsLabel, intOrPortName, labels, oneOf, optionalList, optionalPortNumber, portNumber, present, uniqueBy } from './checks';
 import { Dns1035MetaDto, LabelMetaDto, SubdomainMetaDto } from './meta.dto';
 import { PodSpecDto, PROTOCOLS } from './pod.dto';
 import { Check, invalid, Issue, required, Rule } from './rule';
@@ -23,7 +23,9 @@ export class ServicePortDto {
   @Rule(intOrPortName) targetPort?: number | string;
   @Rule(optionalPortNumber) nodePort?: number;
   @Rule(oneOf(PROTOCOLS)) protocol?: string;
-  @Rule(portName) name?: string;
+  // Service and Endpoints port names are DNS labels (kubectl create service names them "80-8080");
+  // only container ports use the stricter IANA service-name syntax.
+  @Rule(dnsLabel) name?: string;
 }
 
 const headlessOrExternal = (spec: any) => spec?.type === 'ExternalName' || spec?.clusterIP === 'None';
@@ -66,7 +68,7 @@ export class EndpointAddressDto {
 export class EndpointPortDto {
   @Rule(portNumber) port?: number;
   @Rule(oneOf(PROTOCOLS)) protocol?: string;
-  @Rule(portName) name?: string;
+  @Rule(dnsLabel) name?: string;
 }
 
 export class EndpointSubsetDto {

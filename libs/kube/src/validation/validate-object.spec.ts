@@ -115,3 +115,20 @@ describe('validateObject', () => {
     expect(obj).toEqual(copy);
   });
 });
+
+describe('validateObject on Service port names', () => {
+  const service = (name: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { ports: [{ name, port: 80, targetPort: 8080 }] },
+  });
+
+  it('accepts the DNS-label names kubectl create service generates (80-8080)', () => {
+    expect(validateObject(service('80-8080'))).toEqual([]);
+  });
+
+  it('rejects a name that is not a DNS label', () => {
+    expect(validateObject(service('Web_Port')).map((c) => c.field)).toEqual(['spec.ports[0].name']);
+  });
+});
