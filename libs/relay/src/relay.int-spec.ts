@@ -39,6 +39,12 @@ describeWithKafka('Relay on a real broker', () => {
   let bus: EventBus;
   let prefix: string;
   const children: TsChild[] = [];
+  const relays: Relay[] = [];
+  const relayOn = (options: Omit<ConstructorParameters<typeof Relay>[0], 'store' | 'checkpoints' | 'bus' | 'name' | 'topicPrefix'>) => {
+    const relay = new Relay({ store, checkpoints: store, bus, name: 'relay:test', topicPrefix: prefix, ...options });
+    relays.push(relay);
+    return relay;
+  };
 
   beforeEach(async () => {
     tmp = makeTmpDir('logbook-relay-');
@@ -49,6 +55,7 @@ describeWithKafka('Relay on a real broker', () => {
 
   afterEach(async () => {
     for (const c of children.splice(0)) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    for (const r of relays.splice(0)) await r.stop();
     await bus.close();
     await store.close();
     tmp.remove();
@@ -56,7 +63,7 @@ describeWithKafka('Relay on a real broker', () => {
 
   test('10,000 API writes: every event in its kind topic, in per-key order, exactly once after dedupe', async () => {
     await writeApiEvents(store, EVENTS);
-    const relay = new Relay({ store, checkpoints: store, snapshots: store, bus, name: 'relay:test', topicPrefix: prefix });
+    const relay = relayOn({ snapshots: store });
     await relay.start();
     await relay.waitFor(await store.headPosition(), 60_000);
     await relay.stop();
@@ -116,7 +123,7 @@ describeWithKafka('Relay on a real broker', () => {
 
   test('two members of a group on a 6-partition topic share it; when one is killed the other takes over what it had not committed', async () => {
     await writeApiEvents(store, 3_000, 200);
-    const relay = new Relay({ store, checkpoints: store, bus, name: 'relay:test', topicPrefix: prefix, partitions: 6 });
+    const relay = relayOn({ partitions: 6 });
     await relay.start();
     await relay.waitFor(await store.headPosition(), 60_000);
     await relay.stop();

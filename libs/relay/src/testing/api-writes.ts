@@ -38,11 +38,11 @@ function nextWrite(obj: Obj, step: number, seed: number): NewEvent {
  * namespaces, deployments, nodes), one event per write; about 2% of the objects end deleted.
  * Writes of different objects go concurrently (as API requests would), each object's in order.
  */
-export async function writeApiEvents(store: EventStore, total: number, objects = 300): Promise<void> {
+export async function writeApiEvents(store: EventStore, total: number, objects = 300, namePrefix = ''): Promise<void> {
   const all: Obj[] = Array.from({ length: objects }, (_, i) => {
-    if (i % 10 === 0) return { kind: 'Node', name: `node-${i}`, revision: -1, deleted: false };
-    if (i % 10 === 1) return { kind: 'Deployment', namespace: 'default', name: `web-${i}`, revision: -1, deleted: false };
-    return { kind: 'Pod', namespace: ['default', 'kube-system', 'team-a'][i % 3], name: `app-${i}`, revision: -1, deleted: false };
+    if (i % 10 === 0) return { kind: 'Node', name: `${namePrefix}node-${i}`, revision: -1, deleted: false };
+    if (i % 10 === 1) return { kind: 'Deployment', namespace: 'default', name: `${namePrefix}web-${i}`, revision: -1, deleted: false };
+    return { kind: 'Pod', namespace: ['default', 'kube-system', 'team-a'][i % 3], name: `${namePrefix}app-${i}`, revision: -1, deleted: false };
   });
   let written = 0;
   for (let step = 0; written < total; step++) {
