@@ -74,7 +74,7 @@ export class Relay {
   /** Creates the topics, rebuilds the state at the checkpoint and starts publishing. */
   async start(): Promise<void> {
     if (this.running) return;
-    for (const resource of RESOURCES) await this.o.bus.createTopic(this.o.topicPrefix + topicFor(resource), this.o.partitions);
+    await Promise.all(RESOURCES.map((r) => this.o.bus.createTopic(this.o.topicPrefix + topicFor(r), this.o.partitions)));
     this.published = (await this.o.checkpoints.getCheckpoint(this.o.name)) ?? 0;
     this.state = await stateAt(this.o.store, this.o.snapshots, this.published);
     this.producer = await this.o.bus.producer();
