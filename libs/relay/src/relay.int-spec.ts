@@ -98,11 +98,15 @@ describeWithKafka('Relay on a real broker', () => {
     children.push(first);
     const atKill = await eventually(
       async () => {
+        if (first.child.exitCode !== null) throw new Error(`the relay exited with ${first.child.exitCode}: ${first.stderr.join('')}${first.lines.slice(-5).join('\n')}`);
         const at = (await store.getCheckpoint(name)) ?? 0;
         return at >= 2_000 ? at : false;
       },
       { timeoutMs: 60_000, intervalMs: 2, what: 'relay mid-stream' },
-    );
+    ).catch((err: Error) => {
+      // Say what the relay itself said: a silent timeout here is undiagnosable.
+      throw new Error(`${err.message}\nrelay stdout (tail): ${first.lines.slice(-10).join('\n')}\nrelay stderr: ${first.stderr.join('')}`);
+    });
     first.child.kill('SIGKILL');
     expect(await first.exited()).toBeNull();
     expect(atKill).toBeLessThan(head);
