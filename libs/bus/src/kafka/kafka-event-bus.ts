@@ -3,6 +3,7 @@ import type { BusConsumer, BusProducer, ConsumerOptions, EventBus, OutgoingMessa
 import { BusClosed } from '../errors';
 import { KafkaBusConsumer } from './kafka-consumer';
 import { translated } from './kafka-errors';
+import { createTopicAndWait } from './create-topic';
 import { KAFKA_DEFAULTS, type KafkaBusOptions } from './kafka-options';
 
 // kafkajs 2 prints a warning about its partitioner change on every client; we use its
@@ -31,14 +32,8 @@ export class KafkaEventBus implements EventBus {
 
   async createTopic(topic: string, partitions: number): Promise<void> {
     const admin = await this.admin();
-    await translated(`create topic ${topic}`, async () => {
-      try {
-        // waitForLeaders: on KRaft a topic is not usable until its partitions have leaders.
-        await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-      } catch (error) {
-        if (!isAlreadyExists(error)) throw error;
-      }
-    });
+    // On KRaft a topic is not usable until its partitions have leaders.
+    await translated(`create topic ${topic}`, () => createTopicAndWait(admin, topic, partitions));
   }
 
   async producer(): Promise<BusProducer> {
@@ -108,13 +103,6 @@ export class KafkaEventBus implements EventBus {
 
 function toKafkaMessage(m: OutgoingMessage) {
   return { key: m.key, value: m.value, headers: m.headers ? { ...m.headers } : undefined };
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  const e = error as { type?: string; errors?: { type?: string }[] };
-  if (e?.type === 'TOPIC_ALREADY_EXISTS') return true;
-  const inner = e?.errors ?? [];
-  return inner.length > 0 && inner.every((x) => x?.type === 'TOPIC_ALREADY_EXISTS');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
