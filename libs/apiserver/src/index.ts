@@ -7,3 +7,4 @@ export * from './write/commands';
 export * from './write/decide';
 export * from './write/cluster-writer';
 export * from './watch/watch-hub';
+export * from './in-process-client';

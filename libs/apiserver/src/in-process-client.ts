@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, type KubeObject, type ResourceInfo, resourceByKind } from '@logbook/kube';
+import type { Projector } from '@logbook/projections';
+import { type Cause, ClientError, type ClusterClient, type DeleteOptions } from '@logbook/components';
+import type { Caller, ClusterWriter } from './write/cluster-writer';
+import type { WriteCommand } from './write/commands';
+
+/**
+ * The components' client inside `logbook up`: the same write path as an HTTP request (decide,
+ * validate, append, read-your-writes) without the network, attributed to the component.
+ */
+export class InProcessClusterClient implements ClusterClient {
+  constructor(
+    private readonly writer: ClusterWriter,
+    private readonly projector: Projector,
+    private readonly actor: string,
+  ) {}
+
+  async create(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+    const resource = this.resource(obj.kind);
+    const object = { ...obj, metadata: { ...obj.metadata } };
+    if (!object.metadata.name && object.metadata.generateName) object.metadata.name = object.metadata.generateName + randomUUID().slice(0, 5);
+    return this.run(resource, object.metadata.namespace, object.metadata.name!, { type: 'Create', resource, object }, cause);
+  }
+
+  async update(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+    const resource = this.resource(obj.kind);
+    return this.run(resource, obj.metadata.namespace, obj.metadata.name!, { type: 'Update', resource, object: obj }, cause);
+  }
+
+  async updateStatus(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+    const resource = this.resource(obj.kind);
+    return this.run(resource, obj.metadata.namespace, obj.metadata.name!, { type: 'UpdateStatus', resource, object: obj }, cause);
+  }
+
+  async delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void> {
+    const resource = this.resource(kind);
+    await this.run(resource, namespace, name, { type: 'Delete', resource, propagationPolicy: options.propagationPolicy, preconditions: options.preconditions, gracePeriodSeconds: options.gracePeriodSeconds }, options);
+  }
+
+  async bind(namespace: string, name: string, nodeName: string, resourceVersion: string, cause: Cause): Promise<void> {
+    const resource = this.resource('Pod');
+    await this.run(resource, namespace, name, { type: 'Bind', resource, nodeName, resourceVersion }, cause);
+  }
+
+  async listAll(kinds: readonly string[]): Promise<{ items: KubeObject[]; position: number }> {
+    const state = this.projector.state;
+    return { items: kinds.flatMap((k) => state.list(k)), position: state.position };
+  }
+
+  private resource(kind: string): ResourceInfo {
+    const r = resourceByKind(kind);
+    if (!r) throw new ClientError(404, 'NotFound', `unknown kind ${kind}`);
+    return r;
+  }
+
+  private async run(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, cause: Cause): Promise<KubeObject> {
+    const caller: Caller = { actor: this.actor, correlationId: cause.correlationId ?? randomUUID(), causationId: cause.causationId };
+    try {
+      const result = await this.writer.write(resource, resource.namespaced ? namespace : undefined, name, command, caller);
+      return (result.object ?? result.before)!;
+    } catch (err) {
+      if (err instanceof ApiError) throw new ClientError(err.code, err.reason, err.message);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { KubeObject } from '@logbook/kube';
+
+/** Why a component writes: the event it reacted to and the request that started the chain. */
+export interface Cause {
+  /** Id of the event the write reacts to (DESIGN §2 causationId). */
+  readonly causationId?: string;
+  /** The original request's correlation id, carried along the whole chain. */
+  readonly correlationId?: string;
+}
+
+export interface DeleteOptions extends Cause {
+  readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  readonly gracePeriodSeconds?: number;
+}
+
+/**
+ * How components write (DESIGN §4): through the API server, so validation, defaulting and audit
+ * have one path. In `logbook up` it is an in-process call; distributed, it is HTTPS. Every write
+ * carries its cause. Failures are ClientErrors with the API's status code.
+ */
+export interface ClusterClient {
+  create(obj: KubeObject, cause: Cause): Promise<KubeObject>;
+  /** PUT: `obj.metadata.resourceVersion` is a precondition (409 when stale). */
+  update(obj: KubeObject, cause: Cause): Promise<KubeObject>;
+  updateStatus(obj: KubeObject, cause: Cause): Promise<KubeObject>;
+  delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void>;
+  /** pods/<name>/binding with the pod's resourceVersion as precondition. */
+  bind(namespace: string, name: string, nodeName: string, resourceVersion: string, cause: Cause): Promise<void>;
+  /** Every object of the given kinds and the log position they are consistent at. */
+  listAll(kinds: readonly string[]): Promise<{ items: KubeObject[]; position: number }>;
+}
+
+export class ClientError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+
+  get isConflict(): boolean {
+    return this.code === 409;
+  }
+
+  get isNotFound(): boolean {
+    return this.code === 404;
+  }
+}

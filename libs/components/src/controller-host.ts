@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { type BusConsumer, type BusMessage, type EventBus, partitionForKey } from '@logbook/bus';
+import { parseRelayed } from '@logbook/relay';
+import { parseStreamName, resourceByKind, topicFor } from '@logbook/kube';
+import type { Cause, ClusterClient } from './cluster-client.port';
+import { ClientError } from './cluster-client.port';
+import { type Controller, type ComponentLogger, keyOf } from './controller';
+import { ObjectCache } from './object-cache';
+import { WorkQueue } from './work-queue';
+
+export interface ControllerHostOptions {
+  readonly bus: EventBus;
+  readonly client: ClusterClient;
+  readonly controllers: readonly Controller[];
+  readonly log: ComponentLogger;
+  /** Distinguishes this replica's cache consumer group. */
+  readonly instanceId?: string;
+  /** Partitions of the `logbook.<plural>` topics (the relay's setting). Default 6. */
+  readonly partitions?: number;
+  readonly topicPrefix?: string;
+  readonly now?: () => Date;
+  /** How often ownership (the consumer-group assignment) is re-read. Default 250 ms. */
+  readonly assignmentPollMs?: number;
+}
+
+interface Running {
+  readonly controller: Controller;
+  readonly queue: WorkQueue;
+  readonly causes: Map<string, Cause>;
+  owner?: BusConsumer;
+  owned: Set<number>;
+}
+
+/**
+ * Runs controllers as consumer groups (DESIGN §4). Each replica keeps a full cache from a
+ * consumer group of its own (every replica must see every object its controllers read), and
+ * owns the keys whose partition of the primary kind's topic its member of the controller's
+ * shared group is assigned: two replicas split the work; when one dies, the group rebalances
+ * and the survivor re-queues every key of the partitions it gained, so nothing is lost.
+ * Writes carry expected resourceVersions, so a key reconciled twice during a rebalance cannot
+ * write twice.
+ */
+export class ControllerHost {
+  readonly cache = new ObjectCache();
+  private readonly running: Running[];
+  private cacheConsumer?: BusConsumer;
+  private readonly workers: Promise<void>[] = [];
+  private pollTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly instanceId: string;
+  private readonly partitions: number;
+  private readonly prefix: string;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: ControllerHostOptions) {
+    this.instanceId = o.instanceId ?? randomUUID().slice(0, 8);
+    this.partitions = o.partitions ?? 6;
+    this.prefix = o.topicPrefix ?? '';
+    this.now = o.now ?? (() => new Date());
+    this.running = o.controllers.map((controller) => ({ controller, queue: new WorkQueue(), causes: new Map(), owned: new Set() }));
+  }
+
+  async start(): Promise<void> {
+    const kinds = [...new Set(this.o.controllers.flatMap((c) => [c.primaryKind, ...c.watches]))];
+    const topics = kinds.map((k) => this.topic(k));
+    for (const t of topics) await this.o.bus.createTopic(t, this.partitions);
+
+    const { items, position } = await this.o.client.listAll(kinds);
+    this.cache.bootstrap(items, position);
+    this.o.log.info({ objects: items.length, position, instance: this.instanceId }, 'cache bootstrapped');
+
+    // The cache reads every partition of every watched kind; events already in the list are
+    // dropped by position. Its group is this replica's own.
+    this.cacheConsumer = await this.o.bus.consumer({ groupId: `logbook-cache-${this.instanceId}`, topics, fromBeginning: true });
+    await this.cacheConsumer.run(async (m) => this.onMessage(m));
+
+    for (const r of this.running) {
+      r.owner = await this.o.bus.consumer({ groupId: `logbook-${r.controller.name}`, topics: [this.topic(r.controller.primaryKind)], fromBeginning: false });
+      // Ownership only: the messages themselves reach the cache through the consumer above.
+      await r.owner.run(async () => undefined);
+      for (let i = 0; i < (r.controller.workers ?? 2); i++) this.workers.push(this.work(r));
+    }
+    this.pollTimer = setInterval(() => this.refreshOwnership(), this.o.assignmentPollMs ?? 250);
+    this.pollTimer.unref();
+    this.refreshOwnership();
+  }
+
+  /** True when no controller has queued, running or scheduled work. */
+  get idle(): boolean {
+    return this.running.every((r) => r.queue.idle);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    for (const r of this.running) r.queue.close();
+    await Promise.allSettled(this.workers);
+    await Promise.allSettled([this.cacheConsumer?.stop(), ...this.running.map((r) => r.owner?.stop())]);
+  }
+
+  private topic(kind: string): string {
+    const resource = resourceByKind(kind);
+    if (!resource) throw new Error(`unknown kind ${kind}`);
+    return this.prefix + topicFor(resource);
+  }
+
+  private async onMessage(m: BusMessage): Promise<void> {
+    const { envelope, object } = parseRelayed(m.value);
+    const { kind } = parseStreamName(envelope.stream);
+    const change = this.cache.apply(envelope.stream, kind, envelope.position, object);
+    if (!change) return;
+    const cause: Cause = { causationId: envelope.id, correlationId: envelope.metadata.correlationId };
+    for (const r of this.running) {
+      if (!r.controller.watches.includes(kind) && r.controller.primaryKind !== kind) continue;
+      for (const key of r.controller.keysFor(change)) {
+        if (!this.owns(r, key)) continue;
+        r.causes.set(key, cause);
+        r.queue.add(key);
+      }
+    }
+  }
+
+  private owns(r: Running, key: string): boolean {
+    return r.owned.has(partitionForKey(key, this.partitions));
+  }
+
+  private refreshOwnership(): void {
+    for (const r of this.running) {
+      const topic = this.topic(r.controller.primaryKind);
+      const now = new Set((r.owner?.assignment() ?? []).filter((a) => a.topic === topic).map((a) => a.partition));
+      const gained = [...now].filter((p) => !r.owned.has(p));
+      r.owned = now;
+      if (gained.length === 0) continue;
+      // Newly owned partitions: everything in them may need work a previous owner did not finish.
+      let queued = 0;
+      for (const obj of this.cache.list(r.controller.primaryKind)) {
+        const key = keyOf(obj);
+        if (gained.includes(partitionForKey(key, this.partitions))) {
+          r.queue.add(key);
+          queued++;
+        }
+      }
+      this.o.log.info({ controller: r.controller.name, partitions: [...now].sort(), gained, queued }, 'ownership changed');
+    }
+  }
+
+  private async work(r: Running): Promise<void> {
+    for (;;) {
+      const key = await r.queue.next();
+      if (key === undefined) return;
+      try {
+        if (!this.owns(r, key)) continue; // lost the partition since the key was queued
+        const result = await r.controller.reconcile(key, { cache: this.cache, client: this.o.client, cause: r.causes.get(key) ?? {}, now: this.now, log: this.o.log });
+        r.queue.forget(key);
+        if (result && result.requeueAfterMs >= 0) r.queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        if (err instanceof ClientError && err.isNotFound) {
+          r.queue.forget(key); // the object is gone; a later event brings the key back if needed
+        } else {
+          // A conflict means the cache was behind the write; the event that caught it up requeues too.
+          const level = err instanceof ClientError && err.isConflict ? 'debug' : 'warn';
+          this.o.log[level]({ controller: r.controller.name, key, err: (err as Error).message }, 'reconcile failed; retrying with back-off');
+          r.queue.addRateLimited(key);
+        }
+      } finally {
+        r.queue.done(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A keyed work queue (client-go's workqueue): a key is queued at most once, a key being
+ * processed that is added again runs once more afterwards, failures come back with
+ * exponential back-off. Keys are `namespace/name` or `name`.
+ */
+export class WorkQueue {
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly order: string[] = [];
+  private waiter?: () => void;
+  private closed = false;
+
+  constructor(
+    private readonly baseDelayMs = 50,
+    private readonly maxDelayMs = 30_000,
+  ) {}
+
+  add(key: string): void {
+    if (this.closed) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.order.push(key);
+    this.waiter?.();
+  }
+
+  /** Adds the key again after the back-off its failure count earns. */
+  addRateLimited(key: string): void {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    this.addAfter(key, Math.min(this.baseDelayMs * 2 ** (n - 1), this.maxDelayMs));
+  }
+
+  addAfter(key: string, delayMs: number): void {
+    if (this.closed || this.timers.has(key)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Forgets a key's failures after it succeeded. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** The next key, or undefined once the queue is closed. */
+  async next(): Promise<string | undefined> {
+    while (this.order.length === 0) {
+      if (this.closed) return undefined;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+      this.waiter = undefined;
+    }
+    const key = this.order.shift()!;
+    this.queued.delete(key);
+    this.processing.add(key);
+    return key;
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+  }
+
+  get length(): number {
+    return this.order.length;
+  }
+
+  /** Whether nothing is queued, running or waiting for a retry. */
+  get idle(): boolean {
+    return this.order.length === 0 && this.processing.size === 0 && this.timers.size === 0;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.waiter?.();
+  }
+}
