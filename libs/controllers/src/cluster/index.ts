@@ -1,0 +1,2 @@
+export * from './job/job-controller';
+export * from './job/job-pods';
