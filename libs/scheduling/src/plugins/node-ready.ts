@@ -1,0 +1,18 @@
+import type { KubeObject } from '@logbook/kube';
+import type { FilterPlugin } from '../framework';
+import { SUCCESS, unresolvable } from '../status';
+
+export const ERR_NOT_READY = 'node(s) were not ready';
+
+/**
+ * Ready condition True. kube-scheduler relies on the not-ready/unreachable taints the node
+ * lifecycle controller adds; this also covers the window before the taint is written.
+ */
+export function nodeIsReady(node: KubeObject): boolean {
+  return (node.status?.conditions ?? []).some((c: any) => c?.type === 'Ready' && c.status === 'True');
+}
+
+export const nodeReady: FilterPlugin = {
+  name: 'NodeReady',
+  filter: (_pod, info) => (nodeIsReady(info.node) ? SUCCESS : unresolvable(ERR_NOT_READY)),
+};

@@ -1,0 +1,62 @@
+import type { KubeObject } from '@logbook/kube';
+import type { Profile } from './framework';
+import type { NodeInfo } from './node-info';
+import type { Status } from './status';
+
+export interface ScheduleResult {
+  /** The chosen node; absent when none is feasible. */
+  readonly node?: string;
+  /** Weighted total per feasible node. */
+  readonly scores?: Record<string, number>;
+  /** kube-scheduler's FitError message when no node is feasible. */
+  readonly reasons?: string;
+}
+
+/**
+ * One scheduling cycle: every filter on every node (a node stops at its first failing filter, as
+ * in kube-scheduler), then the weighted sum of the scores over the feasible nodes. The highest
+ * total wins; ties go to the node whose name sorts first, so a cycle is deterministic.
+ */
+export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profile: Profile): ScheduleResult {
+  if (nodeInfos.length === 0) return { reasons: 'no nodes available to schedule pods' };
+  const feasible: NodeInfo[] = [];
+  const failures = new Map<string, Status>();
+  for (const info of nodeInfos) {
+    const failed = runFilters(pod, info, profile);
+    if (failed) failures.set(info.name, failed);
+    else feasible.push(info);
+  }
+  if (feasible.length === 0) return { reasons: fitErrorMessage(nodeInfos.length, [...failures.values()]) };
+
+  const scores: Record<string, number> = {};
+  for (const info of feasible) scores[info.name] = 0;
+  for (const { plugin, weight } of profile.scores) {
+    for (const info of feasible) scores[info.name] += weight * plugin.score(pod, info, feasible);
+  }
+  let best: string | undefined;
+  for (const info of feasible) {
+    const name = info.name;
+    if (best === undefined || scores[name] > scores[best] || (scores[name] === scores[best] && name < best)) best = name;
+  }
+  return { node: best, scores };
+}
+
+function runFilters(pod: KubeObject, info: NodeInfo, profile: Profile): Status | undefined {
+  for (const f of profile.filters) {
+    const status = f.filter(pod, info);
+    if (status.code !== 'Success') return status;
+  }
+  return undefined;
+}
+
+/**
+ * `0/5 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 3 Insufficient cpu.`
+ * Like kube-scheduler's FitError.Error(): each reason counted over the nodes, rendered as
+ * "<count> <reason>", and those strings sorted as strings (so the order is by count first).
+ */
+export function fitErrorMessage(numAllNodes: number, statuses: readonly Status[]): string {
+  const histogram = new Map<string, number>();
+  for (const s of statuses) for (const r of s.reasons) histogram.set(r, (histogram.get(r) ?? 0) + 1);
+  const parts = [...histogram].map(([reason, n]) => `${n} ${reason}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `0/${numAllNodes} nodes are available:` + (parts.length ? ` ${parts.join(', ')}.` : '');
+}
