@@ -1,2 +1,4 @@
 export * from './job/job-controller';
 export * from './job/job-pods';
+export * from './node-lifecycle/node-lifecycle-controller';
+export * from './node-lifecycle/taints';
