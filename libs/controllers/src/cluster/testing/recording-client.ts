@@ -1,10 +1,31 @@
 import { ClientError, type Cause, type ClusterClient, type DeleteOptions } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 
-export type RecordedCall =
-  | { verb: 'create' | 'update' | 'updateStatus'; kind: string; namespace?: string; name: string; object: KubeObject; cause: Cause }
-  | { verb: 'delete'; kind: string; namespace?: string; name: string; options: DeleteOptions }
-  | { verb: 'bind'; kind: 'Pod'; namespace: string; name: string; nodeName: string; resourceVersion: string; cause: Cause };
+export interface WriteCall {
+  verb: 'create' | 'update' | 'updateStatus';
+  kind: string;
+  namespace?: string;
+  name: string;
+  object: KubeObject;
+  cause: Cause;
+}
+export interface DeleteCall {
+  verb: 'delete';
+  kind: string;
+  namespace?: string;
+  name: string;
+  options: DeleteOptions;
+}
+export interface BindCall {
+  verb: 'bind';
+  kind: 'Pod';
+  namespace: string;
+  name: string;
+  nodeName: string;
+  resourceVersion: string;
+  cause: Cause;
+}
+export type RecordedCall = WriteCall | DeleteCall | BindCall;
 
 /**
  * A ClusterClient for unit tests of `reconcile`: records every write and answers with the
@@ -58,8 +79,11 @@ export class RecordingClient implements ClusterClient {
     return this.calls.map((c) => `${c.verb} ${c.kind}/${c.name}`);
   }
 
-  ofVerb<V extends RecordedCall['verb']>(verb: V): Extract<RecordedCall, { verb: V }>[] {
-    return this.calls.filter((c): c is Extract<RecordedCall, { verb: V }> => c.verb === verb);
+  ofVerb(verb: WriteCall['verb']): WriteCall[];
+  ofVerb(verb: 'delete'): DeleteCall[];
+  ofVerb(verb: 'bind'): BindCall[];
+  ofVerb(verb: RecordedCall['verb']): RecordedCall[] {
+    return this.calls.filter((c) => c.verb === verb);
   }
 
   private async write(verb: 'update' | 'updateStatus', obj: KubeObject, cause: Cause): Promise<KubeObject> {
