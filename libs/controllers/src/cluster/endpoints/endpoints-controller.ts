@@ -1,0 +1,90 @@
+import { type CachedChange, type Controller, type ReconcileContext, type ReconcileResult, keyOf, splitKey } from '@logbook/components';
+import { type KubeObject, matchesLabels } from '@logbook/kube';
+import { isTrue, toSeconds } from '../shared/conditions';
+import { ignoreNotFound } from '../shared/ignore-not-found';
+import { sameJson } from '../shared/same-json';
+import { endpointSubsets, inEndpoints } from './endpoint-subsets';
+import { ServiceIndex, selectorOf } from './service-index';
+
+/** Set on every Endpoints this controller writes (as Kubernetes does); it marks the ones it manages. */
+export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
+const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+
+/**
+ * The Endpoints controller: for each Service with a selector, an Endpoints object of the same
+ * name listing the selected pods' IPs and the Service's ports resolved against each pod.
+ * Endpoints of a Service without a selector belong to the user and are left alone, unless this
+ * controller wrote them (the selector was removed), in which case they go.
+ */
+export class EndpointsController implements Controller {
+  readonly name = 'endpoints-controller';
+  readonly primaryKind = 'Service';
+  readonly watches = ['Service', 'Pod', 'Endpoints'] as const;
+  private readonly services = new ServiceIndex();
+
+  keysFor(change: CachedChange): string[] {
+    const obj = (change.after ?? change.before)!;
+    if (change.kind === 'Service') {
+      if (change.after) this.services.put(change.after);
+      else this.services.remove(obj.metadata.namespace ?? '', obj.metadata.name!);
+      return [keyOf(obj)];
+    }
+    if (change.kind === 'Endpoints') return [keyOf(obj)];
+    // Most pod events (creation, scheduling, status noise) change nothing an Endpoints shows.
+    if (sameJson(endpointView(change.before), endpointView(change.after))) return [];
+    const ns = obj.metadata.namespace ?? '';
+    return this.services.matching(ns, change.before?.metadata.labels, change.after?.metadata.labels).map((name) => `${ns}/${name}`);
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const ns = namespace ?? '';
+    const service = ctx.cache.get('Service', namespace, name);
+    const current = ctx.cache.get('Endpoints', namespace, name);
+    const selector = service && selectorOf(service);
+    if (!service || !selector) {
+      this.services.remove(ns, name);
+      if (current && (!service || current.metadata.annotations?.[LAST_CHANGE_TRIGGER_TIME])) {
+        await ignoreNotFound(ctx.client.delete('Endpoints', namespace, name, { ...ctx.cause, preconditions: { uid: current.metadata.uid } }));
+      }
+      return;
+    }
+    this.services.put(service);
+
+    const pods = ctx.cache.list('Pod', namespace).filter((p) => matchesLabels(selector, p.metadata.labels));
+    const subsets = endpointSubsets(service, pods);
+    const labels = { ...service.metadata.labels, ...(service.spec?.clusterIP === 'None' ? { [HEADLESS_LABEL]: '' } : {}) };
+    if (current && sameJson(current.subsets ?? [], subsets) && sameJson(current.metadata.labels ?? {}, labels)) return;
+
+    const desired: KubeObject = {
+      ...(current ?? {}),
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: {
+        ...(current?.metadata ?? { name, namespace }),
+        labels,
+        annotations: { ...current?.metadata.annotations, [LAST_CHANGE_TRIGGER_TIME]: toSeconds(ctx.now()) },
+      },
+    };
+    if (Object.keys(labels).length === 0) delete desired.metadata.labels;
+    // No pods: no subsets at all, as Kubernetes writes it (kubectl shows <none>).
+    if (subsets.length > 0) desired.subsets = subsets;
+    else delete desired.subsets;
+    if (current) await ctx.client.update(desired, ctx.cause);
+    else await ctx.client.create(desired, ctx.cause);
+  }
+}
+
+/** What of a pod an Endpoints shows; undefined when the pod is in none. */
+function endpointView(pod: KubeObject | undefined): unknown {
+  if (!pod || !inEndpoints(pod, true)) return undefined;
+  return {
+    labels: pod.metadata.labels,
+    ip: pod.status.podIP,
+    ready: isTrue(pod.status?.conditions, 'Ready'),
+    deleting: !!pod.metadata.deletionTimestamp,
+    nodeName: pod.spec?.nodeName,
+    ports: (pod.spec?.containers ?? []).map((c: any) => c.ports),
+    uid: pod.metadata.uid,
+  };
+}
