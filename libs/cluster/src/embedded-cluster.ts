@@ -18,6 +18,8 @@ export interface EmbeddedClusterOptions {
   readonly bookmarkIntervalMs?: number;
   /** The bus the log is relayed to: `embedded:` (default, in `<dataDir>/bus`) or `kafka://host:port`. */
   readonly bus?: string;
+  /** Run the scheduler and the controller manager in this process (default true). */
+  readonly components?: boolean;
 }
 
 export interface EmbeddedCluster {

@@ -10,7 +10,8 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly order: string[] = [];
-  private waiter?: () => void;
+  /** Workers blocked in next(); each add wakes one, close wakes all. */
+  private readonly waiters: (() => void)[] = [];
   private closed = false;
 
   constructor(
@@ -27,7 +28,7 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.order.push(key);
-    this.waiter?.();
+    this.waiters.shift()?.();
   }
 
   /** Adds the key again after the back-off its failure count earns. */
@@ -56,8 +57,7 @@ export class WorkQueue {
   async next(): Promise<string | undefined> {
     while (this.order.length === 0) {
       if (this.closed) return undefined;
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-      this.waiter = undefined;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     const key = this.order.shift()!;
     this.queued.delete(key);
@@ -83,6 +83,6 @@ export class WorkQueue {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    this.waiter?.();
+    for (const wake of this.waiters.splice(0)) wake();
   }
 }
