@@ -34,6 +34,15 @@ function containerRequests(c: any): { cpu?: number; memory?: number } {
  * others), plus spec.overhead — computePodResourceRequest in kube-scheduler.
  */
 export function podRequests(pod: KubeObject): PodRequests {
+  // Cached objects are read-only, so a pod's requests are parsed once, not once per node.
+  let r = memo.get(pod);
+  if (!r) memo.set(pod, (r = computePodRequests(pod)));
+  return r;
+}
+
+const memo = new WeakMap<KubeObject, PodRequests>();
+
+function computePodRequests(pod: KubeObject): PodRequests {
   let milliCpu = 0;
   let memory = 0;
   let nonZeroMilliCpu = 0;

@@ -8,6 +8,14 @@ export class SchedulingPodBuilder extends PodBuilder {
     this.o.spec.schedulerName = 'default-scheduler';
     this.o.status = { phase: 'Pending' };
   }
+  override labels(l: Record<string, string>): this {
+    super.labels(l);
+    return this;
+  }
+  override with(path: string, value: unknown): this {
+    super.with(path, value);
+    return this;
+  }
   namespace(ns: string): this {
     this.o.metadata.namespace = ns;
     return this;

@@ -1,0 +1,155 @@
+import { type KubeObject, objectKey } from '@logbook/kube';
+import { type CachedChange, ClientError, type Controller, type ObjectCache, type ReconcileContext, keyOf, splitKey } from '@logbook/components';
+import type { Profile } from './framework';
+import { occupiesNode } from './node-info';
+import { nodeIsReady } from './plugins/node-ready';
+import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig, buildProfile } from './registry';
+import { schedule } from './schedule';
+import { SchedulerSnapshot } from './snapshot';
+
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+export interface SchedulerControllerOptions {
+  /** How long a binding this scheduler made counts without the cache showing it. Default 30 s. */
+  readonly assumeTtlMs?: number;
+  /** Concurrent reconciles; assumptions are taken synchronously, so workers never overcommit. Default 4. */
+  readonly workers?: number;
+}
+
+/** Whether this scheduler should place the pod: unbound, alive, and addressed to it. */
+export function needsScheduling(pod: KubeObject | undefined): pod is KubeObject {
+  if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) return false;
+  const scheduler = pod.spec?.schedulerName;
+  return scheduler === undefined || scheduler === DEFAULT_SCHEDULER_NAME;
+}
+
+/** A node change that could let a pod fit that did not before (a heartbeat alone cannot). */
+export function nodeChangeMayHelp(before: KubeObject | undefined, after: KubeObject | undefined): boolean {
+  if (!after) return false;
+  if (!before) return true;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return (
+    (!nodeIsReady(before) && nodeIsReady(after)) ||
+    !same(before.status?.allocatable, after.status?.allocatable) ||
+    !same(before.status?.capacity, after.status?.capacity) ||
+    !same(before.spec?.taints, after.spec?.taints) ||
+    !!before.spec?.unschedulable !== !!after.spec?.unschedulable ||
+    !same(before.metadata.labels, after.metadata.labels)
+  );
+}
+
+/** A pod change that frees room on a node: deleted while bound, or finished. */
+export function podLeftNode(before: KubeObject | undefined, after: KubeObject | undefined): boolean {
+  return occupiesNode(before) && !occupiesNode(after);
+}
+
+/**
+ * The scheduler as a controller on Pods (DESIGN §4; after kube-scheduler's scheduling queue):
+ * every unbound pod gets one cycle of filters and scores, then a binding with its
+ * resourceVersion as precondition, so two replicas can never bind a pod twice. A pod that fits
+ * nowhere gets PodScheduled=False with the reasons and waits in a set of unschedulable keys that
+ * node and pod changes which could make room bring back — event-driven retries, no busy loop.
+ */
+export class SchedulerController implements Controller {
+  readonly name = 'scheduler';
+  readonly primaryKind = 'Pod';
+  readonly watches = ['Pod', 'Node'];
+  readonly workers: number;
+  private readonly profile: Profile;
+  private readonly assumeTtlMs: number;
+  private readonly snapshot = new SchedulerSnapshot();
+  /** The cache the snapshot mirrors; until the first reconcile there is none. */
+  private mirrored?: ObjectCache;
+  private readonly unschedulable = new Set<string>();
+
+  constructor(config: SchedulerConfig = DEFAULT_SCHEDULER_CONFIG, options: SchedulerControllerOptions = {}) {
+    this.profile = buildProfile(config);
+    this.assumeTtlMs = options.assumeTtlMs ?? 30_000;
+    this.workers = options.workers ?? 4;
+  }
+
+  /** Keys of pods that failed their last cycle and wait for a change that could help. */
+  get unschedulableKeys(): readonly string[] {
+    return [...this.unschedulable];
+  }
+
+  keysFor(change: CachedChange): string[] {
+    const { before, after } = change;
+    // The snapshot follows every change once it mirrors the cache (keysFor sees them all, after the cache applied them).
+    if (change.kind === 'Node') {
+      if (this.mirrored) this.snapshot.onNode(before, after);
+      return nodeChangeMayHelp(before, after) ? [...this.unschedulable] : [];
+    }
+    if (change.kind !== 'Pod') return [];
+    if (this.mirrored) this.snapshot.onPod(before, after);
+    const key = keyOf((after ?? before)!);
+    if (!needsScheduling(after)) this.unschedulable.delete(key);
+    const keys = needsScheduling(after) ? [key] : [];
+    if (podLeftNode(before, after)) for (const k of this.unschedulable) if (k !== key) keys.push(k);
+    return keys;
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const pod = ctx.cache.get('Pod', namespace, name);
+    if (!needsScheduling(pod)) {
+      this.unschedulable.delete(key);
+      return;
+    }
+    this.syncSnapshot(ctx);
+    if (this.snapshot.isAssumed(key)) return; // bound by us a moment ago; the cache has not caught up
+
+    const result = schedule(pod, this.snapshot.nodeInfos(), this.profile);
+    if (!result.node) {
+      this.unschedulable.add(key);
+      await this.markUnschedulable(pod, result.reasons ?? 'unschedulable', ctx);
+      return;
+    }
+    this.unschedulable.delete(key);
+    // Assume before the first await: the next cycle (another worker) already counts this pod.
+    this.snapshot.assume(pod, result.node, ctx.now().getTime() + this.assumeTtlMs);
+    ctx.log.debug({ pod: key, node: result.node, top: topScores(result.scores ?? {}) }, 'scheduling pod');
+    try {
+      await ctx.client.bind(namespace ?? 'default', name, result.node, pod.metadata.resourceVersion ?? '', ctx.cause);
+    } catch (err) {
+      this.snapshot.forget(key);
+      // 409: another replica bound it, or the pod changed — the event that changed it queues it again.
+      if (err instanceof ClientError && err.isConflict) {
+        ctx.log.debug({ pod: key, err: err.message }, 'binding conflict');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private syncSnapshot(ctx: ReconcileContext): void {
+    if (this.mirrored !== ctx.cache) {
+      this.snapshot.reset(ctx.cache.list('Node'), ctx.cache.list('Pod'));
+      this.mirrored = ctx.cache;
+    }
+    for (const key of this.snapshot.expire(ctx.now().getTime())) ctx.log.warn({ pod: key }, 'binding never showed up in the cache; assumption dropped');
+  }
+
+  /** PodScheduled=False, written only when the message changes (our own write comes back as an event). */
+  private async markUnschedulable(pod: KubeObject, message: string, ctx: ReconcileContext): Promise<void> {
+    const conditions: any[] = pod.status?.conditions ?? [];
+    const previous = conditions.find((c) => c?.type === 'PodScheduled');
+    if (previous?.status === 'False' && previous.reason === 'Unschedulable' && previous.message === message) return;
+    const condition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: previous?.status === 'False' && previous.lastTransitionTime ? previous.lastTransitionTime : ctx.now().toISOString(),
+    };
+    const updated = structuredClone(pod);
+    updated.status = { ...updated.status, phase: updated.status?.phase ?? 'Pending', conditions: [...conditions.filter((c) => c?.type !== 'PodScheduled'), condition] };
+    ctx.log.debug({ pod: objectKey(pod.metadata.namespace, pod.metadata.name!), message }, 'pod unschedulable');
+    await ctx.client.updateStatus(updated, ctx.cause);
+  }
+}
+
+function topScores(scores: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(scores).sort((a, b) => b[1] - a[1]).slice(0, 3));
+}
