@@ -138,11 +138,24 @@ describe('decide', () => {
         expect(after!.spec.replicas).toBe(5);
       }));
 
-    it('deletes at once when there are no finalizers', () =>
-      given('Deployment/default/web', ...history).when({ type: 'Delete', resource: deployments, propagationPolicy: 'Foreground' }).then((events, after) => {
+    it('deletes at once in the background when there are no finalizers', () =>
+      given('Deployment/default/web', ...history).when({ type: 'Delete', resource: deployments, propagationPolicy: 'Background' }).then((events, after) => {
         expect(events.map((e) => e.type)).toEqual(['ObjectDeleted']);
-        expect(events[0].data).toEqual({ propagationPolicy: 'Foreground' });
+        expect(events[0].data).toEqual({ propagationPolicy: 'Background' });
         expect(after).toBeUndefined();
+      }));
+  });
+
+  describe('when the deployment is deleted in the foreground or orphaning', () => {
+    const history = created(deployment());
+    it.each([
+      ['Foreground', 'foregroundDeletion'],
+      ['Orphan', 'orphan'],
+    ] as const)('%s adds the %s finalizer and marks it for deletion', (policy, finalizer) =>
+      given('Deployment/default/web', ...history).when({ type: 'Delete', resource: deployments, propagationPolicy: policy }).then((events, after) => {
+        expect(events.map((e) => e.type)).toEqual(['DeploymentUpdated', 'DeletionRequested']);
+        expect(after!.metadata.finalizers).toEqual([finalizer]);
+        expect(after!.metadata.deletionTimestamp).toBeDefined();
       }));
   });
 

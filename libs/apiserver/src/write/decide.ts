@@ -133,6 +133,17 @@ function decideDelete(command: Extract<WriteCommand, { type: 'Delete' }>, curren
     throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${current.metadata.uid}`);
   }
   checkResourceVersion(command.resource, current, preconditions?.resourceVersion);
+  // Foreground and orphan deletion are finalizers the garbage collector honours (as in kube):
+  // the object waits, deletionTimestamp set, until its dependents are deleted or released.
+  const gcFinalizer = propagationPolicy === 'Foreground' ? 'foregroundDeletion' : propagationPolicy === 'Orphan' ? 'orphan' : undefined;
+  if (gcFinalizer && !current.metadata.deletionTimestamp && !current.metadata.finalizers?.includes(gcFinalizer)) {
+    const path = current.metadata.finalizers ? '/metadata/finalizers/-' : '/metadata/finalizers';
+    const value = current.metadata.finalizers ? gcFinalizer : [gcFinalizer];
+    return [
+      event(eventType(current.kind, 'Updated'), { patch: [{ op: 'add', path, value }] }, ctx),
+      event(DELETION_REQUESTED, { deletionTimestamp: toSeconds(ctx.now), propagationPolicy }, ctx),
+    ];
+  }
   // A namespace's spec.finalizers (`kubernetes`) hold it Terminating while its contents go.
   const finalizers = [...(current.metadata.finalizers ?? []), ...(current.kind === 'Namespace' ? current.spec?.finalizers ?? [] : [])];
   if (finalizers.length === 0) return [event(OBJECT_DELETED, { ...(propagationPolicy ? { propagationPolicy } : {}) }, ctx)];
