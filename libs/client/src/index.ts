@@ -1,2 +1,3 @@
 export * from './kubeconfig';
 export * from './api-client';
+export * from './http-cluster-client';
