@@ -4,3 +4,5 @@ export * from './node-lifecycle/node-lifecycle-controller';
 export * from './node-lifecycle/taints';
 export * from './endpoints/endpoints-controller';
 export * from './endpoints/endpoint-subsets';
+export * from './garbage-collector/garbage-collector';
+export * from './garbage-collector/dependency-index';
