@@ -6,3 +6,4 @@ export * from './endpoints/endpoints-controller';
 export * from './endpoints/endpoint-subsets';
 export * from './garbage-collector/garbage-collector';
 export * from './garbage-collector/dependency-index';
+export * from './namespace/namespace-controller';

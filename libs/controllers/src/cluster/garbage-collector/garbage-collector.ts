@@ -122,7 +122,7 @@ export class GarbageCollector implements Controller {
     const uid = owner.metadata.uid!;
     for (const dep of this.dependents(owner, ctx)) {
       const ownerReferences = (dep.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-      const metadata = { ...dep.metadata, ownerReferences };
+      const metadata: KubeObject['metadata'] = { ...dep.metadata, ownerReferences };
       if (ownerReferences.length === 0) delete metadata.ownerReferences;
       await ignoreNotFound(ctx.client.update({ ...dep, metadata }, ctx.cause));
     }
