@@ -235,6 +235,37 @@ describe('DeploymentController', () => {
     expect(c.keysFor({ kind: 'Pod', before: pod, after: { ...pod, spec: { ...pod.spec, nodeName: 'elsewhere' } } }, h.cache)).toEqual([]);
   });
 
+  it('counts pods an old ReplicaSet has not deleted yet against maxSurge', async () => {
+    const h = await start(deployment(3, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }));
+    await rollToCompletion(h, 3);
+    const [old] = ownedRSs(h);
+    // The old RS was scaled to 2 but its controller has not deleted the pod yet.
+    h.client.put({ ...old, spec: { ...old.spec, replicas: 2 } });
+    edit(h, (spec) => (spec.template.spec.containers[0].image = 'nginx:1.26'));
+    await h.controllers[0].reconcile('default/web', h.ctx());
+    const created = ownedRSs(h)[1];
+    expect(created.spec.replicas).toBe(1);
+    await h.controllers[0].reconcile('default/web', h.ctx());
+    expect(h.get('ReplicaSet', created.metadata.name!)!.spec.replicas).toBe(1); // 3 old pods + 1 = replicas + maxSurge
+  });
+
+  it('scales proportionally across ReplicaSets during a rollout', async () => {
+    const h = await start(deployment(10, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } }));
+    await rollToCompletion(h, 10);
+    edit(h, (spec) => (spec.template.spec.containers[0].image = 'nginx:1.26'));
+    await h.settle();
+    const [oldBefore, newBefore] = ownedRSs(h).map((rs) => rs.spec.replicas);
+    expect(oldBefore + newBefore).toBe(13);
+    edit(h, (spec) => (spec.replicas = 20));
+    await h.controllers[0].reconcile('default/web', h.ctx());
+    const [oldAfter, newAfter] = ownedRSs(h).map((rs) => rs.spec.replicas);
+    expect(oldAfter).toBeGreaterThan(oldBefore);
+    expect(newAfter).toBeGreaterThan(newBefore);
+    expect(oldAfter + newAfter).toBe(20 + 3);
+    await rollToCompletion(h, 5);
+    expect(ownedRSs(h).map((rs) => rs.spec.replicas)).toEqual([0, 20]);
+  });
+
   it('does not write when nothing changed', async () => {
     const h = await start(deployment(2));
     await rollToCompletion(h, 2);
