@@ -1,6 +1,6 @@
 import { buildNodeInfos } from './node-info';
 import { buildProfile } from './registry';
-import { fitErrorMessage, schedule } from './schedule';
+import { fitErrorMessage, numFeasibleNodesToFind, schedule } from './schedule';
 import { unresolvable, unschedulable } from './status';
 import { makeNode, makePod } from './testing/builders';
 
@@ -55,7 +55,20 @@ describe('schedule', () => {
       makeNode('n5').ready('Unknown').taints({ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }).obj(),
     ];
     const result = schedule(makePod().requests({ cpu: '2' }).obj(), buildNodeInfos(nodes, []), profile);
-    expect(result).toEqual({ reasons: '0/5 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 3 Insufficient cpu.' });
+    expect(result).toEqual({ evaluated: 5, reasons: '0/5 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 3 Insufficient cpu.' });
+  });
+
+  it('stops filtering once enough nodes are feasible on a large cluster, from the start index on', () => {
+    const infos = buildNodeInfos(Array.from({ length: 300 }, (_, i) => makeNode(`n${String(i).padStart(3, '0')}`).obj()), []);
+    expect(numFeasibleNodesToFind(50)).toBe(50);
+    expect(numFeasibleNodesToFind(300)).toBe(144); // 50% − 300/125 = 48%
+    expect(numFeasibleNodesToFind(5000)).toBe(500); // at least 5%... and at least 100
+    const first = schedule(makePod().obj(), infos, profile);
+    expect(first.evaluated).toBe(144);
+    expect(Object.keys(first.scores!)).toHaveLength(144);
+    const next = schedule(makePod().obj(), infos, profile, { startIndex: 144 });
+    expect(next.node).toBe('n144');
+    expect(schedule(makePod().obj(), infos, profile, { percentageOfNodesToScore: 100 }).evaluated).toBe(300);
   });
 
   it('says so when there are no nodes at all', () => {

@@ -10,23 +10,50 @@ export interface ScheduleResult {
   readonly scores?: Record<string, number>;
   /** kube-scheduler's FitError message when no node is feasible. */
   readonly reasons?: string;
+  /** Nodes the filters ran on; the next cycle should start that far on (kube's nextStartNodeIndex). */
+  readonly evaluated?: number;
+}
+
+export interface ScheduleOptions {
+  /**
+   * Stop filtering once this share of the nodes is feasible (kube's percentageOfNodesToScore);
+   * default adaptive like kube: 50% − nodes/125, at least 5%, never fewer than 100 nodes. 100 = all.
+   */
+  readonly percentageOfNodesToScore?: number;
+  /** Where in `nodeInfos` to start, so successive cycles look at different nodes first. */
+  readonly startIndex?: number;
+}
+
+/** How many feasible nodes a cycle looks for before it stops filtering (kube's numFeasibleNodesToFind). */
+export function numFeasibleNodesToFind(numAllNodes: number, percentage?: number): number {
+  const MIN = 100;
+  if (numAllNodes < MIN || percentage === 100) return numAllNodes;
+  const pct = percentage ?? Math.max(5, 50 - Math.floor(numAllNodes / 125));
+  return Math.max(MIN, Math.floor((numAllNodes * pct) / 100));
 }
 
 /**
- * One scheduling cycle: every filter on every node (a node stops at its first failing filter, as
- * in kube-scheduler), then the weighted sum of the scores over the feasible nodes. The highest
+ * One scheduling cycle: the filters on the nodes (a node stops at its first failing filter, as
+ * in kube-scheduler; on large clusters the cycle stops once enough nodes are feasible), then the
+ * weighted sum of the scores over the feasible nodes. The highest
  * total wins; ties go to the node whose name sorts first, so a cycle is deterministic.
  */
-export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profile: Profile): ScheduleResult {
-  if (nodeInfos.length === 0) return { reasons: 'no nodes available to schedule pods' };
+export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profile: Profile, options: ScheduleOptions = {}): ScheduleResult {
+  const n = nodeInfos.length;
+  if (n === 0) return { reasons: 'no nodes available to schedule pods' };
+  const wanted = numFeasibleNodesToFind(n, options.percentageOfNodesToScore);
+  const start = (options.startIndex ?? 0) % n;
   const feasible: NodeInfo[] = [];
-  const failures = new Map<string, Status>();
-  for (const info of nodeInfos) {
+  const failures: Status[] = [];
+  let evaluated = 0;
+  while (evaluated < n && feasible.length < wanted) {
+    const info = nodeInfos[(start + evaluated) % n];
+    evaluated++;
     const failed = runFilters(pod, info, profile);
-    if (failed) failures.set(info.name, failed);
+    if (failed) failures.push(failed);
     else feasible.push(info);
   }
-  if (feasible.length === 0) return { reasons: fitErrorMessage(nodeInfos.length, [...failures.values()]) };
+  if (feasible.length === 0) return { reasons: fitErrorMessage(n, failures), evaluated };
 
   const scores: Record<string, number> = {};
   for (const info of feasible) scores[info.name] = 0;
@@ -38,7 +65,7 @@ export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profil
     const name = info.name;
     if (best === undefined || scores[name] > scores[best] || (scores[name] === scores[best] && name < best)) best = name;
   }
-  return { node: best, scores };
+  return { node: best, scores, evaluated };
 }
 
 function runFilters(pod: KubeObject, info: NodeInfo, profile: Profile): Status | undefined {

@@ -14,6 +14,8 @@ export interface SchedulerControllerOptions {
   readonly assumeTtlMs?: number;
   /** Concurrent reconciles; assumptions are taken synchronously, so workers never overcommit. Default 4. */
   readonly workers?: number;
+  /** See ScheduleOptions; default adaptive like kube-scheduler, 100 = every node every cycle. */
+  readonly percentageOfNodesToScore?: number;
 }
 
 /** Whether this scheduler should place the pod: unbound, alive, and addressed to it. */
@@ -61,11 +63,15 @@ export class SchedulerController implements Controller {
   /** The cache the snapshot mirrors; until the first reconcile there is none. */
   private mirrored?: ObjectCache;
   private readonly unschedulable = new Set<string>();
+  private readonly percentageOfNodesToScore?: number;
+  /** Successive cycles start filtering where the last one stopped, so no node is always last. */
+  private nextStartIndex = 0;
 
   constructor(config: SchedulerConfig = DEFAULT_SCHEDULER_CONFIG, options: SchedulerControllerOptions = {}) {
     this.profile = buildProfile(config);
     this.assumeTtlMs = options.assumeTtlMs ?? 30_000;
     this.workers = options.workers ?? 4;
+    this.percentageOfNodesToScore = options.percentageOfNodesToScore;
   }
 
   /** Keys of pods that failed their last cycle and wait for a change that could help. */
@@ -99,7 +105,9 @@ export class SchedulerController implements Controller {
     this.syncSnapshot(ctx);
     if (this.snapshot.isAssumed(key)) return; // bound by us a moment ago; the cache has not caught up
 
-    const result = schedule(pod, this.snapshot.nodeInfos(), this.profile);
+    const nodeInfos = this.snapshot.nodeInfos();
+    const result = schedule(pod, nodeInfos, this.profile, { startIndex: this.nextStartIndex, percentageOfNodesToScore: this.percentageOfNodesToScore });
+    this.nextStartIndex = nodeInfos.length ? (this.nextStartIndex + (result.evaluated ?? 0)) % nodeInfos.length : 0;
     if (!result.node) {
       this.unschedulable.add(key);
       await this.markUnschedulable(pod, result.reasons ?? 'unschedulable', ctx);

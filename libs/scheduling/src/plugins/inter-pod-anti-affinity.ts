@@ -1,4 +1,4 @@
-import { type KubeObject, labelSelectorFromSpec, matchesLabels } from '@logbook/kube';
+import { type KubeObject, type LabelSelector, labelSelectorFromSpec, matchesLabels } from '@logbook/kube';
 import type { FilterPlugin } from '../framework';
 import type { NodeInfo } from '../node-info';
 import { SUCCESS, unschedulable } from '../status';
@@ -12,6 +12,15 @@ export const HOSTNAME_TOPOLOGY = 'kubernetes.io/hostname';
  * every node in the domain, which a per-node filter does not see; they are not enforced yet.
  */
 function hostnameTerms(pod: KubeObject): any[] {
+  let terms = termsMemo.get(pod);
+  if (!terms) termsMemo.set(pod, (terms = computeHostnameTerms(pod)));
+  return terms;
+}
+
+const termsMemo = new WeakMap<KubeObject, any[]>();
+const selectorMemo = new WeakMap<object, LabelSelector>();
+
+function computeHostnameTerms(pod: KubeObject): any[] {
   const terms = pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
   return terms.filter((t: any) => t?.topologyKey === HOSTNAME_TOPOLOGY);
 }
@@ -20,7 +29,9 @@ function hostnameTerms(pod: KubeObject): any[] {
 export function termSelects(term: any, owner: KubeObject, target: KubeObject): boolean {
   const namespaces: string[] = term.namespaces?.length ? term.namespaces : [owner.metadata.namespace ?? 'default'];
   if (!namespaces.includes(target.metadata.namespace ?? 'default')) return false;
-  return matchesLabels(labelSelectorFromSpec(term.labelSelector), target.metadata.labels);
+  let selector = selectorMemo.get(term);
+  if (!selector) selectorMemo.set(term, (selector = labelSelectorFromSpec(term.labelSelector)));
+  return matchesLabels(selector, target.metadata.labels);
 }
 
 const samePod = (a: KubeObject, b: KubeObject) => a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
@@ -28,9 +39,11 @@ const samePod = (a: KubeObject, b: KubeObject) => a.metadata.namespace === b.met
 /** The anti-affinity reason that keeps the pod off the node: its own terms, then those of the pods there. */
 export function antiAffinityViolation(pod: KubeObject, info: NodeInfo): string | undefined {
   const own = hostnameTerms(pod);
-  for (const other of info.pods) {
-    if (samePod(pod, other)) continue;
-    if (own.some((t) => termSelects(t, pod, other))) return ERR_ANTI_AFFINITY;
+  if (own.length > 0) {
+    for (const other of info.pods) {
+      if (samePod(pod, other)) continue;
+      if (own.some((t) => termSelects(t, pod, other))) return ERR_ANTI_AFFINITY;
+    }
   }
   for (const other of info.pods) {
     if (samePod(pod, other)) continue;

@@ -11,7 +11,16 @@ export interface HostPort {
   readonly hostPort: number;
 }
 
+const portsMemo = new WeakMap<KubeObject, HostPort[]>();
+
+/** The pod's host ports (memoised: cached pods are read-only and every node asks). */
 export function hostPorts(pod: KubeObject): HostPort[] {
+  let ports = portsMemo.get(pod);
+  if (!ports) portsMemo.set(pod, (ports = computeHostPorts(pod)));
+  return ports;
+}
+
+function computeHostPorts(pod: KubeObject): HostPort[] {
   const out: HostPort[] = [];
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
     for (const p of c?.ports ?? []) {

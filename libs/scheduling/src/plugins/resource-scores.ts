@@ -26,13 +26,12 @@ export function leastAllocatedScore(pod: KubeObject, info: NodeInfo): number {
  */
 export function balancedAllocationScore(pod: KubeObject, info: NodeInfo): number {
   const r = podRequests(pod);
-  const fractions: number[] = [];
-  if (info.allocatable.milliCpu > 0) fractions.push(Math.min(1, (info.requested.milliCpu + r.milliCpu) / info.allocatable.milliCpu));
-  if (info.allocatable.memory > 0) fractions.push(Math.min(1, (info.requested.memory + r.memory) / info.allocatable.memory));
-  if (fractions.length < 2) return MAX_NODE_SCORE;
-  const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-  const std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) ** 2, 0) / fractions.length);
-  return Math.floor((1 - std) * MAX_NODE_SCORE);
+  const a = info.allocatable;
+  // Two resources: the standard deviation is half the distance between the fractions.
+  if (a.milliCpu === 0 || a.memory === 0) return MAX_NODE_SCORE;
+  const cpu = Math.min(1, (info.requested.milliCpu + r.milliCpu) / a.milliCpu);
+  const memory = Math.min(1, (info.requested.memory + r.memory) / a.memory);
+  return Math.floor((1 - Math.abs(cpu - memory) / 2) * MAX_NODE_SCORE);
 }
 
 export const nodeResourcesLeastAllocated: ScorePlugin = {
