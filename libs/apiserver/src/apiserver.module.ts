@@ -17,6 +17,8 @@ export interface ApiServerModuleOptions {
   readonly logger: Logger;
   readonly bookmarkIntervalMs?: number;
   readonly watchCacheSize?: number;
+  /** The interim namespace finalizer: only when no controller manager runs. */
+  readonly finalizeNamespaces?: boolean;
 }
 
 @Module({})
@@ -41,7 +43,7 @@ export class ApiServerModule {
           provide: KubeApiHandler,
           useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger) =>
             new KubeApiHandler(
-              { store, projector, writer, hub, namespaces, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000 },
+              { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000 },
               new TokenAuthenticator(options.tokenFile),
               log,
               () => true,

@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   readonly port: number;
   readonly logger: Logger;
   readonly bookmarkIntervalMs?: number;
+  /** Empty deleted namespaces here; only when no controller manager runs (default false). */
+  readonly finalizeNamespaces?: boolean;
 }
 
 export interface RunningApiServer {
@@ -34,7 +36,14 @@ export interface RunningApiServer {
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const pki = await ensurePki(options.dataDir, [options.host, '127.0.0.1', 'localhost']);
   const app: INestApplication = await NestFactory.create(
-    ApiServerModule.forRoot({ store: options.store, projector: options.projector, tokenFile: options.tokenFile, logger: options.logger, bookmarkIntervalMs: options.bookmarkIntervalMs }),
+    ApiServerModule.forRoot({
+      store: options.store,
+      projector: options.projector,
+      tokenFile: options.tokenFile,
+      logger: options.logger,
+      bookmarkIntervalMs: options.bookmarkIntervalMs,
+      finalizeNamespaces: options.finalizeNamespaces ?? false,
+    }),
     { httpsOptions: { key: pki.key, cert: pki.cert }, bodyParser: false, logger: false, abortOnError: false },
   );
   await app.listen(options.port, options.host);
@@ -42,7 +51,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   // Watches are long-lived responses; only idle keep-alive sockets should time out.
   server.requestTimeout = 0;
   const port = (server.address() as AddressInfo).port;
-  app.get(NamespaceFinalizer).resumeAll();
+  if (options.finalizeNamespaces) app.get(NamespaceFinalizer).resumeAll();
   return {
     url: `https://${options.host}:${port}`,
     port,

@@ -7,7 +7,8 @@ import { createEventStore, type EventStore } from '@logbook/eventstore';
 import { createEventBus, type EventBus } from '@logbook/bus';
 import { Relay, relayCheckpointName } from '@logbook/relay';
 import { Projector } from '@logbook/projections';
-import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
+import { InProcessClusterClient, ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
+import { type ComponentsOptions, type RunningComponents, startComponents } from './components';
 
 export interface EmbeddedClusterOptions {
   readonly dataDir: string;
@@ -20,6 +21,7 @@ export interface EmbeddedClusterOptions {
   readonly bus?: string;
   /** Run the scheduler and the controller manager in this process (default true). */
   readonly components?: boolean;
+  readonly componentOptions?: ComponentsOptions;
 }
 
 export interface EmbeddedCluster {
@@ -31,6 +33,7 @@ export interface EmbeddedCluster {
   readonly api: RunningApiServer;
   readonly bus: EventBus;
   readonly relay: Relay;
+  readonly components?: RunningComponents;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,8 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     port: options.port ?? 6443,
     logger: log,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    // Without a controller manager the API server empties deleted namespaces itself.
+    finalizeNamespaces: options.components === false,
   });
   await ensureSystemNamespaces(api, projector);
 
@@ -72,6 +77,16 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   const relay = new Relay({ store, checkpoints: store, snapshots: store, bus, name: relayCheckpointName(busUrl.startsWith('embedded:') ? 'embedded:' : busUrl), logger: log });
   await relay.start();
   log.info({ bus: busUrl.startsWith('embedded:') ? 'embedded' : busUrl, position: relay.position }, 'relay started');
+
+  const components =
+    options.components === false
+      ? undefined
+      : await startComponents({
+          bus,
+          clientFor: (actor) => new InProcessClusterClient(api.writer, projector, actor),
+          log,
+          options: options.componentOptions,
+        });
 
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
@@ -86,7 +101,9 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     api,
     bus,
     relay,
+    components,
     async close() {
+      await components?.stop();
       await api.close();
       await relay.stop();
       await bus.close();

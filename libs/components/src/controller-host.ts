@@ -113,7 +113,7 @@ export class ControllerHost {
     const cause: Cause = { causationId: envelope.id, correlationId: envelope.metadata.correlationId };
     for (const r of this.running) {
       if (!r.controller.watches.includes(kind) && r.controller.primaryKind !== kind) continue;
-      for (const key of r.controller.keysFor(change)) {
+      for (const key of r.controller.keysFor(change, this.cache)) {
         if (!this.owns(r, key)) continue;
         r.causes.set(key, cause);
         r.queue.add(key);

@@ -33,8 +33,8 @@ export interface Controller {
   readonly primaryKind: string;
   /** Every kind the controller reads; their changes reach keysFor. Includes primaryKind. */
   readonly watches: readonly string[];
-  /** The primary keys a change concerns (e.g. a pod → its owning ReplicaSet). */
-  keysFor(change: CachedChange): string[];
+  /** The primary keys a change concerns (e.g. a pod → its owning ReplicaSet); the cache is already updated. */
+  keysFor(change: CachedChange, cache: ObjectCache): string[];
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult>;
   /** Concurrent reconciles of different keys (default 2). */
   readonly workers?: number;

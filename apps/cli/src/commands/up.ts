@@ -1,6 +1,22 @@
 import type { Command } from 'commander';
 import { startEmbeddedCluster, createLogger } from '@logbook/cluster';
 
+interface UpOptions {
+  dataDir: string;
+  port: string;
+  host: string;
+  snapshotEvery: string;
+  bus: string;
+  hollowNodes: string;
+  hollowNodeCpu: string;
+  hollowNodeMemory: string;
+  hollowHeartbeat: string;
+  nodeGracePeriod: string;
+  podEvictionTimeout: string;
+  schedulerConfig?: string;
+  controllers: boolean;
+}
+
 export function registerUp(program: Command): void {
   program
     .command('up')
@@ -10,7 +26,15 @@ export function registerUp(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--snapshot-every <n>', 'snapshot the projection every N events', '10000')
     .option('--bus <url>', 'where the log is relayed for the components: embedded: (in the data dir) or kafka://127.0.0.1:9092', 'embedded:')
-    .action(async (opts: { dataDir: string; port: string; host: string; snapshotEvery: string; bus: string }) => {
+    .option('--hollow-nodes <n>', 'register N hollow nodes that play their pods without processes (demos, tests, benchmarks)', '0')
+    .option('--hollow-node-cpu <cpu>', 'CPU of each hollow node', '4')
+    .option('--hollow-node-memory <mem>', 'memory of each hollow node', '16Gi')
+    .option('--hollow-heartbeat <ms>', 'hollow node heartbeat interval in ms', '10000')
+    .option('--node-grace-period <ms>', 'how long a node may be silent before it is NotReady', '40000')
+    .option('--pod-eviction-timeout <s>', 'seconds before pods of an unreachable node are evicted (without their own toleration)', '300')
+    .option('--scheduler-config <file>', 'scheduler plugins and weights (YAML or JSON)')
+    .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
+    .action(async (opts: UpOptions) => {
       const log = createLogger('logbook');
       const cluster = await startEmbeddedCluster({
         dataDir: opts.dataDir,
@@ -18,6 +42,16 @@ export function registerUp(program: Command): void {
         port: Number(opts.port),
         snapshotEvery: Number(opts.snapshotEvery),
         bus: opts.bus === 'embedded:' ? undefined : opts.bus,
+        components: opts.controllers,
+        componentOptions: {
+          hollowNodes: Number(opts.hollowNodes),
+          hollowNodeCpu: opts.hollowNodeCpu,
+          hollowNodeMemory: opts.hollowNodeMemory,
+          hollowHeartbeatMs: Number(opts.hollowHeartbeat),
+          nodeGracePeriodMs: Number(opts.nodeGracePeriod),
+          defaultEvictionSeconds: Number(opts.podEvictionTimeout),
+          schedulerConfig: opts.schedulerConfig,
+        },
         logger: log,
       });
       process.stdout.write(`Logbook is up at ${cluster.url}\nUse it with: export KUBECONFIG=${cluster.kubeconfig}\n`);

@@ -13,7 +13,8 @@ export interface ApiDeps {
   readonly projector: Projector;
   readonly writer: ClusterWriter;
   readonly hub: WatchHub;
-  readonly namespaces: NamespaceFinalizer;
+  /** The interim namespace finalizer, when no controller manager runs. */
+  readonly namespaces?: NamespaceFinalizer;
   readonly clock: () => Date;
   /** How often a watch that asked for bookmarks gets one. */
   readonly bookmarkIntervalMs: number;

@@ -32,7 +32,7 @@ export async function deleteObject(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const existing = currentObject(ctx);
   const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts), ctx.caller);
-  if (ctx.path.resource.kind === 'Namespace' && result.object) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
+  if (ctx.path.resource.kind === 'Namespace' && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
   sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing));
 }
 
@@ -43,7 +43,7 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   const deleted: KubeObject[] = [];
   for (const obj of victims) {
     const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts), ctx.caller);
-    if (resource.kind === 'Namespace' && result.object) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
+    if (resource.kind === 'Namespace' && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
     deleted.push(withTypeMeta(resource, result.object ?? obj));
   }
   sendJson(ctx.res, 200, {

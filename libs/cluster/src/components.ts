@@ -1,0 +1,96 @@
+import type { EventBus } from '@logbook/bus';
+import { type ClusterClient, type ComponentLogger, type Controller, ControllerHost } from '@logbook/components';
+import {
+  DeploymentController,
+  EndpointsController,
+  JobController,
+  NamespaceController,
+  NodeLifecycleController,
+  ReplicaSetController,
+  garbageCollectors,
+} from '@logbook/controllers';
+import { DEFAULT_SCHEDULER_CONFIG, SchedulerController, loadSchedulerConfig } from '@logbook/scheduling';
+import { HollowNodes, type RunningHollowNodes } from '@logbook/hollow';
+
+export interface ComponentsOptions {
+  /** Node lifecycle: how long a node may be silent before it is NotReady (default 40 s). */
+  readonly nodeGracePeriodMs?: number;
+  /** Node lifecycle: eviction delay for pods without a toleration (default 300 s). */
+  readonly defaultEvictionSeconds?: number;
+  /** Scheduler plugins and weights (YAML or JSON); the default profile when absent. */
+  readonly schedulerConfig?: string;
+  /** Hollow nodes to register and play (no processes), for demos, tests and benchmarks. */
+  readonly hollowNodes?: number;
+  readonly hollowNodeCpu?: string;
+  readonly hollowNodeMemory?: string;
+  readonly hollowHeartbeatMs?: number;
+}
+
+/** The controller manager's controllers, each its own consumer group (DESIGN §5). */
+export function controllerManagerControllers(options: ComponentsOptions = {}): Controller[] {
+  return [
+    new DeploymentController(),
+    new ReplicaSetController(),
+    new JobController(),
+    new NodeLifecycleController({ gracePeriodMs: options.nodeGracePeriodMs, defaultEvictionSeconds: options.defaultEvictionSeconds }),
+    new EndpointsController(),
+    new NamespaceController(),
+    ...garbageCollectors(),
+  ];
+}
+
+export function schedulerController(options: ComponentsOptions = {}): SchedulerController {
+  return new SchedulerController(options.schedulerConfig ? loadSchedulerConfig(options.schedulerConfig) : DEFAULT_SCHEDULER_CONFIG);
+}
+
+export interface RunningComponents {
+  readonly scheduler: ControllerHost;
+  readonly controllerManager: ControllerHost;
+  readonly hollow?: RunningHollowNodes;
+  stop(): Promise<void>;
+}
+
+/**
+ * The scheduler and the controller manager (and hollow nodes when asked) inside one process, as
+ * `logbook up` runs them: each on its own host and cache, as separate processes would be, each
+ * writing as its own identity.
+ */
+export async function startComponents(deps: {
+  readonly bus: EventBus;
+  readonly clientFor: (actor: string) => ClusterClient;
+  readonly log: ComponentLogger;
+  readonly options?: ComponentsOptions;
+}): Promise<RunningComponents> {
+  const options = deps.options ?? {};
+  const scheduler = new ControllerHost({ bus: deps.bus, client: deps.clientFor('system:scheduler'), controllers: [schedulerController(options)], log: deps.log, instanceId: 'embedded-scheduler' });
+  const controllerManager = new ControllerHost({
+    bus: deps.bus,
+    client: deps.clientFor('system:controller-manager'),
+    controllers: controllerManagerControllers(options),
+    log: deps.log,
+    instanceId: 'embedded-controller-manager',
+  });
+  await controllerManager.start();
+  await scheduler.start();
+  const hollow = options.hollowNodes
+    ? await HollowNodes.start({
+        bus: deps.bus,
+        client: deps.clientFor('system:node:hollow'),
+        log: deps.log,
+        count: options.hollowNodes,
+        cpu: options.hollowNodeCpu,
+        memory: options.hollowNodeMemory,
+        heartbeatIntervalMs: options.hollowHeartbeatMs,
+      })
+    : undefined;
+  return {
+    scheduler,
+    controllerManager,
+    hollow,
+    async stop() {
+      await hollow?.stop();
+      await scheduler.stop();
+      await controllerManager.stop();
+    },
+  };
+}
