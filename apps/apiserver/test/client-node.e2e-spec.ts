@@ -11,7 +11,8 @@ describe('@kubernetes/client-node against logbook up', () => {
 
   beforeAll(async () => {
     k8s = await import('@kubernetes/client-node');
-    cluster = await startLogbook(dir.path);
+    // API semantics only: no scheduler or controllers writing to the same objects.
+    cluster = await startLogbook(dir.path, ['--no-controllers']);
     kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
   });

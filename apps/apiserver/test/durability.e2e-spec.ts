@@ -9,7 +9,7 @@ describe('durability of logbook up', () => {
     const dir = makeTmpDir();
     try {
       // Snapshot every 25 events, so the restart reads a snapshot and then a tail.
-      let cluster = await startLogbook(dir.path, ['--snapshot-every', '25']);
+      let cluster = await startLogbook(dir.path, ['--snapshot-every', '25', '--no-controllers']);
       for (let i = 0; i < 60; i++) {
         const res = await call(cluster.url, 'POST', '/api/v1/namespaces/default/configmaps', {
           token: cluster.adminToken,
@@ -22,7 +22,7 @@ describe('durability of logbook up', () => {
       expect(before.objects).toBeGreaterThanOrEqual(64);
       expect(await cluster.stop('SIGTERM')).toBe(0);
 
-      cluster = await startLogbook(dir.path, ['--snapshot-every', '25']);
+      cluster = await startLogbook(dir.path, ['--snapshot-every', '25', '--no-controllers']);
       const after = await hashOf(cluster.url, cluster.adminToken);
       expect(after).toEqual(before);
       const list = await call(cluster.url, 'GET', '/api/v1/namespaces/default/configmaps?labelSelector=batch%3D1', { token: cluster.adminToken });
@@ -36,7 +36,7 @@ describe('durability of logbook up', () => {
   it('loses no acknowledged write when killed with SIGKILL in the middle of a write burst', async () => {
     const dir = makeTmpDir();
     try {
-      const cluster = await startLogbook(dir.path);
+      const cluster = await startLogbook(dir.path, ['--no-controllers']);
       const acknowledged: string[] = [];
       let stop = false;
       const writer = async (w: number) => {
@@ -61,7 +61,7 @@ describe('durability of logbook up', () => {
       await Promise.all(writers);
       await cluster.stop();
 
-      const restarted = await startLogbook(dir.path);
+      const restarted = await startLogbook(dir.path, ['--no-controllers']);
       const list = await call(restarted.url, 'GET', '/api/v1/namespaces/default/configmaps', { token: restarted.adminToken });
       const present = new Set(list.body.items.map((o: any) => o.metadata.name));
       const lost = acknowledged.filter((n) => !present.has(n));

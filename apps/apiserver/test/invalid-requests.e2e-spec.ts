@@ -23,7 +23,7 @@ describe('invalid requests', () => {
   };
 
   beforeAll(async () => {
-    cluster = await startLogbook(dir.path);
+    cluster = await startLogbook(dir.path, ['--no-controllers']);
   });
   afterAll(async () => {
     await cluster?.stop();

@@ -46,12 +46,26 @@ export function schedulerController(options: ComponentsOptions = {}): SchedulerC
 export interface RunningComponents {
   readonly scheduler: ControllerHost;
   readonly controllerManager: ControllerHost;
-  readonly hollow?: RunningHollowNodes;
   stop(): Promise<void>;
 }
 
+/** Hollow nodes alone (also with --no-controllers, when separate processes schedule and control). */
+export async function startHollowNodes(deps: { readonly bus: EventBus; readonly client: ClusterClient; readonly log: ComponentLogger; readonly options: ComponentsOptions }): Promise<RunningHollowNodes | undefined> {
+  const { options } = deps;
+  if (!options.hollowNodes) return undefined;
+  return HollowNodes.start({
+    bus: deps.bus,
+    client: deps.client,
+    log: deps.log,
+    count: options.hollowNodes,
+    cpu: options.hollowNodeCpu,
+    memory: options.hollowNodeMemory,
+    heartbeatIntervalMs: options.hollowHeartbeatMs,
+  });
+}
+
 /**
- * The scheduler and the controller manager (and hollow nodes when asked) inside one process, as
+ * The scheduler and the controller manager inside one process, as
  * `logbook up` runs them: each on its own host and cache, as separate processes would be, each
  * writing as its own identity.
  */
@@ -72,23 +86,10 @@ export async function startComponents(deps: {
   });
   await controllerManager.start();
   await scheduler.start();
-  const hollow = options.hollowNodes
-    ? await HollowNodes.start({
-        bus: deps.bus,
-        client: deps.clientFor('system:node:hollow'),
-        log: deps.log,
-        count: options.hollowNodes,
-        cpu: options.hollowNodeCpu,
-        memory: options.hollowNodeMemory,
-        heartbeatIntervalMs: options.hollowHeartbeatMs,
-      })
-    : undefined;
   return {
     scheduler,
     controllerManager,
-    hollow,
     async stop() {
-      await hollow?.stop();
       await scheduler.stop();
       await controllerManager.stop();
     },

@@ -8,7 +8,8 @@ import { createEventBus, type EventBus } from '@logbook/bus';
 import { Relay, relayCheckpointName } from '@logbook/relay';
 import { Projector } from '@logbook/projections';
 import { InProcessClusterClient, ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
-import { type ComponentsOptions, type RunningComponents, startComponents } from './components';
+import { type ComponentsOptions, type RunningComponents, startComponents, startHollowNodes } from './components';
+import type { RunningHollowNodes } from '@logbook/hollow';
 
 export interface EmbeddedClusterOptions {
   readonly dataDir: string;
@@ -34,6 +35,7 @@ export interface EmbeddedCluster {
   readonly bus: EventBus;
   readonly relay: Relay;
   readonly components?: RunningComponents;
+  readonly hollow?: RunningHollowNodes;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,12 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
           log,
           options: options.componentOptions,
         });
+  const hollow = await startHollowNodes({
+    bus,
+    client: new InProcessClusterClient(api.writer, projector, 'system:node:hollow'),
+    log,
+    options: options.componentOptions ?? {},
+  });
 
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
@@ -102,7 +110,9 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     bus,
     relay,
     components,
+    hollow,
     async close() {
+      await hollow?.stop();
       await components?.stop();
       await api.close();
       await relay.stop();

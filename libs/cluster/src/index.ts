@@ -1,2 +1,3 @@
 export * from './embedded-cluster';
 export * from './logger';
+export * from './components';
