@@ -1,0 +1,101 @@
+import pino from 'pino';
+import type { KubeObject } from '@logbook/kube';
+import type { StoredEvent } from '@logbook/events';
+import { InProcessClusterClient } from '@logbook/apiserver';
+import { HollowNodes, type RunningHollowNodes } from '@logbook/hollow';
+import { kubectl, makeTmpDir, type KubectlResult } from '@logbook/testing';
+import { startEmbeddedCluster, type EmbeddedCluster } from '../embedded-cluster';
+import type { ComponentsOptions } from '../components';
+
+/**
+ * One in-process cluster per acceptance file (fresh data dir, the scheduler, the controller
+ * manager and hollow nodes), driven by real kubectl with its own discovery cache.
+ */
+export interface AcceptanceCluster {
+  readonly cluster: EmbeddedCluster;
+  readonly log: pino.Logger;
+  /** Runs kubectl against the cluster; fails the test on a non-zero exit unless `allowFailure`. */
+  kubectl(args: string[], opts?: { input?: string; allowFailure?: boolean; timeoutMs?: number }): Promise<KubectlResult>;
+  /** Starts extra hollow nodes with their own name prefix, kubelet consumer group and addresses. */
+  addHollowNodes(namePrefix: string, opts: { count?: number; cpu?: string; memory?: string; heartbeatIntervalMs?: number; jobPodRunMs?: number }): Promise<RunningHollowNodes>;
+  close(): Promise<void>;
+}
+
+export async function startAcceptanceCluster(componentOptions: ComponentsOptions): Promise<AcceptanceCluster> {
+  const dir = makeTmpDir('logbook-acceptance-');
+  const cache = makeTmpDir('kubectl-cache-');
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+  const cluster = await startEmbeddedCluster({ dataDir: dir.path, port: 0, logger: log, componentOptions });
+  const extra: RunningHollowNodes[] = [];
+  return {
+    cluster,
+    log,
+    async kubectl(args, opts = {}) {
+      const result = await kubectl(cluster.kubeconfig, args, { input: opts.input, cacheDir: cache.path, timeoutMs: opts.timeoutMs });
+      if (!opts.allowFailure && result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+      return result;
+    },
+    async addHollowNodes(namePrefix, opts) {
+      const nodes = await HollowNodes.start({
+        bus: cluster.bus,
+        client: new InProcessClusterClient(cluster.api.writer, cluster.projector, `system:node:${namePrefix}`),
+        log,
+        count: opts.count ?? 1,
+        namePrefix,
+        // Agents sharing a bus need their own consumer group and their own address range.
+        controllerName: `hollow-kubelet-${namePrefix.replace(/-$/, '')}`,
+        firstIndex: 100 * (extra.length + 1),
+        cpu: opts.cpu,
+        memory: opts.memory,
+        heartbeatIntervalMs: opts.heartbeatIntervalMs ?? componentOptions.hollowHeartbeatMs,
+        jobPodRunMs: opts.jobPodRunMs,
+      });
+      extra.push(nodes);
+      return nodes;
+    },
+    async close() {
+      for (const nodes of extra) await nodes.stop();
+      await cluster.close();
+      dir.remove();
+      cache.remove();
+    },
+  };
+}
+
+export const podReady = (pod: KubeObject): boolean => pod.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/** Pods in `namespace` carrying every label of `labels` (what a Deployment's selector matches). */
+export function podsWithLabels(cluster: EmbeddedCluster, namespace: string, labels: Record<string, string>): KubeObject[] {
+  return cluster.projector.state.list('Pod', { namespace }).filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v));
+}
+
+export const readStream = (cluster: EmbeddedCluster, stream: string): Promise<StoredEvent[]> => cluster.store.readStream(stream);
+
+/** Collects violations from a check run on every applied change; `assertNone()` fails with the first ones. */
+export class InvariantWatch {
+  readonly violations: string[] = [];
+  checked = 0;
+  private off?: () => void;
+
+  constructor(
+    private readonly cluster: EmbeddedCluster,
+    private readonly check: (event: StoredEvent, change: { before?: KubeObject; after?: KubeObject }) => string | undefined,
+  ) {}
+
+  start(): this {
+    this.off = this.cluster.projector.onApplied((event, change) => {
+      this.checked++;
+      const problem = this.check(event, change);
+      if (problem) this.violations.push(`at position ${event.position} (${event.type} ${event.stream}): ${problem}`);
+    });
+    return this;
+  }
+
+  stop(): void {
+    this.off?.();
+  }
+
+  assertNone(): void {
+    if (this.violations.length) throw new Error(`${this.violations.length} invariant violation(s):\n${this.violations.slice(0, 10).join('\n')}`);
+  }
+}
