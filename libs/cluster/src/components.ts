@@ -24,6 +24,8 @@ export interface ComponentsOptions {
   readonly hollowNodeCpu?: string;
   readonly hollowNodeMemory?: string;
   readonly hollowHeartbeatMs?: number;
+  /** Prepended to topic and group names (several clusters on one Kafka). */
+  readonly topicPrefix?: string;
 }
 
 /** The controller manager's controllers, each its own consumer group (DESIGN §5). */
@@ -61,6 +63,7 @@ export async function startHollowNodes(deps: { readonly bus: EventBus; readonly 
     cpu: options.hollowNodeCpu,
     memory: options.hollowNodeMemory,
     heartbeatIntervalMs: options.hollowHeartbeatMs,
+    topicPrefix: options.topicPrefix,
   });
 }
 
@@ -76,13 +79,14 @@ export async function startComponents(deps: {
   readonly options?: ComponentsOptions;
 }): Promise<RunningComponents> {
   const options = deps.options ?? {};
-  const scheduler = new ControllerHost({ bus: deps.bus, client: deps.clientFor('system:scheduler'), controllers: [schedulerController(options)], log: deps.log, instanceId: 'embedded-scheduler' });
+  const scheduler = new ControllerHost({ bus: deps.bus, client: deps.clientFor('system:scheduler'), controllers: [schedulerController(options)], log: deps.log, instanceId: 'embedded-scheduler', topicPrefix: options.topicPrefix });
   const controllerManager = new ControllerHost({
     bus: deps.bus,
     client: deps.clientFor('system:controller-manager'),
     controllers: controllerManagerControllers(options),
     log: deps.log,
     instanceId: 'embedded-controller-manager',
+    topicPrefix: options.topicPrefix,
   });
   await controllerManager.start();
   await scheduler.start();

@@ -76,7 +76,8 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   // The relay publishes the log to the bus the components consume (DESIGN §4).
   const busUrl = options.bus ?? `embedded:${join(dataDir, 'bus')}`;
   const bus = createEventBus(busUrl);
-  const relay = new Relay({ store, checkpoints: store, snapshots: store, bus, name: relayCheckpointName(busUrl.startsWith('embedded:') ? 'embedded:' : busUrl), logger: log });
+  const topicPrefix = options.componentOptions?.topicPrefix ?? '';
+  const relay = new Relay({ store, checkpoints: store, snapshots: store, bus, topicPrefix, name: relayCheckpointName((busUrl.startsWith('embedded:') ? 'embedded:' : busUrl) + topicPrefix), logger: log });
   await relay.start();
   log.info({ bus: busUrl.startsWith('embedded:') ? 'embedded' : busUrl, position: relay.position }, 'relay started');
 

@@ -17,6 +17,7 @@ export interface ControllerHostOptions {
   readonly instanceId?: string;
   /** Partitions of the `logbook.<plural>` topics (the relay's setting). Default 6. */
   readonly partitions?: number;
+  /** Prepended to topic and consumer group names: several clusters can share one Kafka. */
   readonly topicPrefix?: string;
   readonly now?: () => Date;
   /** How often ownership (the consumer-group assignment) is re-read. Default 250 ms. */
@@ -71,11 +72,11 @@ export class ControllerHost {
 
     // The cache reads every partition of every watched kind; events already in the list are
     // dropped by position. Its group is this replica's own.
-    this.cacheConsumer = await this.o.bus.consumer({ groupId: `logbook-cache-${this.instanceId}`, topics, fromBeginning: true });
+    this.cacheConsumer = await this.o.bus.consumer({ groupId: `${this.prefix}logbook-cache-${this.instanceId}`, topics, fromBeginning: true });
     await this.cacheConsumer.run(async (m) => this.onMessage(m));
 
     for (const r of this.running) {
-      r.owner = await this.o.bus.consumer({ groupId: `logbook-${r.controller.name}`, topics: [this.topic(r.controller.primaryKind)], fromBeginning: false });
+      r.owner = await this.o.bus.consumer({ groupId: `${this.prefix}logbook-${r.controller.name}`, topics: [this.topic(r.controller.primaryKind)], fromBeginning: false });
       // Ownership only: the messages themselves reach the cache through the consumer above.
       await r.owner.run(async () => undefined);
       for (let i = 0; i < (r.controller.workers ?? 2); i++) this.workers.push(this.work(r));

@@ -15,6 +15,7 @@ interface UpOptions {
   podEvictionTimeout: string;
   schedulerConfig?: string;
   controllers: boolean;
+  topicPrefix: string;
 }
 
 export function registerUp(program: Command): void {
@@ -33,6 +34,7 @@ export function registerUp(program: Command): void {
     .option('--node-grace-period <ms>', 'how long a node may be silent before it is NotReady', '40000')
     .option('--pod-eviction-timeout <s>', 'seconds before pods of an unreachable node are evicted (without their own toleration)', '300')
     .option('--scheduler-config <file>', 'scheduler plugins and weights (YAML or JSON)')
+    .option('--topic-prefix <prefix>', 'prepended to every topic and consumer group name (several clusters on one Kafka)', '')
     .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
     .action(async (opts: UpOptions) => {
       const log = createLogger('logbook');
@@ -51,6 +53,7 @@ export function registerUp(program: Command): void {
           nodeGracePeriodMs: Number(opts.nodeGracePeriod),
           defaultEvictionSeconds: Number(opts.podEvictionTimeout),
           schedulerConfig: opts.schedulerConfig,
+          topicPrefix: opts.topicPrefix,
         },
         logger: log,
       });
