@@ -20,6 +20,22 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
+/** What `readBackward` selects; every given field must match. */
+export interface EventFilter {
+  /** Exclusive upper bound: only events with position < before. Default: the whole log. */
+  readonly before?: number;
+  /** Exclusive lower bound: only events with position > after. Default 0. */
+  readonly after?: number;
+  /** Only events written by this actor. */
+  readonly actor?: string;
+  /** Only events of streams whose name starts with this, e.g. `Deployment/` or `Pod/team-a/`. */
+  readonly streamPrefix?: string;
+  /** Only events of these types. */
+  readonly types?: readonly string[];
+  /** At most this many events (default 1000). */
+  readonly limit?: number;
+}
+
 export interface Subscription {
   close(): Promise<void>;
 }
@@ -46,6 +62,15 @@ export interface EventStore {
   positionAt(time: Date): Promise<number>;
   /** The time of the event at `position`, or undefined if there is none. */
   timeAt(position: number): Promise<string | undefined>;
+  /** Events matching `filter`, newest first (audit: who did what, most recent first). */
+  readBackward(filter?: EventFilter): Promise<StoredEvent[]>;
+  /** The event with this id (what a `causationId` names), or undefined. */
+  readEvent(id: string): Promise<StoredEvent | undefined>;
+  /**
+   * The `<Kind>Created` event whose `data.object.metadata.uid` is `uid`, or undefined: finds an
+   * object's stream by uid, also after the object was deleted.
+   */
+  findCreation(uid: string): Promise<StoredEvent | undefined>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import type {
   CheckpointStore,
   EventStore,
   ExpectedRevision,
+  EventFilter,
   ReadAllOptions,
   SnapshotStore,
   Subscription,
@@ -97,6 +98,33 @@ export class InMemoryEventStore implements EventStore, SnapshotStore, Checkpoint
   async timeAt(position: number): Promise<string | undefined> {
     this.assertOpen();
     return this.events[position - 1]?.metadata.time;
+  }
+
+  async readBackward(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const { before = Infinity, after = 0, actor, streamPrefix, types, limit = 1000 } = filter;
+    const out: StoredEvent[] = [];
+    for (let i = Math.min(this.events.length, before - 1) - 1; i >= 0 && out.length < limit; i--) {
+      const e = this.events[i];
+      if (e.position <= after) break;
+      if (actor !== undefined && e.metadata.actor !== actor) continue;
+      if (streamPrefix !== undefined && !e.stream.startsWith(streamPrefix)) continue;
+      if (types !== undefined && !types.includes(e.type)) continue;
+      out.push(copy(e));
+    }
+    return out;
+  }
+
+  async readEvent(id: string): Promise<StoredEvent | undefined> {
+    this.assertOpen();
+    const e = this.ids.has(id) ? this.events.find((x) => x.id === id) : undefined;
+    return e && copy(e);
+  }
+
+  async findCreation(uid: string): Promise<StoredEvent | undefined> {
+    this.assertOpen();
+    const e = this.events.find((x) => x.type.endsWith('Created') && (x.data as any)?.object?.metadata?.uid === uid);
+    return e && copy(e);
   }
 
   async saveSnapshot(position: number, state: string): Promise<void> {

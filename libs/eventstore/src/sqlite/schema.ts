@@ -33,6 +33,9 @@ const TABLES = `
   ) STRICT;
   -- time_ms orders times written with any UTC offset; position makes the index covering.
   CREATE INDEX IF NOT EXISTS events_time ON events (time_ms, position);
+  -- History queries (history-queries.ts): audits by user, lookups by uid of Created events.
+  CREATE INDEX IF NOT EXISTS events_actor ON events (actor, position);
+  CREATE INDEX IF NOT EXISTS events_uid ON events (json_extract(data, '$.object.metadata.uid')) WHERE type LIKE '%Created';
   CREATE TABLE IF NOT EXISTS snapshots (
     position INTEGER PRIMARY KEY,
     state    TEXT NOT NULL

@@ -8,6 +8,7 @@ import type {
   CheckpointStore,
   EventStore,
   ExpectedRevision,
+  EventFilter,
   ReadAllOptions,
   SnapshotStore,
   Subscription,
@@ -16,6 +17,7 @@ import { assertAppendable } from '../expected-revision';
 import { CatchUpSubscription } from '../subscription/catch-up-subscription';
 import { CommittedTail } from './committed-tail';
 import { GroupCommitWriter } from './group-commit';
+import { HistoryQueries } from './history-queries';
 import { EVENT_COLUMNS, fromRow, toParams, type EventRow } from './rows';
 import { migrate } from './schema';
 
@@ -45,6 +47,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
   /** Recently committed events, for subscriptions that are caught up (see committed-tail.ts). */
   private readonly tail: CommittedTail;
   private readonly sql: Record<'readAll' | 'readStream' | 'positionAt' | 'timeAt' | 'saveSnapshot' | 'latestSnapshot' | 'pruneSnapshots' | 'getCheckpoint' | 'setCheckpoint', StatementSync>;
+  private readonly history: HistoryQueries;
   private closed = false;
 
   constructor(
@@ -77,6 +80,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
       setCheckpoint: this.db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     };
     for (const read of [this.sql.readAll, this.sql.readStream]) read.setReturnArrays(true);
+    this.history = new HistoryQueries(this.db);
   }
 
   static async open(location: string, options?: SqliteEventStoreOptions): Promise<SqliteEventStore> {
@@ -135,6 +139,21 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
   async timeAt(position: number): Promise<string | undefined> {
     this.assertOpen();
     return this.sql.timeAt.get(position)?.time as string | undefined;
+  }
+
+  async readBackward(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    this.assertOpen();
+    return this.history.readBackward(filter);
+  }
+
+  async readEvent(id: string): Promise<StoredEvent | undefined> {
+    this.assertOpen();
+    return this.history.readEvent(id);
+  }
+
+  async findCreation(uid: string): Promise<StoredEvent | undefined> {
+    this.assertOpen();
+    return this.history.findCreation(uid);
   }
 
   async saveSnapshot(position: number, state: string): Promise<void> {

@@ -253,6 +253,46 @@ export function eventStoreContract(
       });
     });
 
+    describe('history reads', () => {
+      it('reads newest first, filtered by actor, stream prefix, types and position bounds', async () => {
+        const [a, b] = [streamName('Deployment/ns1'), streamName('Pod/ns1')];
+        await store.append(a, [anEvent({ type: 'DeploymentCreated', metadata: { actor: 'alice' } })], 'no_stream'); // 1
+        await store.append(b, [anEvent({ type: 'PodCreated', metadata: { actor: 'system:rs' } })], 'no_stream'); // 2
+        await store.append(a, [anEvent({ type: 'DeploymentUpdated', metadata: { actor: 'bob' } })], 0); // 3
+        await store.append(b, [anEvent({ type: 'PodBound', metadata: { actor: 'system:scheduler' } })], 0); // 4
+        await store.append(a, [anEvent({ type: 'ObjectDeleted', metadata: { actor: 'bob' } })], 1); // 5
+        const positions = (es: StoredEvent[]) => es.map((e) => e.position);
+        expect(positions(await store.readBackward())).toEqual([5, 4, 3, 2, 1]);
+        expect(positions(await store.readBackward({ actor: 'bob' }))).toEqual([5, 3]);
+        expect(positions(await store.readBackward({ streamPrefix: 'Deployment/' }))).toEqual([5, 3, 1]);
+        expect(positions(await store.readBackward({ streamPrefix: 'Pod/ns1/' }))).toEqual([4, 2]);
+        expect(positions(await store.readBackward({ types: ['PodBound', 'DeploymentCreated'] }))).toEqual([4, 1]);
+        expect(positions(await store.readBackward({ types: [] }))).toEqual([]);
+        expect(positions(await store.readBackward({ before: 5, after: 1, limit: 2 }))).toEqual([4, 3]);
+        expect(positions(await store.readBackward({ actor: 'bob', before: 5 }))).toEqual([3]);
+        expect((await store.readBackward({ actor: 'alice' }))[0]).toMatchObject({ stream: a, revision: 0, type: 'DeploymentCreated' });
+      });
+
+      it('reads one event by id', async () => {
+        const s = streamName();
+        const [e1, e2] = events(2);
+        await store.append(s, [e1, e2], 'no_stream');
+        expect(await store.readEvent(e2.id)).toMatchObject({ id: e2.id, position: 2, stream: s, revision: 1 });
+        expect(await store.readEvent('no-such-id')).toBeUndefined();
+      });
+
+      it('finds the Created event of an object by its uid, also after later events', async () => {
+        const s = streamName('Pod/ns');
+        const created = (uid: string) => anEvent({ type: 'PodCreated', data: { object: { metadata: { name: 'p', uid } } } });
+        await store.append(s, [created('uid-1')], 'no_stream');
+        await store.append(s, [anEvent({ type: 'ObjectDeleted', data: {} })], 0);
+        await store.append(s, [created('uid-2')], 1);
+        expect(await store.findCreation('uid-1')).toMatchObject({ position: 1, stream: s, type: 'PodCreated' });
+        expect(await store.findCreation('uid-2')).toMatchObject({ position: 3, stream: s });
+        expect(await store.findCreation('uid-3')).toBeUndefined();
+      });
+    });
+
     describe('snapshots', () => {
       it('returns the newest snapshot, or the newest at or before a position', async () => {
         if (!store.saveSnapshot || !store.latestSnapshot) return;
