@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { InProcessClusterClient } from '@logbook/apiserver';
+import { createLogger, startEmbeddedCluster } from '@logbook/cluster';
+import type { KubeObject } from '@logbook/kube';
+
+/**
+ * End-to-end placement (issue 4): one Deployment of PLACEMENT_PODS replicas on PLACEMENT_NODES
+ * hollow nodes, created through the in-process client; timed from the create until every pod is
+ * bound and until every pod is Running, as the projection sees them. PLACEMENT_BUS picks the bus
+ * (`embedded` by default, or `kafka://127.0.0.1:9092`); PLACEMENT_BUS=both runs the two.
+ */
+const PODS = Number(process.env.PLACEMENT_PODS ?? 30_000);
+const NODES = Number(process.env.PLACEMENT_NODES ?? 1_000);
+const BUS = process.env.PLACEMENT_BUS ?? 'both';
+const KAFKA = process.env.PLACEMENT_KAFKA ?? 'kafka://127.0.0.1:9092';
+const TIMEOUT_MS = Number(process.env.PLACEMENT_TIMEOUT_S ?? 900) * 1000;
+const LABEL = 'placement-bench';
+
+function deployment(replicas: number): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: LABEL, namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: LABEL } },
+      template: {
+        metadata: { labels: { app: LABEL } },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '50m', memory: '64Mi' } } }] },
+      },
+    },
+  } as KubeObject;
+}
+
+interface Result {
+  readonly bus: string;
+  readonly createdMs: number;
+  readonly boundMs: number;
+  readonly runningMs: number;
+  readonly bound: number;
+  readonly running: number;
+  readonly events: number;
+  readonly peakRssMiB: number;
+  readonly setupMs: number;
+}
+
+async function waitUntil(what: string, done: () => boolean, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function run(bus: string, log: (line: string) => void): Promise<Result> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'logbook-bench-placement-'));
+  const topicPrefix = bus.startsWith('kafka:') ? `bench-${randomUUID().slice(0, 8)}.` : '';
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const setupStart = Date.now();
+  const cluster = await startEmbeddedCluster({
+    dataDir,
+    port: 0,
+    logger: createLogger('bench', 'warn'),
+    bus: bus === 'embedded' ? undefined : bus,
+    componentOptions: { hollowNodes: NODES, hollowHeartbeatMs: 60_000, topicPrefix },
+  });
+  try {
+    // The scheduler must see every node before the pods come, or it places on the first few.
+    const schedulerCache = cluster.components!.scheduler.cache;
+    await waitUntil('nodes in the scheduler cache', () => schedulerCache.list('Node').length >= NODES, 120_000);
+    const setupMs = Date.now() - setupStart;
+
+    const created = new Set<string>();
+    let createdAt = 0;
+    const bound = new Set<string>();
+    const running = new Set<string>();
+    let boundAt = 0;
+    let runningAt = 0;
+    const unsubscribe = cluster.projector.onApplied((_event, { after }) => {
+      if (after?.kind !== 'Pod' || after.metadata.labels?.app !== LABEL) return;
+      const name = after.metadata.name!;
+      if (!created.has(name)) {
+        created.add(name);
+        if (created.size === PODS) createdAt = Date.now();
+      }
+      if (after.spec?.nodeName && !bound.has(name)) {
+        bound.add(name);
+        if (bound.size === PODS) boundAt = Date.now();
+      }
+      if (after.status?.phase === 'Running' && !running.has(name)) {
+        running.add(name);
+        if (running.size === PODS) runningAt = Date.now();
+      }
+    });
+
+    const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'admin');
+    const head0 = await cluster.store.headPosition();
+    const start = Date.now();
+    await client.create(deployment(PODS), {});
+    const progress = setInterval(() => log(`  ${((Date.now() - start) / 1000).toFixed(0)} s: ${created.size} created, ${bound.size} bound, ${running.size} running`), 5_000);
+    try {
+      await waitUntil(`${PODS} pods Running (${bound.size} bound, ${running.size} running)`, () => runningAt > 0 && boundAt > 0, TIMEOUT_MS);
+    } finally {
+      clearInterval(progress);
+      unsubscribe();
+    }
+    const events = (await cluster.store.headPosition()) - head0;
+    return { bus, createdMs: createdAt - start, boundMs: boundAt - start, runningMs: runningAt - start, bound: bound.size, running: running.size, events, peakRssMiB: Math.round(peakRss / 2 ** 20), setupMs };
+  } finally {
+    clearInterval(rssTimer);
+    await cluster.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const perSecond = (n: number, ms: number): string => Math.round((n * 1000) / ms).toLocaleString('en-US');
+
+export async function bench(log: (line: string) => void): Promise<void> {
+  log(`placement: a Deployment of ${PODS} replicas (50m CPU / 64Mi each) on ${NODES} hollow nodes (4 CPU / 16Gi), timed from the create`);
+  const buses = BUS === 'both' ? ['embedded', KAFKA] : [BUS];
+  const rows: Result[] = [];
+  for (const bus of buses) {
+    log(`run on ${bus}`);
+    rows.push(await run(bus, log));
+  }
+  log('');
+  log('| bus | pods | nodes | all created s | all bound s | bound pods/s | all Running s | Running pods/s | events written | peak RSS MiB | setup s |');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    log(
+      `| ${r.bus} | ${PODS} | ${NODES} | ${(r.createdMs / 1000).toFixed(1)} | ${(r.boundMs / 1000).toFixed(1)} | ${perSecond(PODS, r.boundMs)} | ${(r.runningMs / 1000).toFixed(1)} | ${perSecond(PODS, r.runningMs)} | ${r.events.toLocaleString('en-US')} | ${r.peakRssMiB} | ${(r.setupMs / 1000).toFixed(1)} |`,
+    );
+  }
+}
+
+if (require.main === module) void bench((line) => console.log(line));
