@@ -42,13 +42,12 @@ export class DeploymentSync {
     this.status = structuredClone(d.status ?? {});
     const ns = d.metadata.namespace;
     this.rss = ctx.cache
-      .list('ReplicaSet', ns)
-      .filter((rs) => controllerUid(rs) === d.metadata.uid)
+      .controlledBy('ReplicaSet', d.metadata.uid!)
+      .filter((rs) => rs.metadata.namespace === ns)
       .sort(byCreation);
-    const uids = new Set(this.rss.map((rs) => rs.metadata.uid));
-    for (const pod of ctx.cache.list('Pod', ns)) {
-      const uid = controllerUid(pod);
-      if (uid && uids.has(uid)) (this.pods.get(uid) ?? this.pods.set(uid, []).get(uid)!).push(pod);
+    for (const rs of this.rss) {
+      const uid = rs.metadata.uid!;
+      this.pods.set(uid, ctx.cache.controlledBy('Pod', uid).filter((pod) => pod.metadata.namespace === ns));
     }
   }
 

@@ -108,8 +108,10 @@ export class ReplicaSetController implements Controller {
   private async claimPods(rs: KubeObject, selector: LabelSelector, ctx: ReconcileContext): Promise<KubeObject[]> {
     const uid = rs.metadata.uid;
     const owned: KubeObject[] = [];
-    for (const pod of ctx.cache.list('Pod', rs.metadata.namespace)) {
-      if (!isPodActive(pod)) continue;
+    // Only the pods it controls and the orphans can be its business (indexed, no namespace scan).
+    const candidates = [...ctx.cache.controlledBy('Pod', uid!), ...ctx.cache.uncontrolled('Pod', rs.metadata.namespace)];
+    for (const pod of candidates) {
+      if (!isPodActive(pod) || pod.metadata.namespace !== rs.metadata.namespace) continue;
       const ownerUid = controllerUid(pod);
       const matches = matchesLabels(selector, pod.metadata.labels);
       if (ownerUid === uid) {
