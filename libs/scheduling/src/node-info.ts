@@ -11,6 +11,24 @@ export interface NodeInfo {
   readonly requested: Resources;
   /** The same with kube's 100m / 200Mi defaults for missing requests: for scoring only. */
   readonly nonZeroRequested: Resources;
+  /** Pods here per `controllerKey` (spreading reads it instead of scanning `pods`). */
+  readonly podsByController?: ReadonlyMap<string, number>;
+  /** The pods here with required anti-affinity terms (kube's PodsWithRequiredAntiAffinity). */
+  readonly podsWithRequiredAntiAffinity?: readonly KubeObject[];
+}
+
+export function controllerUid(pod: KubeObject): string | undefined {
+  return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
+/** Namespace and controller owner uid: siblings are pods sharing it. */
+export function controllerKey(pod: KubeObject): string | undefined {
+  const uid = controllerUid(pod);
+  return uid === undefined ? undefined : `${pod.metadata.namespace ?? ''}\0${uid}`;
+}
+
+export function hasRequiredAntiAffinity(pod: KubeObject): boolean {
+  return (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
 }
 
 /** Whether a pod occupies its node: bound and not finished. */
@@ -33,7 +51,10 @@ export function buildNodeInfos(nodes: readonly KubeObject[], pods: readonly Kube
 export function makeNodeInfo(node: KubeObject, pods: readonly KubeObject[]): NodeInfo {
   const requested = emptyResources();
   const nonZeroRequested = emptyResources();
+  const podsByController = new Map<string, number>();
   for (const p of pods) {
+    const key = controllerKey(p);
+    if (key) podsByController.set(key, (podsByController.get(key) ?? 0) + 1);
     const r = podRequests(p);
     requested.milliCpu += r.milliCpu;
     requested.memory += r.memory;
@@ -41,5 +62,6 @@ export function makeNodeInfo(node: KubeObject, pods: readonly KubeObject[]): Nod
     nonZeroRequested.memory += r.nonZeroMemory;
   }
   requested.pods = nonZeroRequested.pods = pods.length;
-  return { name: node.metadata.name!, node, pods, allocatable: nodeAllocatable(node), requested, nonZeroRequested };
+  const podsWithRequiredAntiAffinity = pods.filter(hasRequiredAntiAffinity);
+  return { name: node.metadata.name!, node, pods, allocatable: nodeAllocatable(node), requested, nonZeroRequested, podsByController, podsWithRequiredAntiAffinity };
 }

@@ -1,5 +1,5 @@
 import { type KubeObject, objectKey } from '@logbook/kube';
-import { type NodeInfo, occupiesNode } from './node-info';
+import { type NodeInfo, controllerKey, hasRequiredAntiAffinity, occupiesNode } from './node-info';
 import { type Resources, emptyResources, nodeAllocatable, podRequests } from './resources';
 
 class MutableNodeInfo implements NodeInfo {
@@ -8,6 +8,8 @@ class MutableNodeInfo implements NodeInfo {
   readonly pods: KubeObject[] = [];
   readonly requested = emptyResources();
   readonly nonZeroRequested = emptyResources();
+  readonly podsByController = new Map<string, number>();
+  readonly podsWithRequiredAntiAffinity: KubeObject[] = [];
   constructor(readonly name: string) {}
 
   setNode(node: KubeObject): void {
@@ -19,12 +21,21 @@ class MutableNodeInfo implements NodeInfo {
     const r = podRequests(pod);
     this.pods.push(pod);
     this.apply(r.milliCpu, r.memory, r.nonZeroMilliCpu, r.nonZeroMemory, 1);
+    const key = controllerKey(pod);
+    if (key) this.podsByController.set(key, (this.podsByController.get(key) ?? 0) + 1);
+    if (hasRequiredAntiAffinity(pod)) this.podsWithRequiredAntiAffinity.push(pod);
   }
 
   remove(pod: KubeObject): void {
     const i = this.pods.indexOf(pod);
     if (i < 0) return;
     this.pods.splice(i, 1);
+    const key = controllerKey(pod);
+    const n = key ? (this.podsByController.get(key) ?? 0) - 1 : 0;
+    if (key && n > 0) this.podsByController.set(key, n);
+    else if (key) this.podsByController.delete(key);
+    const j = this.podsWithRequiredAntiAffinity.indexOf(pod);
+    if (j >= 0) this.podsWithRequiredAntiAffinity.splice(j, 1);
     const r = podRequests(pod);
     this.apply(-r.milliCpu, -r.memory, -r.nonZeroMilliCpu, -r.nonZeroMemory, -1);
   }

@@ -45,7 +45,7 @@ export function antiAffinityViolation(pod: KubeObject, info: NodeInfo): string |
       if (own.some((t) => termSelects(t, pod, other))) return ERR_ANTI_AFFINITY;
     }
   }
-  for (const other of info.pods) {
+  for (const other of info.podsWithRequiredAntiAffinity ?? info.pods) {
     if (samePod(pod, other)) continue;
     if (hostnameTerms(other).some((t) => termSelects(t, other, pod))) return ERR_EXISTING_ANTI_AFFINITY;
   }

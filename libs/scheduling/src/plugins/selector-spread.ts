@@ -1,15 +1,13 @@
 import type { KubeObject } from '@logbook/kube';
 import { MAX_NODE_SCORE, type ScorePlugin, perCycle } from '../framework';
-import type { NodeInfo } from '../node-info';
-
-function controllerUid(pod: KubeObject): string | undefined {
-  return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
-}
+import { type NodeInfo, controllerKey, controllerUid } from '../node-info';
 
 /** Pods on the node with the same controller owner (same namespace) as `pod`, excluding itself. */
 export function siblingsOnNode(pod: KubeObject, info: NodeInfo): number {
   const uid = controllerUid(pod);
   if (!uid) return 0;
+  // A pod can only be among a node's pods if it names that node; otherwise the count is exact.
+  if (info.podsByController && pod.spec?.nodeName !== info.name) return info.podsByController.get(controllerKey(pod)!) ?? 0;
   let n = 0;
   for (const other of info.pods) {
     if (other.metadata.namespace !== pod.metadata.namespace || other.metadata.name === pod.metadata.name) continue;
