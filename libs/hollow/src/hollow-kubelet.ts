@@ -23,7 +23,7 @@ export class HollowKubelet implements Controller {
   readonly primaryKind = 'Pod';
   /** Nodes are watched so the host's cache holds them for the heartbeats; they queue no keys. */
   readonly watches = ['Pod', 'Node'];
-  readonly workers = 8;
+  readonly workers = 32;
   private readonly boundAt = new Map<string, number>();
   private readonly runningSince = new Map<string, number>();
   /** Which node holds a pod's address, to release it once the pod is gone. */

@@ -70,7 +70,7 @@ export class SchedulerController implements Controller {
   constructor(config: SchedulerConfig = DEFAULT_SCHEDULER_CONFIG, options: SchedulerControllerOptions = {}) {
     this.profile = buildProfile(config);
     this.assumeTtlMs = options.assumeTtlMs ?? 30_000;
-    this.workers = options.workers ?? 4;
+    this.workers = options.workers ?? 32;
     this.percentageOfNodesToScore = options.percentageOfNodesToScore;
   }
 
