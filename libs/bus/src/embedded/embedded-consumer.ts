@@ -8,6 +8,8 @@ interface Position {
   readonly topic: string;
   readonly partition: number;
   next: number;
+  /** `next` moved past what the store has committed for the group. */
+  dirty?: boolean;
 }
 
 const FETCH_LIMIT = 200;
@@ -109,6 +111,8 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
       inTime = await Promise.race([this.inFlight.then(() => true as const), timeout]);
       clearTimeout(timer);
     }
+    // What was processed is committed before the partitions go to another member.
+    for (const position of this.positions.values()) this.flush(position);
     this.positions = new Map();
     return inTime && !this.aborted;
   }
@@ -144,7 +148,15 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
         await this.inFlight;
         this.inFlight = null;
       }
+      // One offset commit per fetched batch, not per message (a crash redelivers at most a batch).
+      this.flush(work.position);
     }
+  }
+
+  private flush(position: Position): void {
+    if (!position.dirty || this.aborted || this.positions.get(id(position.topic, position.partition)) !== position) return;
+    position.dirty = false;
+    if (this.group.isMember(this)) this.broker.store.commit(this.options.groupId, position.topic, position.partition, position.next);
   }
 
   private nextWork(): { position: Position; messages: BusMessage[] } | undefined {
@@ -174,7 +186,7 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     const offset = Number(message.offset);
     if (this.aborted || position.next !== offset || this.positions.get(id(position.topic, position.partition)) !== position) return;
     position.next = offset + 1;
-    if (this.group.isMember(this)) this.broker.store.commit(this.options.groupId, position.topic, position.partition, offset + 1);
+    position.dirty = true;
   }
 
   private interrupt(): void {
