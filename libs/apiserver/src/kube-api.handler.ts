@@ -15,6 +15,11 @@ import { deleteCollection, deleteObject } from './ops/delete';
 import { getScale, replaceScale } from './ops/scale';
 import { bindPod } from './ops/binding';
 import { serveHistory } from './ops/history';
+import { serveAudit } from './ops/audit';
+import { serveHash } from './ops/time-travel';
+import { serveDiff } from './ops/diff';
+import { serveExplain } from './ops/explain';
+import { serveTail } from './ops/tail';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
@@ -68,10 +73,11 @@ export class KubeApiHandler {
         return sendJson(res, 200, list);
       }
       if (p === '/apis/logbook.io/v1/history') return serveHistory(this.deps, url.searchParams, res);
-      if (p === '/apis/logbook.io/v1/hash') {
-        const state = this.deps.projector.state;
-        return sendJson(res, 200, { kind: 'StateHash', apiVersion: 'logbook.io/v1', position: state.position, objects: state.count(), hash: state.stateHash() });
-      }
+      if (p === '/apis/logbook.io/v1/hash') return serveHash(this.deps, url.searchParams, res);
+      if (p === '/apis/logbook.io/v1/audit') return serveAudit(this.deps, url.searchParams, res);
+      if (p === '/apis/logbook.io/v1/diff') return serveDiff(this.deps, url.searchParams, res);
+      if (p === '/apis/logbook.io/v1/explain') return serveExplain(this.deps, url.searchParams, res);
+      if (p === '/apis/logbook.io/v1/tail') return serveTail(this.deps, url.searchParams, req, res);
       if (p === '/openapi/v2') {
         // An empty protobuf Document: enough for kubectl apply/create/edit to proceed (KUBECTL.md §0.2).
         res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': 0 });

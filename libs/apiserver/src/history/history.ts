@@ -20,12 +20,35 @@ export interface HistoryEntry {
  * Every event of one object's stream, each with the field-level change it made. The stream
  * outlives the object, so history answers for deleted objects too.
  */
-export async function objectHistory(store: EventStore, kindName: string, namespace: string | undefined, name: string): Promise<HistoryEntry[]> {
+export async function objectHistory(store: EventStore, kindName: string, namespace: string | undefined, name: string, range: HistoryRange = {}): Promise<HistoryEntry[]> {
   const resource = resolveResource(kindName);
   if (!resource) throw ApiError.badRequest(`unknown kind "${kindName}": use a kind, plural or short name such as deployment, pods or svc`);
-  const events = await store.readStream(streamName(resource.kind, resource.namespaced ? namespace ?? 'default' : undefined, name));
+  return streamHistory(store, streamName(resource.kind, resource.namespaced ? namespace ?? 'default' : undefined, name), range);
+}
+
+/** Position bounds of a history read: after (exclusive) and to (inclusive). */
+export interface HistoryRange {
+  readonly after?: number;
+  readonly to?: number;
+}
+
+/**
+ * The history of the object with this uid: its stream found through its Created event (also
+ * after deletion), narrowed to that incarnation, since a re-created object reuses the stream.
+ */
+export async function uidHistory(store: EventStore, uid: string, range: HistoryRange = {}): Promise<{ stream: string; entries: HistoryEntry[] } | undefined> {
+  const created = await store.findCreation(uid);
+  if (!created) return undefined;
+  const entries = await streamHistory(store, created.stream, range);
+  return { stream: created.stream, entries: entries.filter((e) => e.uid === uid) };
+}
+
+/** Folds the whole stream (changes need the object before each event), then keeps the range. */
+export async function streamHistory(store: EventStore, stream: string, range: HistoryRange = {}): Promise<HistoryEntry[]> {
+  const { after = 0, to = Number.MAX_SAFE_INTEGER } = range;
+  const events = await store.readStream(stream);
   let state: any;
-  return events.map((e) => {
+  return events.map((e): HistoryEntry => {
     const before = state;
     state = evolveObject(state, e);
     const { time, actor, causationId, correlationId } = e.metadata;
@@ -41,5 +64,5 @@ export async function objectHistory(store: EventStore, kindName: string, namespa
       uid: (state ?? before)?.metadata?.uid,
       changes: state === undefined ? [] : changeList(before, state),
     };
-  });
+  }).filter((e) => e.position > after && e.position <= to);
 }

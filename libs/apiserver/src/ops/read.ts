@@ -1,19 +1,35 @@
 import { ApiError, type KubeObject, toTable, streamName } from '@logbook/kube';
+import type { ClusterState } from '@logbook/projections';
 import { sendJson } from '../http/respond';
 import { qualifiedName } from '../resource-names';
 import { type RequestContext, withTypeMeta, wantsTable, selectorPredicate, scopeNamespace } from './context';
+import { pastState } from './time-travel';
 
-export function currentObject(ctx: RequestContext): KubeObject {
+export function currentObject(ctx: RequestContext, state: ClusterState = ctx.deps.projector.state): KubeObject {
   const { resource, namespace, name } = ctx.path;
-  const obj = ctx.deps.projector.state.getByStream(streamName(resource.kind, resource.namespaced ? namespace : undefined, name!));
-  if (!obj) throw ApiError.notFound(qualifiedName(resource), name!, resource.group);
+  const obj = state.getByStream(streamName(resource.kind, resource.namespaced ? namespace : undefined, name!));
+  if (!obj) {
+    const err = ApiError.notFound(qualifiedName(resource), name!, resource.group);
+    if (state !== ctx.deps.projector.state) throw new ApiError(err.code, err.reason, `${err.message} as of resourceVersion ${state.position}`, err.details);
+    throw err;
+  }
   return obj;
 }
 
-export function getObject(ctx: RequestContext): void {
-  const obj = withTypeMeta(ctx.path.resource, currentObject(ctx));
+/**
+ * A get, of the live projection or, with `?asOf=<resourceVersion|RFC 3339 time|10m>`, of the
+ * cluster as it was then (time travel: snapshot plus fold, see ops/time-travel.ts).
+ */
+export function getObject(ctx: RequestContext): void | Promise<void> {
+  const asOf = ctx.query.get('asOf');
+  if (asOf) return pastState(ctx.deps, asOf).then(({ state, time }) => getFrom(ctx, state, time));
+  getFrom(ctx, ctx.deps.projector.state, ctx.deps.clock());
+}
+
+function getFrom(ctx: RequestContext, state: ClusterState, now: Date): void {
+  const obj = withTypeMeta(ctx.path.resource, currentObject(ctx, state));
   if (wantsTable(ctx)) {
-    sendJson(ctx.res, 200, toTable(ctx.path.resource.kind, [obj], { now: ctx.deps.clock(), resourceVersion: obj.metadata.resourceVersion!, includeObject: true }));
+    sendJson(ctx.res, 200, toTable(ctx.path.resource.kind, [obj], { now, resourceVersion: obj.metadata.resourceVersion!, includeObject: true }));
     return;
   }
   sendJson(ctx.res, 200, obj);
@@ -28,9 +44,14 @@ interface ContinueToken {
  * Lists from the live projection. `limit`/`continue` page by namespace/name; a continued page
  * reports the resourceVersion of the first page, so a client's follow-up watch misses nothing.
  */
-export function listObjects(ctx: RequestContext): void {
+export function listObjects(ctx: RequestContext): void | Promise<void> {
+  const asOf = ctx.query.get('asOf');
+  if (asOf) return pastState(ctx.deps, asOf).then(({ state, time }) => listFrom(ctx, state, time));
+  listFrom(ctx, ctx.deps.projector.state, ctx.deps.clock());
+}
+
+function listFrom(ctx: RequestContext, state: ClusterState, now: Date): void {
   const { resource } = ctx.path;
-  const state = ctx.deps.projector.state;
   const predicate = selectorPredicate(ctx);
   const token = decodeContinue(ctx.query.get('continue'));
   const limit = Number(ctx.query.get('limit') ?? 0);
@@ -48,7 +69,7 @@ export function listObjects(ctx: RequestContext): void {
   }
   const typed = items.map((o) => withTypeMeta(resource, o));
   if (wantsTable(ctx)) {
-    const table = toTable(resource.kind, typed, { now: ctx.deps.clock(), resourceVersion, includeObject: true }) as any;
+    const table = toTable(resource.kind, typed, { now, resourceVersion, includeObject: true }) as any;
     if (cont) table.metadata.continue = cont;
     sendJson(ctx.res, 200, table);
     return;
