@@ -32,10 +32,24 @@ describe('NodeHeartbeats.beat', () => {
 
   it('starts from what it wrote last', async () => {
     const f = fixture();
+    f.advance(1_000);
     await f.heartbeats.beat('n-0');
+    f.advance(1_000);
     await f.heartbeats.beat('n-0');
     const [, second] = f.client.writes('updateStatus');
     expect(second.metadata.resourceVersion).toBe('1001');
+  });
+
+  it('sends nothing within the second of the last beat, since the status would not change', async () => {
+    const f = fixture();
+    f.advance(1_000);
+    await f.heartbeats.beat('n-0');
+    f.advance(999);
+    await f.heartbeats.beat('n-0');
+    expect(f.client.writes('updateStatus')).toHaveLength(1);
+    f.advance(1);
+    await f.heartbeats.beat('n-0');
+    expect(f.client.writes('updateStatus').map((n) => readyCondition(n).lastHeartbeatTime)).toEqual(['2025-03-01T10:00:01Z', '2025-03-01T10:00:02Z']);
   });
 
   it('makes a node the lifecycle controller marked Unknown Ready again', async () => {
@@ -55,6 +69,7 @@ describe('NodeHeartbeats.beat', () => {
     const f = fixture();
     f.client.failNext(new ClientError(409, 'Conflict', 'stale'));
     f.client.listed = [{ ...f.registered, metadata: { ...f.registered.metadata, resourceVersion: '7' } }];
+    f.advance(10_000);
     await f.heartbeats.beat('n-0');
     expect(f.client.writes('updateStatus').map((n) => n.metadata.resourceVersion)).toEqual(['5', '7']);
   });
@@ -62,6 +77,7 @@ describe('NodeHeartbeats.beat', () => {
   it('gives up after a second conflict until the next interval', async () => {
     const f = fixture();
     f.client.failNext(new ClientError(409, 'Conflict', 'stale')).failNext(new ClientError(409, 'Conflict', 'stale'));
+    f.advance(10_000);
     await expect(f.heartbeats.beat('n-0')).resolves.toBeUndefined();
     expect(f.client.writes('updateStatus')).toHaveLength(2);
   });

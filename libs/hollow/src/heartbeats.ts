@@ -63,8 +63,12 @@ export class NodeHeartbeats {
   async beat(name: string): Promise<void> {
     const current = this.newest(name);
     if (!current) return;
+    const next = withHeartbeat(current, this.o.now());
+    // Condition times have second precision: a beat within the same second as the last one
+    // would change nothing, so it is not sent (intervals under a second would mostly be no-ops).
+    if (JSON.stringify(next.status) === JSON.stringify(current.status)) return;
     try {
-      this.remember(await this.o.client.updateStatus(withHeartbeat(current, this.o.now()), {}));
+      this.remember(await this.o.client.updateStatus(next, {}));
     } catch (err) {
       if (!(err instanceof ClientError && err.isConflict)) {
         this.o.log.warn({ node: name, err: (err as Error).message }, 'heartbeat failed');
