@@ -8,3 +8,4 @@ export * from './write/decide';
 export * from './write/cluster-writer';
 export * from './watch/watch-hub';
 export * from './in-process-client';
+export * from './history/points';

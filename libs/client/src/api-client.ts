@@ -17,7 +17,19 @@ export class ApiClient {
     return this.endpoint.namespace;
   }
 
-  async getJson<T = any>(path: string): Promise<T> {
+  get endpointInfo(): ClusterEndpoint {
+    return this.endpoint;
+  }
+
+  /** GET a Logbook API path with query parameters (undefined and empty values are left out). */
+  async logbook<T = any>(resource: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v));
+    const qs = query.toString();
+    return this.getJson<T>(`/apis/logbook.io/v1/${resource}${qs ? `?${qs}` : ''}`);
+  }
+
+  async getJson<T = any>(path: string, accept = 'application/json'): Promise<T> {
     const url = new URL(path, this.endpoint.server);
     const send = url.protocol === 'https:' ? request : httpRequest;
     return new Promise<T>((resolve, reject) => {
@@ -25,7 +37,7 @@ export class ApiClient {
         url,
         {
           method: 'GET',
-          headers: { Accept: 'application/json', ...(this.endpoint.token ? { Authorization: `Bearer ${this.endpoint.token}` } : {}) },
+          headers: { Accept: accept, ...(this.endpoint.token ? { Authorization: `Bearer ${this.endpoint.token}` } : {}) },
           ca: this.endpoint.caCert,
           rejectUnauthorized: !this.endpoint.insecure,
         },
