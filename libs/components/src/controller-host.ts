@@ -24,6 +24,9 @@ export interface ControllerHostOptions {
   readonly assignmentPollMs?: number;
 }
 
+const HOT_KEY_REST = 4;
+const MAX_REST_MS = 1_000;
+
 interface Running {
   readonly controller: Controller;
   readonly queue: WorkQueue;
@@ -150,9 +153,14 @@ export class ControllerHost {
     for (;;) {
       const key = await r.queue.next();
       if (key === undefined) return;
+      let syncMs = 0;
       try {
         if (!this.owns(r, key)) continue; // lost the partition since the key was queued
-        const result = await r.controller.reconcile(key, { cache: this.cache, client: this.o.client, cause: r.causes.get(key) ?? {}, now: this.now, log: this.o.log });
+        const started = performance.now();
+        const pending = r.controller.reconcile(key, { cache: this.cache, client: this.o.client, cause: r.causes.get(key) ?? {}, now: this.now, log: this.o.log });
+        // The part before the first await holds the event loop (cache scans); see done() below.
+        syncMs = performance.now() - started;
+        const result = await pending;
         r.queue.forget(key);
         if (result && result.requeueAfterMs >= 0) r.queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
@@ -165,7 +173,9 @@ export class ControllerHost {
           r.queue.addRateLimited(key);
         }
       } finally {
-        r.queue.done(key);
+        // A key whose reconcile blocks the loop for t ms rests HOT_KEY_REST × t before its next
+        // run, so one hot key takes at most 1/(1 + HOT_KEY_REST) of the loop; cheap keys never rest.
+        r.queue.done(key, Math.min(HOT_KEY_REST * syncMs, MAX_REST_MS));
       }
     }
   }

@@ -22,6 +22,47 @@ describe('WorkQueue', () => {
     expect(await q.next()).toBe('a');
   });
 
+  describe('a key that rests after its run', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('defers adds during the rest and runs once when it ends, with adds from during the run too', async () => {
+      const q = new WorkQueue();
+      q.add('a');
+      const key = (await q.next())!;
+      q.add('a'); // while processing
+      q.done(key, 40);
+      q.add('a'); // while resting
+      q.add('b');
+      expect(q.length).toBe(1);
+      expect(q.idle).toBe(false);
+      expect(await q.next()).toBe('b');
+      q.done('b');
+      jest.advanceTimersByTime(40);
+      expect(q.length).toBe(1);
+      expect(await q.next()).toBe('a');
+    });
+
+    it('queues nothing after the rest when nothing came', async () => {
+      const q = new WorkQueue();
+      q.add('a');
+      q.done((await q.next())!, 40);
+      expect(q.idle).toBe(true);
+      jest.advanceTimersByTime(40);
+      expect(q.length).toBe(0);
+      q.add('a');
+      expect(q.length).toBe(1);
+    });
+
+    it('does not rest for less than a millisecond', async () => {
+      const q = new WorkQueue();
+      q.add('a');
+      q.done((await q.next())!, 0.5);
+      q.add('a');
+      expect(q.length).toBe(1);
+    });
+  });
+
   it('is idle only when nothing is queued, running or scheduled', async () => {
     const q = new WorkQueue(1_000);
     expect(q.idle).toBe(true);

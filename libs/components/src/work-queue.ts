@@ -9,6 +9,9 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Keys resting after a run (see done); adds meanwhile are deferred until the rest ends. */
+  private readonly cooling = new Map<string, NodeJS.Timeout>();
+  private readonly deferred = new Set<string>();
   private readonly order: string[] = [];
   /** Workers blocked in next(); each add wakes one, close wakes all. */
   private readonly waiters: (() => void)[] = [];
@@ -21,6 +24,10 @@ export class WorkQueue {
 
   add(key: string): void {
     if (this.closed) return;
+    if (this.cooling.has(key)) {
+      this.deferred.add(key);
+      return;
+    }
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
@@ -65,8 +72,23 @@ export class WorkQueue {
     return key;
   }
 
-  done(key: string): void {
+  /**
+   * Marks a run finished. With `restMs` ≥ 1 the key runs again no sooner than that: a key whose
+   * changes keep coming (a Deployment of thousands of pods) is reconciled once per rest with
+   * everything that arrived meanwhile, instead of once per change.
+   */
+  done(key: string, restMs = 0): void {
     this.processing.delete(key);
+    if (restMs >= 1 && !this.closed) {
+      const timer = setTimeout(() => {
+        this.cooling.delete(key);
+        if (this.deferred.delete(key)) this.add(key);
+      }, restMs);
+      timer.unref();
+      this.cooling.set(key, timer);
+      if (this.dirty.delete(key)) this.deferred.add(key);
+      return;
+    }
     if (this.dirty.delete(key)) this.add(key);
   }
 
@@ -76,13 +98,16 @@ export class WorkQueue {
 
   /** Whether nothing is queued, running or waiting for a retry. */
   get idle(): boolean {
-    return this.order.length === 0 && this.processing.size === 0 && this.timers.size === 0;
+    return this.order.length === 0 && this.processing.size === 0 && this.timers.size === 0 && this.deferred.size === 0;
   }
 
   close(): void {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.cooling.values()) clearTimeout(t);
+    this.cooling.clear();
+    this.deferred.clear();
     for (const wake of this.waiters.splice(0)) wake();
   }
 }
