@@ -109,7 +109,8 @@ function serviceExternalIP(svc: KubeObject): string {
 
 function nodeStatus(node: KubeObject): string {
   const ready = ((node.status?.conditions ?? []) as any[]).find((c) => c.type === 'Ready');
-  const parts = [ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown'];
+  // kubectl shows NotReady for any Ready condition that is not True; Unknown only without one.
+  const parts = [!ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady'];
   if (node.spec?.unschedulable) parts.push('SchedulingDisabled');
   return parts.join(',');
 }

@@ -85,7 +85,8 @@ function decideUpdate(resource: ResourceInfo, input: KubeObject, current: KubeOb
   let next: KubeObject;
   if (verb === 'StatusChanged') {
     // The status subresource changes status only; everything else in the body is ignored.
-    next = { ...current, status: input.status };
+    // A fresh metadata object: the projection's object is shared and must never be mutated.
+    next = { ...current, metadata: { ...current.metadata }, status: input.status };
   } else {
     // The main resource ignores status for kinds that have a status subresource, and keeps
     // the fields only the server sets.
