@@ -67,6 +67,8 @@ const podKey = (pod: KubeObject) => objectKey(pod.metadata.namespace, pod.metada
 export class SchedulerSnapshot {
   private readonly nodes = new Map<string, MutableNodeInfo>();
   private readonly placements = new Map<string, Placement>();
+  /** Keys of the placements that are assumptions, so expire() need not walk every placement. */
+  private readonly assumed = new Set<string>();
   private ready: NodeInfo[] | undefined;
 
   /** Rebuilds from full lists, keeping the assumptions the lists do not settle yet. */
@@ -74,6 +76,7 @@ export class SchedulerSnapshot {
     const assumed = [...this.placements.values()].filter((p) => p.assumedUntil !== undefined);
     this.nodes.clear();
     this.placements.clear();
+    this.assumed.clear();
     this.ready = undefined;
     for (const n of nodes) this.onNode(undefined, n);
     for (const p of pods) this.onPod(undefined, p);
@@ -126,7 +129,8 @@ export class SchedulerSnapshot {
   /** Drops assumptions the cache never confirmed in time (the binding was lost somewhere). */
   expire(nowMs: number): string[] {
     const expired: string[] = [];
-    for (const [key, p] of this.placements) {
+    for (const key of this.assumed) {
+      const p = this.placements.get(key)!;
       if (p.assumedUntil !== undefined && p.assumedUntil <= nowMs) {
         this.unplace(key, p);
         expired.push(key);
@@ -148,11 +152,13 @@ export class SchedulerSnapshot {
 
   private place(p: Placement): void {
     this.placements.set(podKey(p.pod), p);
+    if (p.assumedUntil !== undefined) this.assumed.add(podKey(p.pod));
     this.entry(p.node).add(p.pod);
   }
 
   private unplace(key: string, p: Placement): void {
     this.placements.delete(key);
+    this.assumed.delete(key);
     this.nodes.get(p.node)?.remove(p.pod);
   }
 }

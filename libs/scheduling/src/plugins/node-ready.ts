@@ -9,8 +9,13 @@ export const ERR_NOT_READY = 'node(s) were not ready';
  * lifecycle controller adds; this also covers the window before the taint is written.
  */
 export function nodeIsReady(node: KubeObject): boolean {
-  return (node.status?.conditions ?? []).some((c: any) => c?.type === 'Ready' && c.status === 'True');
+  // Asked once per node per cycle; cached objects are immutable, so the answer is kept per object.
+  let ready = readyMemo.get(node);
+  if (ready === undefined) readyMemo.set(node, (ready = (node.status?.conditions ?? []).some((c: any) => c?.type === 'Ready' && c.status === 'True')));
+  return ready;
 }
+
+const readyMemo = new WeakMap<KubeObject, boolean>();
 
 export const nodeReady: FilterPlugin = {
   name: 'NodeReady',
