@@ -72,8 +72,8 @@ describe('history, audit, time travel, diff, explain and replay on a scripted sc
 
   /** Waits for the rollout to settle, then captures deployment and pods consistent at one rv. */
   async function capture(replicas: number | undefined): Promise<Capture> {
-    return eventually(
-      async () => {
+    return eventually<Capture | false>(
+      async (): Promise<Capture | false> => {
         const d1 = await admin.getJson(deployments);
         const p = await admin.getJson(pods);
         const d2 = await admin.getJson(deployments);
@@ -90,7 +90,7 @@ describe('history, audit, time travel, diff, explain and replay on a scripted sc
         return settled ? { rv: p.metadata.resourceVersion, time: new Date().toISOString(), deployment: d, pods: p.items } : false;
       },
       { timeoutMs: 20_000, what: `deployment web to settle at ${replicas} replicas` },
-    );
+    ) as Promise<Capture>;
   }
 
   it('answers every history question exactly as the live API did', async () => {
