@@ -66,7 +66,8 @@ async function run(bus: string, log: (line: string) => void): Promise<Result> {
     port: 0,
     logger: createLogger('bench', 'warn'),
     bus: bus === 'embedded' ? undefined : bus,
-    componentOptions: { hollowNodes: NODES, hollowHeartbeatMs: 60_000, topicPrefix },
+    // Heartbeats every 60 s would outlast the default 40 s grace: nodes would go Unknown mid-run.
+    componentOptions: { hollowNodes: NODES, hollowHeartbeatMs: 60_000, nodeGracePeriodMs: 180_000, topicPrefix },
   });
   try {
     // The scheduler must see every node before the pods come, or it places on the first few.
