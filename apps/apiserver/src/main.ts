@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { startEmbeddedCluster, createLogger } from '@logbook/cluster';
+import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
 
 /**
  * The API server as its own process. Configuration (docs/operations.md):
@@ -13,12 +13,7 @@ async function main(): Promise<void> {
     port: Number(process.env.LOGBOOK_PORT ?? 6443),
     logger: log,
   });
-  const stop = async () => {
-    await cluster.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  stopOnSignals(log, () => cluster.close());
 }
 
 main().catch((err: Error) => {

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
 import { ControllerHost } from '@logbook/components';
-import { controllerManagerControllers } from '@logbook/cluster';
+import { controllerManagerControllers, stopOnSignals } from '@logbook/cluster';
 
 /**
  * The controller manager as its own process (distributed mode): every controller of
@@ -34,23 +34,11 @@ async function main(): Promise<void> {
   });
   const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '' });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    try {
-      await host.stop();
-      await bus.close();
-      client.close();
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'unclean stop');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  stopOnSignals(log, async () => {
+    await host.stop();
+    await bus.close();
+    client.close();
+  });
 
   await host.start();
   log.info({ bus: busUrl, api: server, controllers: controllers.map((c) => c.name) }, 'controller manager running');

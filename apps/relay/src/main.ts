@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
 import { createEventStore } from '@logbook/eventstore';
 import { Relay, relayCheckpointName } from '@logbook/relay';
@@ -38,23 +39,11 @@ async function main(): Promise<void> {
     onPublished: ({ events, position, ms }) => log.debug({ events, position, ms }, 'published'),
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    try {
-      await relay.stop();
-      await bus.close();
-      await store.close();
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'unclean stop');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  stopOnSignals(log, async () => {
+    await relay.stop();
+    await bus.close();
+    await store.close();
+  });
 
   await relay.start();
   log.info({ store: storeUrl, bus: busUrl, checkpoint: relay.position }, 'relay running');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
+import { stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
 import { ControllerHost } from '@logbook/components';
@@ -30,23 +31,11 @@ async function main(): Promise<void> {
   const bus = createEventBus(busUrl);
   const host = new ControllerHost({ bus, client, controllers: [new SchedulerController(config)], log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '' });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    try {
-      await host.stop();
-      await bus.close();
-      client.close();
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'unclean stop');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  stopOnSignals(log, async () => {
+    await host.stop();
+    await bus.close();
+    client.close();
+  });
 
   await host.start();
   log.info({ bus: busUrl, api: server, config: configPath ?? 'default', filters: config.filters, scores: config.scores }, 'scheduler running');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startEmbeddedCluster, createLogger } from '@logbook/cluster';
+import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
 
 interface UpOptions {
   dataDir: string;
@@ -58,15 +58,6 @@ export function registerUp(program: Command): void {
         logger: log,
       });
       process.stdout.write(`Logbook is up at ${cluster.url}\nUse it with: export KUBECONFIG=${cluster.kubeconfig}\n`);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping');
-        await cluster.close();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
+      stopOnSignals(log, () => cluster.close());
     });
 }

@@ -10,8 +10,10 @@ export const ERR_NOT_READY = 'node(s) were not ready';
  */
 export function nodeIsReady(node: KubeObject): boolean {
   // Asked once per node per cycle; cached objects are immutable, so the answer is kept per object.
-  let ready = readyMemo.get(node);
-  if (ready === undefined) readyMemo.set(node, (ready = (node.status?.conditions ?? []).some((c: any) => c?.type === 'Ready' && c.status === 'True')));
+  const cached = readyMemo.get(node);
+  if (cached !== undefined) return cached;
+  const ready = (node.status?.conditions ?? []).some((c: any) => c?.type === 'Ready' && c.status === 'True');
+  readyMemo.set(node, ready);
   return ready;
 }
 
