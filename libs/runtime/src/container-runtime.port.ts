@@ -1,0 +1,83 @@
+/**
+ * The container runtime port (CRI-shaped, small): the node agent asks for a pod sandbox (its IP
+ * and log directory) and for containers in it, and reads back what runs. The process runtime
+ * runs containers as OS processes of this machine; a Docker/containerd runtime can implement the
+ * same port where an engine exists.
+ */
+export interface PodSandboxSpec {
+  readonly uid: string; // pod uid: the sandbox's identity across agent restarts
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface PodSandbox {
+  readonly uid: string;
+  /** The pod's own IP (loopback range for the process runtime); its containers share it. */
+  readonly ip: string;
+  readonly logDir: string;
+}
+
+export interface ContainerSpec {
+  readonly podUid: string;
+  readonly name: string;
+  readonly image: string; // recorded; the process runtime cannot pull images
+  readonly command: readonly string[];
+  readonly args: readonly string[];
+  readonly workingDir?: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Limits as the API states them (e.g. { cpu: '500m', memory: '128Mi' }). */
+  readonly limits?: Readonly<Record<string, string>>;
+}
+
+export type ContainerState =
+  | { readonly state: 'running'; readonly pid: number; readonly startedAt: string }
+  | { readonly state: 'exited'; readonly exitCode: number; readonly signal?: string; readonly startedAt: string; readonly finishedAt: string; readonly reason: string };
+
+export interface ContainerStatus {
+  readonly podUid: string;
+  readonly name: string;
+  /** Increments with every start of this container in this sandbox (attempt number). */
+  readonly attempt: number;
+  readonly status: ContainerState;
+}
+
+export interface LogOptions {
+  readonly follow?: boolean;
+  readonly tailLines?: number;
+  readonly sinceSeconds?: number;
+  readonly timestamps?: boolean;
+  /** The previous attempt's log (kubectl logs --previous). */
+  readonly previous?: boolean;
+  readonly limitBytes?: number;
+}
+
+export interface ContainerRuntime {
+  /** Creates (or finds again, after an agent restart) the sandbox of a pod. */
+  runPodSandbox(spec: PodSandboxSpec): Promise<PodSandbox>;
+  /** Stops the sandbox's containers and frees its IP; its logs stay until removeSandbox. */
+  removePodSandbox(uid: string): Promise<void>;
+  /** Starts a new attempt of a container (the previous one must have exited). */
+  startContainer(spec: ContainerSpec): Promise<ContainerStatus>;
+  /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
+  stopContainer(podUid: string, name: string, gracePeriodSeconds: number): Promise<void>;
+  /** Everything this runtime runs or ran, including what it adopted from a previous agent run. */
+  listContainers(): Promise<ContainerStatus[]>;
+  listSandboxes(): Promise<PodSandbox[]>;
+  /** Called whenever a container exits, so the agent reacts without polling. */
+  onExit(listener: (status: ContainerStatus) => void): () => void;
+  /** The container's log as a stream of lines (ends unless follow). */
+  logs(podUid: string, name: string, options: LogOptions): AsyncIterable<string>;
+  /** Runs a command in the container's context (exec probes); resolves with its exit code. */
+  exec(podUid: string, name: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  close(): Promise<void>;
+}
+
+export class RuntimeError extends Error {
+  constructor(
+    readonly reason: string, // e.g. 'InvalidCommand', 'StartError', 'NoAddress'
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
