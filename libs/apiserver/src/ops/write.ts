@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { ApiError, type KubeObject, streamName } from '@logbook/kube';
 import { sendJson } from '../http/respond';
 import type { WriteCommand } from '../write/commands';
+import { serviceAllocatorFor } from '../write/cluster-ip';
 import { type RequestContext, withTypeMeta } from './context';
 import { readObjectBody } from './object-body';
 
@@ -13,7 +14,8 @@ export async function runWrite(ctx: RequestContext, name: string, command: Write
   if (ctx.query.get('dryRun') === 'All') {
     throw ApiError.badRequest('dryRun is not supported by this server yet: send the request without --dry-run=server');
   }
-  const result = await ctx.deps.writer.write(resource, namespace, name, command, ctx.caller);
+  // Service addresses need state (what other Services hold), so they are chosen here and the decider stays pure.
+  const result = await serviceAllocatorFor(ctx.deps.projector).run(namespace, name, command, (cmd) => ctx.deps.writer.write(resource, namespace, name, cmd, ctx.caller));
   const shown = result.object ?? result.before;
   if (shown) sendJson(ctx.res, code, withTypeMeta(resource, shown));
   return result.object;
