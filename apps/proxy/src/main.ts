@@ -1,0 +1,52 @@
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { stopOnSignals } from '@logbook/cluster';
+import { createEventBus } from '@logbook/bus';
+import { HttpClusterClient } from '@logbook/client';
+import { ServiceProxy } from '@logbook/proxy';
+
+/**
+ * The service proxy (kube-proxy) as its own process:
+ *   LOGBOOK_BUS           bus URL: kafka://host:port[,host:port] or embedded:<dir>   (required)
+ *   LOGBOOK_API           API server URL, e.g. https://127.0.0.1:6443                 (required)
+ *   LOGBOOK_TOKEN         bearer token of the proxy's identity
+ *   LOGBOOK_CA_FILE       PEM of the CA that signed the API server's certificate
+ *   LOGBOOK_NODE_NAME     the node this proxy serves (names its consumer group); default: hostname
+ *   LOGBOOK_NODE_ADDRESS  where NodePort Services listen, default 127.0.0.1
+ *   LOGBOOK_TOPIC_PREFIX  prepended to every topic name, default ''
+ * Logs JSON lines; SIGTERM/SIGINT close the listeners and consumers and exit 0.
+ */
+async function main(): Promise<void> {
+  const log = pino({ name: 'proxy', level: process.env.LOG_LEVEL ?? 'info' });
+  const busUrl = process.env.LOGBOOK_BUS;
+  const server = process.env.LOGBOOK_API;
+  if (!busUrl || !server) {
+    log.error('LOGBOOK_BUS and LOGBOOK_API are required, e.g. LOGBOOK_BUS=kafka://127.0.0.1:9092 LOGBOOK_API=https://127.0.0.1:6443');
+    process.exit(2);
+  }
+  const nodeName = process.env.LOGBOOK_NODE_NAME || hostname();
+  const caFile = process.env.LOGBOOK_CA_FILE;
+  const client = new HttpClusterClient({ server, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
+  const bus = createEventBus(busUrl);
+  const proxy = await ServiceProxy.start({
+    bus,
+    client,
+    log,
+    nodeName,
+    nodeAddress: process.env.LOGBOOK_NODE_ADDRESS || undefined,
+    topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '',
+  });
+
+  stopOnSignals(log, async () => {
+    await proxy.stop();
+    await bus.close();
+    client.close();
+  });
+  log.info({ bus: busUrl, api: server, nodeName }, 'proxy running');
+}
+
+main().catch((error) => {
+  console.error(JSON.stringify({ level: 50, msg: 'proxy failed to start', err: String(error?.stack ?? error) }));
+  process.exit(1);
+});
