@@ -1,5 +1,6 @@
-import { ApiError, type KubeObject } from '@logbook/kube';
-import { NODE_PORT_MAX, NODE_PORT_MIN, allocateIP, allocateNodePort, assignServiceAddresses, inServiceRange } from './cluster-ip';
+import { ApiError, type KubeObject, resourceByKind } from '@logbook/kube';
+import type { Projector } from '@logbook/projections';
+import { NODE_PORT_MAX, NODE_PORT_MIN, ServiceAddressAllocator, allocateIP, allocateNodePort, assignServiceAddresses, inServiceRange } from './cluster-ip';
 
 const none = { ips: new Set<string>(), nodePorts: new Set<number>() };
 
@@ -175,5 +176,33 @@ describe('assignServiceAddresses when a NodePort Service turns into ClusterIP', 
     const before = service({ type: 'NodePort', clusterIP: '127.96.3.3', ports: [{ port: 80, nodePort: 30080 }] });
     const out = assignServiceAddresses(service({ type: 'ClusterIP', ports: [{ port: 80, nodePort: 30080 }] }), before, 'default/web', none);
     expect(out.spec.ports[0].nodePort).toBeUndefined();
+  });
+});
+
+describe('ServiceAddressAllocator', () => {
+  const resource = resourceByKind('Service')!;
+  const projector = { state: { getByStream: () => undefined, list: () => [] } } as unknown as Projector;
+
+  it('counts the address of a create still in flight as taken', async () => {
+    const allocator = new ServiceAddressAllocator(projector);
+    let finish!: () => void;
+    let firstIP = '';
+    const first = allocator.run('default', 'a', { type: 'Create', resource, object: service({}, 'a') }, async (cmd) => {
+      firstIP = (cmd as { object: KubeObject }).object.spec.clusterIP;
+      await new Promise<void>((r) => (finish = r));
+    });
+    const second = allocator.run('default', 'b', { type: 'Create', resource, object: service({ clusterIP: firstIP }, 'b') }, async () => undefined);
+    await expect(second).rejects.toThrow('provided IP is already allocated');
+    finish();
+    await first;
+    // Once the write is done (and would be in the projection) the reservation is gone.
+    await expect(allocator.run('default', 'c', { type: 'Create', resource, object: service({ clusterIP: firstIP }, 'c') }, async () => 'ok')).resolves.toBe('ok');
+  });
+
+  it('passes other kinds and verbs through untouched', async () => {
+    const allocator = new ServiceAddressAllocator(projector);
+    const pods = resourceByKind('Pod')!;
+    const command = { type: 'Create' as const, resource: pods, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } } };
+    await allocator.run('default', 'p', command, async (cmd) => expect(cmd).toBe(command));
   });
 });
