@@ -1,1 +1,5 @@
 export * from './container-runtime.port';
+export { ProcessRuntime, UNKNOWN_EXIT } from './process/process-runtime';
+export type { ProcessRuntimeOptions } from './process/process-runtime';
+export type { RuntimeCapabilities } from './process/cgroups';
+export { containerSpecHash } from './process/container-record';
