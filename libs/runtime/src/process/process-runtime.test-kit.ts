@@ -13,10 +13,13 @@ export function useRuntimeKit() {
     tmp: undefined as unknown as { path: string; remove(): void },
     runtimes: [] as ProcessRuntime[],
     pids: new Set<number>(),
+    range: '127.1.0.0/16',
   };
 
   beforeEach(() => {
     kit.tmp = makeTmpDir('logbook-runtime-');
+    // A random /24 of 127.1.0.0/16 per test, so suites running in parallel do not share pod IPs (and ports).
+    kit.range = `127.1.${1 + Math.floor(Math.random() * 254)}.0/24`;
   });
 
   afterEach(async () => {
@@ -36,7 +39,7 @@ export function useRuntimeKit() {
     tmpPath: (): string => kit.tmp.path,
 
     runtime(extra: Partial<ProcessRuntimeOptions> = {}): ProcessRuntime {
-      const rt = new ProcessRuntime({ stateDir: kit.tmp.path, ...extra });
+      const rt = new ProcessRuntime({ stateDir: kit.tmp.path, addressRange: kit.range, ...extra });
       kit.runtimes.push(rt);
       return rt;
     },
