@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type KubeObject, type ResourceInfo, resourceByKind } from '@logbook/kube';
+import { ApiError, type KubeObject, type ResourceInfo, resourceByKind, streamName } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
-import { type Cause, ClientError, type ClusterClient, type DeleteOptions } from '@logbook/components';
+import { type Cause, ClientError, type ClusterClient, type DeleteOptions, type ClientListOptions } from '@logbook/components';
 import type { Caller, ClusterWriter } from './write/cluster-writer';
 import type { WriteCommand } from './write/commands';
+import { podNodeReady } from './write/node-readiness';
 
 /**
  * The components' client inside `logbook up`: the same write path as an HTTP request (decide,
@@ -35,7 +36,22 @@ export class InProcessClusterClient implements ClusterClient {
 
   async delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void> {
     const resource = this.resource(kind);
-    await this.run(resource, namespace, name, { type: 'Delete', resource, propagationPolicy: options.propagationPolicy, preconditions: options.preconditions, gracePeriodSeconds: options.gracePeriodSeconds }, options);
+    const state = this.projector.state;
+    const nodeReady = podNodeReady(state, state.getByStream(streamName(kind, resource.namespaced ? namespace : undefined, name)));
+    const command: WriteCommand = { type: 'Delete', resource, propagationPolicy: options.propagationPolicy, preconditions: options.preconditions, gracePeriodSeconds: options.gracePeriodSeconds, ...(nodeReady !== undefined ? { nodeReady } : {}) };
+    await this.run(resource, namespace, name, command, options);
+  }
+
+  async getObject(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const resource = this.resource(kind);
+    return this.projector.state.getByStream(streamName(kind, resource.namespaced ? namespace : undefined, name));
+  }
+
+  async listObjects(kind: string, options: ClientListOptions = {}): Promise<{ items: KubeObject[]; position: number }> {
+    const resource = this.resource(kind);
+    const namespace = resource.namespaced ? options.namespace : undefined;
+    const state = this.projector.state;
+    return { items: state.list(kind, { namespace, ...(kind === 'Pod' && options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) }), position: state.position };
   }
 
   async bind(namespace: string, name: string, nodeName: string, resourceVersion: string, cause: Cause): Promise<void> {

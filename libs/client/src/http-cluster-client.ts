@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { type Cause, ClientError, type ClusterClient, type DeleteOptions } from '@logbook/components';
+import { type Cause, ClientError, type ClientListOptions, type ClusterClient, type DeleteOptions } from '@logbook/components';
 import { type KubeObject, type ResourceInfo, apiVersionOf, resourceByKind } from '@logbook/kube';
 
 export interface HttpClusterClientOptions {
@@ -75,6 +75,23 @@ export class HttpClusterClient implements ClusterClient {
       position = Math.min(position, Number(list.metadata?.resourceVersion ?? 0));
     }
     return { items, position: Number.isFinite(position) ? position : 0 };
+  }
+
+  async getObject(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const r = this.resource(kind);
+    try {
+      return withTypeMeta(r, await this.send('GET', objectPath(r, namespace, name), {}));
+    } catch (err) {
+      if (err instanceof ClientError && err.isNotFound) return undefined;
+      throw err;
+    }
+  }
+
+  async listObjects(kind: string, options: ClientListOptions = {}): Promise<{ items: KubeObject[]; position: number }> {
+    const r = this.resource(kind);
+    const query = r.kind === 'Pod' && options.nodeName !== undefined ? `?fieldSelector=${encodeURIComponent(`spec.nodeName=${options.nodeName}`)}` : '';
+    const list = await this.send<any>('GET', collectionPath(r, options.namespace) + query, {});
+    return { items: (list.items ?? []).map((o: KubeObject) => withTypeMeta(r, o)), position: Number(list.metadata?.resourceVersion ?? 0) };
   }
 
   /** Releases pooled connections. */

@@ -14,6 +14,13 @@ export interface DeleteOptions extends Cause {
   readonly gracePeriodSeconds?: number;
 }
 
+/** A narrow list: one namespace and, for pods, one node (the node agent's own pods). */
+export interface ClientListOptions {
+  readonly namespace?: string;
+  /** Pods only: `spec.nodeName` field selector. */
+  readonly nodeName?: string;
+}
+
 /**
  * How components write (DESIGN §4): through the API server, so validation, defaulting and audit
  * have one path. In `logbook up` it is an in-process call; distributed, it is HTTPS. Every write
@@ -29,6 +36,13 @@ export interface ClusterClient {
   bind(namespace: string, name: string, nodeName: string, resourceVersion: string, cause: Cause): Promise<void>;
   /** Every object of the given kinds and the log position they are consistent at. */
   listAll(kinds: readonly string[]): Promise<{ items: KubeObject[]; position: number }>;
+  /**
+   * One object read through the API (e.g. a ConfigMap a pod's env refers to); undefined when
+   * absent. (getObject/listObjects rather than get/list: test fakes use those names synchronously.)
+   */
+  getObject?(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /** A narrow list through the API (a node's own pods, one namespace's Services). */
+  listObjects?(kind: string, options?: ClientListOptions): Promise<{ items: KubeObject[]; position: number }>;
 }
 
 export class ClientError extends Error {

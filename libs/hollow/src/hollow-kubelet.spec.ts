@@ -153,12 +153,21 @@ describe('HollowKubelet', () => {
   describe.each([
     ['the pod is bound to another node', bound('elsewhere').obj()],
     ['the pod is not bound', makePod().obj()],
-    ['the pod is being deleted', bound().with('metadata.deletionTimestamp', '2025-03-01T09:59:00Z').obj()],
+    ['the pod is being deleted but holds a finalizer', bound().with('metadata.deletionTimestamp', '2025-03-01T09:59:00Z').with('metadata.finalizers', ['example.com/hold']).obj()],
   ])('when %s', (_, pod) => {
     it('writes nothing', async () => {
       const f = fixture([pod]);
       await f.reconcile();
       expect(f.client.calls).toEqual([]);
+    });
+  });
+
+  describe('when the pod is Terminating (graceful deletion)', () => {
+    it('finishes the deletion at once: grace period 0, guarded by the uid', async () => {
+      const f = fixture([bound().with('metadata.deletionTimestamp', '2025-03-01T09:59:00Z').obj()]);
+      await f.reconcile();
+      expect(f.client.calls.map((c) => c.verb)).toEqual(['delete']);
+      expect(f.client.calls[0].cause).toMatchObject({ gracePeriodSeconds: 0, preconditions: { uid: 'uid-p' } });
     });
   });
 

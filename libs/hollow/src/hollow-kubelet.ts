@@ -50,8 +50,13 @@ export class HollowKubelet implements Controller {
     const pod = ctx.cache.get('Pod', namespace, name);
     const node = this.nodes.get(pod?.spec?.nodeName);
     if (!pod || !node) return this.forget(key);
-    // The API removes pods at once for now; graceful termination is the real agent's job.
-    if (pod.metadata.deletionTimestamp) return;
+    // A Terminating pod has no processes to stop here: finish its deletion at once (the uid
+    // precondition keeps a re-created pod of the same name safe).
+    if (pod.metadata.deletionTimestamp) {
+      if (pod.metadata.finalizers?.length) return;
+      await ctx.client.delete('Pod', namespace, name, { ...ctx.cause, gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      return;
+    }
     if (node.paused) return { requeueAfterMs: this.o.pausedRecheckMs ?? 1_000 };
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return;

@@ -1,2 +1,2 @@
 export { Relay, relayCheckpointName, type RelayOptions, type RelayLogger } from './relay';
-export { relayMessage, parseRelayed, EVENT_TYPE_HEADER, type RelayedEvent } from './relay-message';
+export { relayMessage, parseRelayed, nodeTopic, podEventNodes, EVENT_TYPE_HEADER, type RelayedEvent } from './relay-message';

@@ -1,6 +1,6 @@
 import { POSITION_HEADER } from '@logbook/bus';
 import type { StoredEvent } from '@logbook/events';
-import { parseRelayed, relayMessage } from './relay-message';
+import { nodeTopic, parseRelayed, podEventNodes, relayMessage } from './relay-message';
 
 const event = (stream: string, position: number): StoredEvent => ({
   id: `e${position}`,
@@ -32,4 +32,19 @@ describe('relayMessage', () => {
   test('a kind Logbook does not serve has no topic', () => {
     expect(relayMessage(event('Widget/default/w', 1), undefined)).toBeUndefined();
   });
+});
+
+describe('podEventNodes', () => {
+  const pod = (nodeName?: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName } });
+  test.each([
+    ['an unbound pod concerns no node', 'Pod', pod(), pod(), []],
+    ['a binding concerns the node bound to', 'Pod', pod(), pod('n1'), ['n1']],
+    ['a status change concerns its node', 'Pod', pod('n1'), pod('n1'), ['n1']],
+    ['a deletion concerns the node it was on', 'Pod', pod('n1'), undefined, ['n1']],
+    ['other kinds concern no node', 'ConfigMap', pod('n1'), pod('n1'), []],
+  ])('%s', (_name, kind, before, after, nodes) => {
+    expect(podEventNodes(kind as string, before as any, after as any)).toEqual(nodes);
+  });
+
+  test('the node topic is logbook.node.<name>', () => expect(nodeTopic('worker-1')).toBe('logbook.node.worker-1'));
 });

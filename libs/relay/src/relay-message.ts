@@ -32,6 +32,23 @@ export function relayMessage(event: StoredEvent, after: KubeObject | undefined):
   };
 }
 
+/** The per-node topic a node agent consumes: every event of the pods bound to that node. */
+export function nodeTopic(nodeName: string): string {
+  return `logbook.node.${nodeName}`;
+}
+
+/**
+ * The nodes a Pod event concerns: the node the pod is bound to after the event, or was bound to
+ * before it (its deletion still reaches the agent that ran it). Empty for other kinds.
+ */
+export function podEventNodes(kind: string, before: KubeObject | undefined, after: KubeObject | undefined): string[] {
+  if (kind !== 'Pod') return [];
+  const from = before?.spec?.nodeName as string | undefined;
+  const to = after?.spec?.nodeName as string | undefined;
+  if (from && to && from !== to) return [from, to];
+  return from ? [from] : to ? [to] : [];
+}
+
 /** Parses a relayed message's value. */
 export function parseRelayed(value: Buffer | string): RelayedEvent {
   return JSON.parse(typeof value === 'string' ? value : value.toString('utf8')) as RelayedEvent;

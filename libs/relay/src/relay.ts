@@ -3,7 +3,7 @@ import type { StoredEvent } from '@logbook/events';
 import type { CheckpointStore, EventStore, SnapshotStore, Subscription } from '@logbook/eventstore';
 import { RESOURCES, topicFor } from '@logbook/kube';
 import { type ClusterState, stateAt } from '@logbook/projections';
-import { relayMessage } from './relay-message';
+import { nodeTopic, podEventNodes, relayMessage } from './relay-message';
 
 /** The subset of a pino logger the relay uses. */
 export interface RelayLogger {
@@ -59,6 +59,8 @@ export class Relay {
   private subscription?: Subscription;
   private pending: StoredEvent[] = [];
   private wake?: () => void;
+  /** Per-node topics known to exist (created on first use, 1 partition each). */
+  private readonly nodeTopics = new Set<string>();
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
   private readonly o: Required<Omit<RelayOptions, 'snapshots' | 'logger' | 'onPublished'>> & RelayOptions;
 
@@ -169,6 +171,7 @@ export class Relay {
     if (events.length === 0) return;
     const started = Date.now();
     const batch = this.toBatch(events);
+    await this.createNodeTopics(batch);
     const last = events[events.length - 1].position;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -192,21 +195,38 @@ export class Relay {
     }
   }
 
-  /** Folds the events into the state and groups their messages by topic, in log order. */
+  /**
+   * Folds the events into the state and groups their messages by topic, in log order. A Pod
+   * event is also published, unchanged, to the topic of the node the pod is (or was) bound to,
+   * so a node agent reads only its own pods (docs/architecture.md, "Per-node delivery").
+   */
   private toBatch(events: StoredEvent[]): TopicMessages[] {
     const byTopic = new Map<string, TopicMessages['messages'][number][]>();
+    const push = (topic: string, message: TopicMessages['messages'][number]) => {
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push(message);
+    };
     for (const event of events) {
-      const { after } = this.state.apply(event);
+      const { before, after } = this.state.apply(event);
       const out = relayMessage(event, after);
       if (!out) {
         this.o.logger?.warn({ stream: event.stream, position: event.position }, 'no topic for this kind; event not relayed');
         continue;
       }
-      const topic = this.o.topicPrefix + out.topic;
-      let list = byTopic.get(topic);
-      if (!list) byTopic.set(topic, (list = []));
-      list.push(out.message);
+      push(this.o.topicPrefix + out.topic, out.message);
+      const kind = event.stream.slice(0, event.stream.indexOf('/'));
+      for (const node of podEventNodes(kind, before, after)) push(this.o.topicPrefix + nodeTopic(node), out.message);
     }
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  private async createNodeTopics(batch: readonly TopicMessages[]): Promise<void> {
+    const prefix = this.o.topicPrefix + nodeTopic('');
+    for (const { topic } of batch) {
+      if (!topic.startsWith(prefix) || this.nodeTopics.has(topic)) continue;
+      await this.o.bus.createTopic(topic, 1);
+      this.nodeTopics.add(topic);
+    }
   }
 }

@@ -4,6 +4,7 @@ import { sendJson } from '../http/respond';
 import type { PropagationPolicy, WriteCommand } from '../write/commands';
 import { type RequestContext, withTypeMeta, selectorPredicate, scopeNamespace } from './context';
 import { currentObject } from './read';
+import { podNodeReady } from '../write/node-readiness';
 
 interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -24,14 +25,15 @@ async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   return opts;
 }
 
-function deleteCommand(ctx: RequestContext, opts: DeleteOptions): WriteCommand {
-  return { type: 'Delete', resource: ctx.path.resource, gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy, preconditions: opts.preconditions };
+function deleteCommand(ctx: RequestContext, opts: DeleteOptions, target: KubeObject | undefined): WriteCommand {
+  const nodeReady = podNodeReady(ctx.deps.projector.state, target);
+  return { type: 'Delete', resource: ctx.path.resource, gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy, preconditions: opts.preconditions, ...(nodeReady !== undefined ? { nodeReady } : {}) };
 }
 
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const existing = currentObject(ctx);
-  const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts), ctx.caller);
+  const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts, existing), ctx.caller);
   if (ctx.path.resource.kind === 'Namespace' && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
   sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing));
 }
@@ -42,7 +44,7 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   const victims = ctx.deps.projector.state.list(resource.kind, { namespace: scopeNamespace(ctx) }).filter(selectorPredicate(ctx));
   const deleted: KubeObject[] = [];
   for (const obj of victims) {
-    const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts), ctx.caller);
+    const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts, obj), ctx.caller);
     if (resource.kind === 'Namespace' && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
     deleted.push(withTypeMeta(resource, result.object ?? obj));
   }

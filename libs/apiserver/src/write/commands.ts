@@ -24,4 +24,10 @@ export type WriteCommand =
       readonly gracePeriodSeconds?: number;
       readonly propagationPolicy?: PropagationPolicy;
       readonly preconditions?: { uid?: string; resourceVersion?: string };
+      /**
+       * Pods only: whether the node the pod is bound to reports Ready=True. A pod on a Ready
+       * node is deleted gracefully (its node agent stops its processes first); the writer looks
+       * the node up, so the decider stays pure.
+       */
+      readonly nodeReady?: boolean;
     };

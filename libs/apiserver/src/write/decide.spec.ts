@@ -54,6 +54,13 @@ const deployment = (image = 'nginx:1.25', replicas = 2): KubeObject => ({
   spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } },
 });
 
+/** The events a command decides on the object the history leaves. */
+function decideOn(history: NewEvent[], command: WriteCommand): NewEvent[] {
+  let state: KubeObject | undefined;
+  history.forEach((e, i) => (state = evolveObject(state, { ...e, position: i + 1, revision: i, stream: 'x' } as StoredEvent)));
+  return decide(command, state, context());
+}
+
 const created = (obj: KubeObject): NewEvent[] => decide({ type: 'Create', resource: resourceByKind(obj.kind)!, object: obj }, undefined, context());
 
 describe('decide', () => {
@@ -204,5 +211,54 @@ describe('decide', () => {
       const bound = decide({ type: 'Bind', resource: pods, nodeName: 'node-1' }, evolveObject(undefined, { ...history[0], position: 1, revision: 0, stream: 'Pod/default/p' } as StoredEvent), context());
       given('Pod/default/p', ...history, ...bound).when({ type: 'Bind', resource: pods, nodeName: 'node-2' }).thenThrows(409, 'Conflict');
     });
+  });
+  describe('when the pod is bound to a node', () => {
+    const spec = { containers: [{ name: 'c', image: 'busybox' }], terminationGracePeriodSeconds: 20 };
+    const history = [
+      ...created({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec }),
+      { id: 'b', type: 'PodBound', data: { nodeName: 'node-1' }, metadata: { time: '2026-11-22T09:00:00Z', actor: 'scheduler', correlationId: 'x', schemaVersion: 1 } } as NewEvent,
+    ];
+    const terminating = (grace: number) => [...history, ...decideOn(history, { type: 'Delete', resource: pods, nodeReady: true, gracePeriodSeconds: grace })];
+
+    it('on a Ready node, is marked Terminating with its terminationGracePeriodSeconds', () =>
+      given('Pod/default/p', ...history).when({ type: 'Delete', resource: pods, nodeReady: true }).then((events, after) => {
+        expect(events.map((e) => e.type)).toEqual(['DeletionRequested']);
+        expect(after!.metadata.deletionTimestamp).toBe('2026-11-22T10:00:00Z');
+        expect(after!.metadata.deletionGracePeriodSeconds).toBe(20);
+      }));
+
+    it('on a Ready node, takes the grace period the request names', () =>
+      given('Pod/default/p', ...history).when({ type: 'Delete', resource: pods, nodeReady: true, gracePeriodSeconds: 5 }).then((_events, after) => {
+        expect(after!.metadata.deletionGracePeriodSeconds).toBe(5);
+      }));
+
+    it.each([
+      ['with grace period 0', { nodeReady: true, gracePeriodSeconds: 0 }],
+      ['on a node that is not Ready', { nodeReady: false }],
+      ['when the node is unknown to the request', {}],
+    ])('is deleted at once %s', (_name, options) =>
+      given('Pod/default/p', ...history).when({ type: 'Delete', resource: pods, ...options }).then((events, after) => {
+        expect(events.map((e) => e.type)).toEqual(['ObjectDeleted']);
+        expect(after).toBeUndefined();
+      }));
+
+    it('once Terminating, is deleted by the node agent\'s delete with grace period 0', () =>
+      given('Pod/default/p', ...terminating(20)).when({ type: 'Delete', resource: pods, nodeReady: true, gracePeriodSeconds: 0, preconditions: { uid: 'id-1' } }).then((events, after) => {
+        expect(events.map((e) => e.type)).toEqual(['ObjectDeleted']);
+        expect(after).toBeUndefined();
+      }));
+
+    it('once Terminating, a second delete may shorten the grace period but not lengthen it', () => {
+      given('Pod/default/p', ...terminating(20)).when({ type: 'Delete', resource: pods, nodeReady: true, gracePeriodSeconds: 30 }).thenNothingHappened();
+      given('Pod/default/p', ...terminating(20)).when({ type: 'Delete', resource: pods, nodeReady: true, gracePeriodSeconds: 3 }).then((_events, after) => {
+        expect(after!.metadata.deletionGracePeriodSeconds).toBe(3);
+        expect(after!.metadata.deletionTimestamp).toBe('2026-11-22T10:00:00Z');
+      });
+    });
+
+    it('an unbound pod is deleted at once whatever the grace period', () =>
+      given('Pod/default/p', history[0]).when({ type: 'Delete', resource: pods, nodeReady: true, gracePeriodSeconds: 30 }).then((events) => {
+        expect(events.map((e) => e.type)).toEqual(['ObjectDeleted']);
+      }));
   });
 });

@@ -145,6 +145,8 @@ function decideDelete(command: Extract<WriteCommand, { type: 'Delete' }>, curren
       event(DELETION_REQUESTED, { deletionTimestamp: toSeconds(ctx.now), propagationPolicy }, ctx),
     ];
   }
+  const graceful = gracefulPodDeletion(command, current, ctx);
+  if (graceful) return graceful;
   // A namespace's spec.finalizers (`kubernetes`) hold it Terminating while its contents go.
   const finalizers = [...(current.metadata.finalizers ?? []), ...(current.kind === 'Namespace' ? current.spec?.finalizers ?? [] : [])];
   if (finalizers.length === 0) return [event(OBJECT_DELETED, { ...(propagationPolicy ? { propagationPolicy } : {}) }, ctx)];
@@ -161,6 +163,25 @@ function decideDelete(command: Extract<WriteCommand, { type: 'Delete' }>, curren
       ctx,
     ),
   ];
+}
+
+/**
+ * Graceful pod deletion (as kube-apiserver): a pod bound to a Ready node, deleted with a grace
+ * period > 0 (default its terminationGracePeriodSeconds), becomes Terminating so its node agent
+ * can stop the processes (SIGTERM, grace, SIGKILL) and then delete it with grace 0. A pod that
+ * is unbound, on a node that is not Ready, or deleted with grace 0, goes at once (undefined here).
+ * A second graceful delete of a Terminating pod may only shorten its grace period.
+ */
+function gracefulPodDeletion(command: Extract<WriteCommand, { type: 'Delete' }>, current: KubeObject, ctx: WriteContext): NewEvent[] | undefined {
+  if (current.kind !== 'Pod' || !current.spec?.nodeName || command.nodeReady !== true) return undefined;
+  const grace = command.gracePeriodSeconds ?? current.spec?.terminationGracePeriodSeconds ?? 30;
+  if (!(grace > 0)) return undefined;
+  if (current.metadata.deletionTimestamp) {
+    const held = current.metadata.deletionGracePeriodSeconds;
+    if (held !== undefined && grace >= held) return [];
+  }
+  const policy = command.propagationPolicy ? { propagationPolicy: command.propagationPolicy } : {};
+  return [event(DELETION_REQUESTED, { deletionTimestamp: current.metadata.deletionTimestamp ?? toSeconds(ctx.now), gracePeriodSeconds: grace, ...policy }, ctx)];
 }
 
 function requireExisting(resource: ResourceInfo, current: KubeObject | undefined, name?: string): KubeObject {
