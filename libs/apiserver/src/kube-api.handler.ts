@@ -20,6 +20,7 @@ import { serveHash } from './ops/time-travel';
 import { serveDiff } from './ops/diff';
 import { serveExplain } from './ops/explain';
 import { serveTail } from './ops/tail';
+import { podLog } from './ops/pod-log';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
@@ -126,9 +127,7 @@ export class KubeApiHandler {
       return notAllowed();
     }
     if (subresource === 'binding') return method === 'POST' ? bindPod(ctx) : notAllowed();
-    if (subresource === 'log') {
-      throw ApiError.badRequest(`container logs are kept by the node agent, and no node agent runs pod "${name}" yet`);
-    }
+    if (subresource === 'log') return method === 'GET' && path.resource.kind === 'Pod' ? podLog(ctx) : notAllowed();
     switch (method) {
       case 'GET':
         return getObject(ctx);

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import type { EventBus } from '@logbook/bus';
+import { type Cause, ClientError, type ClusterClient, type ComponentLogger, WorkQueue } from '@logbook/components';
+import type { KubeObject } from '@logbook/kube';
+import type { ContainerRuntime } from '@logbook/runtime';
+import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
+import { NodeHeartbeat } from './node-heartbeat';
+import { type NodeInfo, machineCapacity } from './node-object';
+import { PodSource } from './pod-source';
+import { PodSync } from './pod-sync';
+import { ReadOnlyServer } from './read-only-server';
+
+export interface NodeAgentOptions {
+  readonly client: ClusterClient;
+  readonly bus: EventBus;
+  readonly runtime: ContainerRuntime;
+  /** Default: LOGBOOK_NODE_NAME, else the host name. */
+  readonly nodeName?: string;
+  /** The node's InternalIP and the read-only server's address. Default 127.0.0.1. */
+  readonly address?: string;
+  /** Read-only port (default 10255; 0 picks a free one). */
+  readonly port?: number;
+  readonly cpu?: string;
+  readonly memory?: string;
+  readonly pods?: number;
+  readonly labels?: Record<string, string>;
+  readonly heartbeatIntervalMs?: number;
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Milliseconds per probe second (default 1000): tests run probes in sub-second periods. */
+  readonly probeSecondMs?: number;
+  /** Pods synced at once (default 16). */
+  readonly workers?: number;
+  readonly topicPrefix?: string;
+  /** Whether the runtime enforces resource limits; default: asked of the runtime (`capabilities`), else false. */
+  readonly limitsEnforced?: boolean;
+  readonly now?: () => Date;
+  readonly log?: ComponentLogger;
+}
+
+const SILENT: ComponentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The node agent (kubelet): registers its Node and heartbeats, receives only its own pods, runs
+ * them through a ContainerRuntime and reports their status, serves the read-only port. Its
+ * processes outlive it: a restarted agent adopts what the runtime still runs.
+ */
+export class NodeAgent {
+  readonly nodeName: string;
+  private readonly queue = new WorkQueue(200, 10_000);
+  private readonly causes = new Map<string, Cause>();
+  private readonly source: PodSource;
+  private readonly sync: PodSync;
+  private readonly heartbeat: NodeHeartbeat;
+  private readonly server: ReadOnlyServer;
+  private readonly workers: Promise<void>[] = [];
+  private readonly log: ComponentLogger;
+  private readonly info: NodeInfo;
+  private unsubscribe?: () => void;
+  private boundPort = 0;
+
+  constructor(private readonly o: NodeAgentOptions) {
+    this.nodeName = o.nodeName ?? process.env.LOGBOOK_NODE_NAME ?? hostname().toLowerCase();
+    this.log = o.log ?? SILENT;
+    const now = o.now ?? (() => new Date());
+    const machine = machineCapacity();
+    const caps = (o.runtime as { capabilities?: { limitsEnforced?: boolean; reason?: string } }).capabilities;
+    this.info = {
+      name: this.nodeName,
+      address: o.address ?? '127.0.0.1',
+      port: 0,
+      cpu: o.cpu ?? machine.cpu,
+      memory: o.memory ?? machine.memory,
+      pods: o.pods ?? machine.pods,
+      labels: o.labels ?? {},
+      limitsEnforced: o.limitsEnforced ?? caps?.limitsEnforced ?? false,
+      limitsReason: caps?.reason,
+    };
+    this.source = new PodSource({ bus: o.bus, client: o.client, nodeName: this.nodeName, topicPrefix: o.topicPrefix ?? '', changed: (key, cause) => this.enqueue(key, cause) });
+    this.sync = new PodSync({
+      runtime: o.runtime,
+      client: o.client,
+      nodeName: this.nodeName,
+      hostIP: this.info.address,
+      backoff: { ...DEFAULT_BACKOFF, ...o.backoff },
+      probeSecondMs: o.probeSecondMs ?? 1000,
+      now,
+      log: this.log,
+      requeue: (key) => this.queue.add(key),
+    });
+    this.heartbeat = new NodeHeartbeat(o.client, this.info, o.heartbeatIntervalMs ?? 10_000, now, this.log);
+    this.server = new ReadOnlyServer({ runtime: o.runtime, pods: () => this.source.list(), node: () => this.heartbeat.node });
+  }
+
+  /** The read-only server's port (after start). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    this.boundPort = await this.server.listen(this.o.port ?? 10255, this.info.address);
+    (this.info as { port: number }).port = this.boundPort;
+    await this.heartbeat.register();
+    this.heartbeat.start();
+
+    const pods = await this.source.bootstrap();
+    const [sandboxes, containers] = await Promise.all([this.o.runtime.listSandboxes(), this.o.runtime.listContainers()]);
+    this.sync.adopt(pods, sandboxes, containers);
+    this.unsubscribe = this.o.runtime.onExit((status) => this.sync.onExit(status));
+    // Drift: whatever runs here for pods no longer bound here stops.
+    const strays = this.sync.strays(pods, sandboxes);
+    await Promise.all(strays.map((uid) => this.sync.teardown(uid, 2)));
+    this.log.info({ node: this.nodeName, pods: pods.length, adopted: sandboxes.length - strays.length, stopped: strays.length, port: this.boundPort }, 'node agent started');
+
+    for (const pod of pods) this.queue.add(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    for (let i = 0; i < (this.o.workers ?? 16); i++) this.workers.push(this.work());
+    await this.source.follow();
+  }
+
+  /** Stops syncing and serving; the pods' processes keep running (a restart adopts them). */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.queue.close();
+    await this.source.stop();
+    await Promise.allSettled(this.workers);
+    this.sync.stop();
+    await this.heartbeat.stop();
+    await this.server.close();
+  }
+
+  /** The pods bound here, as the agent's cache holds them. */
+  pods(): KubeObject[] {
+    return this.source.list();
+  }
+
+  private enqueue(key: string, cause: Cause): void {
+    this.causes.set(key, cause);
+    this.queue.add(key);
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.next();
+      if (key === undefined) return;
+      try {
+        const again = await this.sync.reconcile(key, this.source.get(key), this.causes.get(key) ?? {});
+        this.queue.forget(key);
+        if (again !== undefined) this.queue.addAfter(key, again);
+      } catch (err) {
+        if (err instanceof ClientError && err.isNotFound) this.queue.forget(key);
+        else {
+          const level = err instanceof ClientError && err.isConflict ? 'debug' : 'warn';
+          this.log[level]({ pod: key, err: (err as Error).message }, 'pod sync failed; retrying with back-off');
+          this.queue.addRateLimited(key);
+        }
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+}

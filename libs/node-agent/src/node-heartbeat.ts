@@ -1,0 +1,71 @@
+import type { KubeObject } from '@logbook/kube';
+import { ClientError, type ClusterClient, type ComponentLogger } from '@logbook/components';
+import { type NodeInfo, agentNodeObject, agentNodeStatus, nodeConditions } from './node-object';
+
+/**
+ * Registers the agent's Node (adopting one that exists: a restarted agent keeps its node) and
+ * renews its conditions every interval through /status, like the hollow nodes' heartbeats.
+ */
+export class NodeHeartbeat {
+  private timer?: NodeJS.Timeout;
+  private current?: KubeObject;
+  private inFlight: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly info: NodeInfo,
+    private readonly intervalMs: number,
+    private readonly now: () => Date,
+    private readonly log: ComponentLogger,
+  ) {}
+
+  get node(): KubeObject | undefined {
+    return this.current;
+  }
+
+  async register(): Promise<KubeObject> {
+    let created: KubeObject | undefined;
+    try {
+      created = await this.client.create(agentNodeObject(this.info), {});
+    } catch (err) {
+      if (!(err instanceof ClientError && err.reason === 'AlreadyExists')) throw err;
+    }
+    const existing = created ?? (await this.client.getObject?.('Node', undefined, this.info.name)) ?? agentNodeObject(this.info);
+    // An adopted node is written without a resourceVersion: the agent owns its status outright.
+    const base = created ?? { ...existing, metadata: { ...existing.metadata, resourceVersion: undefined } };
+    this.current = await this.client.updateStatus({ ...base, status: agentNodeStatus(this.info, this.now(), existing.status) }, {});
+    return this.current;
+  }
+
+  start(): void {
+    const tick = () => {
+      this.timer = setTimeout(() => {
+        this.inFlight = this.beat().finally(() => {
+          if (!this.stopped) tick();
+        });
+      }, this.intervalMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+  }
+
+  async beat(): Promise<void> {
+    if (!this.current) return;
+    const status = { ...this.current.status, conditions: nodeConditions(this.info, this.current.status?.conditions, this.now()) };
+    if (JSON.stringify(status) === JSON.stringify(this.current.status)) return;
+    try {
+      // Without a resourceVersion: the node's status is this agent's alone (a lifecycle
+      // controller's Unknown is overwritten, which is what a heartbeat means).
+      this.current = await this.client.updateStatus({ ...this.current, metadata: { ...this.current.metadata, resourceVersion: undefined }, status }, {});
+    } catch (err) {
+      this.log.warn({ node: this.info.name, err: (err as Error).message }, 'heartbeat failed');
+    }
+  }
+}

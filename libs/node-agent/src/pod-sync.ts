@@ -1,0 +1,321 @@
+import type { KubeObject } from '@logbook/kube';
+import type { Cause, ClusterClient, ComponentLogger } from '@logbook/components';
+import { type ContainerRuntime, type ContainerStatus, type PodSandbox, RuntimeError } from '@logbook/runtime';
+import { type BackoffPolicy, nextRestart, shouldRestart } from './backoff';
+import { EnvError, envReferences, resolveEnv } from './env';
+import { type ContainerRecord, type PodRecord, containerRecord } from './pod-record';
+import { buildPodStatus, canonical } from './pod-status';
+import { ContainerProbes } from './container-probes';
+import { kubeTime } from './time';
+
+export interface PodSyncOptions {
+  readonly runtime: ContainerRuntime;
+  readonly client: ClusterClient;
+  readonly nodeName: string;
+  readonly hostIP: string;
+  readonly backoff: BackoffPolicy;
+  /** Milliseconds per probe "second" (1000; tests shrink it). */
+  readonly probeSecondMs: number;
+  readonly now: () => Date;
+  readonly log: ComponentLogger;
+  /** Asks for the pod's key to be reconciled again (a container exited, a probe flipped). */
+  readonly requeue: (key: string) => void;
+}
+
+const DEFAULT_GRACE_SECONDS = 30;
+
+/**
+ * Drives each pod bound to this node to its spec through the container runtime and reports its
+ * status through the API (the kubelet's syncPod). Called per pod key, never concurrently for
+ * one key; returns the delay after which it wants to run again (a back-off expiring).
+ */
+export class PodSync {
+  private readonly records = new Map<string, PodRecord>(); // by pod uid
+  private readonly uidByKey = new Map<string, string>();
+  /** The newest copy of each pod this agent wrote, in case the cache has not caught up yet. */
+  private readonly written = new Map<string, KubeObject>();
+  private readonly probes: ContainerProbes;
+
+  constructor(private readonly o: PodSyncOptions) {
+    this.probes = new ContainerProbes(o.runtime, o.probeSecondMs, (rec) => o.requeue(rec.key));
+  }
+
+  /** Pods this agent runs (for the read-only endpoint). */
+  get podKeys(): string[] {
+    return [...this.uidByKey.keys()];
+  }
+
+  /** After a restart: takes over the sandboxes and containers the runtime still has for these pods. */
+  adopt(pods: readonly KubeObject[], sandboxes: readonly PodSandbox[], containers: readonly ContainerStatus[]): void {
+    const byUid = new Map(pods.map((p) => [p.metadata.uid!, p]));
+    for (const sandbox of sandboxes) {
+      const pod = byUid.get(sandbox.uid);
+      if (!pod) continue;
+      const rec = this.record(pod);
+      rec.sandbox = sandbox;
+      rec.startTime = pod.status?.startTime;
+    }
+    for (const c of containers) {
+      const pod = byUid.get(c.podUid);
+      const rec = pod && this.records.get(c.podUid);
+      if (!pod || !rec) continue;
+      const init = (pod.spec?.initContainers ?? []).some((s: any) => s.name === c.name);
+      const r = containerRecord(rec, c.name, init);
+      if (c.attempt < r.attempt) continue;
+      const reported = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s: any) => s.name === c.name);
+      r.attempt = c.attempt;
+      r.state = c.status;
+      if (c.status.state === 'running') r.lastPid = c.status.pid;
+      r.restartCount = reported?.restartCount ?? 0;
+      // Its exit (if any) was already dealt with by the previous agent run.
+      if (c.status.state === 'exited') r.handledExit = shouldRestart(pod.spec?.restartPolicy, c.status.exitCode) ? undefined : c.status.finishedAt;
+      const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((s: any) => s.name === c.name);
+      r.started = !spec?.startupProbe || !!reported?.started;
+      r.ready = !spec?.readinessProbe || !!reported?.ready;
+    }
+  }
+
+  /** Sandbox uids the runtime has that belong to none of these pods: drift to clean up. */
+  strays(pods: readonly KubeObject[], sandboxes: readonly PodSandbox[]): string[] {
+    const ours = new Set(pods.filter((p) => p.spec?.nodeName === this.o.nodeName).map((p) => p.metadata.uid));
+    return sandboxes.filter((s) => !ours.has(s.uid)).map((s) => s.uid);
+  }
+
+  onExit(status: ContainerStatus): void {
+    const rec = this.records.get(status.podUid);
+    const r = rec?.containers.get(status.name);
+    if (!rec || !r || status.attempt < r.attempt) return;
+    r.attempt = status.attempt;
+    r.state = status.status;
+    r.ready = false;
+    this.probes.stop(rec, status.name);
+    this.o.requeue(rec.key);
+  }
+
+  async reconcile(key: string, cached: KubeObject | undefined, cause: Cause): Promise<number | undefined> {
+    const pod = this.newest(key, cached);
+    const knownUid = this.uidByKey.get(key);
+    if (!pod || pod.spec?.nodeName !== this.o.nodeName) {
+      if (knownUid) await this.teardown(knownUid);
+      this.written.delete(key);
+      return undefined;
+    }
+    if (knownUid && knownUid !== pod.metadata.uid) await this.teardown(knownUid); // a new pod of the same name
+    if (pod.metadata.deletionTimestamp) {
+      await this.terminate(pod, cause);
+      return undefined;
+    }
+    const phase = pod.status?.phase;
+    if ((phase === 'Succeeded' || phase === 'Failed') && !this.records.has(pod.metadata.uid!)) return undefined;
+    const rec = this.record(pod);
+    const wake = new Wake();
+    if (!rec.sandbox) {
+      rec.sandbox = await this.o.runtime.runPodSandbox({ uid: rec.uid, namespace: rec.namespace, name: rec.name });
+      rec.startTime ??= kubeTime(this.o.now());
+    }
+    const policy: string = pod.spec?.restartPolicy ?? 'Always';
+    let initialized = true;
+    for (const spec of pod.spec?.initContainers ?? []) {
+      const r = containerRecord(rec, spec.name, true);
+      const s = r.state;
+      if (s?.state === 'exited' && s.exitCode === 0) continue;
+      initialized = false;
+      if (s?.state === 'running') break;
+      if (!s) await this.start(pod, rec, spec, r, wake);
+      else if (policy !== 'Never') await this.restartOrWait(pod, rec, spec, r, wake);
+      break;
+    }
+    if (initialized) {
+      for (const spec of pod.spec?.containers ?? []) {
+        const r = containerRecord(rec, spec.name, false);
+        const s = r.state;
+        if (!s) await this.start(pod, rec, spec, r, wake);
+        else if (s.state === 'running') await this.checkProbes(pod, rec, spec, r);
+        else if (shouldRestart(policy, s.exitCode)) await this.restartOrWait(pod, rec, spec, r, wake);
+        else r.waiting = undefined;
+      }
+    }
+    await this.report(pod, rec, cause);
+    return wake.afterMs;
+  }
+
+  /** Stops every probe timer (the agent is stopping; the processes keep running). */
+  stop(): void {
+    this.probes.stopAll();
+  }
+
+  private async start(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, wake: Wake): Promise<void> {
+    let env: Record<string, string>;
+    try {
+      env = await this.env(pod, spec, rec);
+    } catch (err) {
+      if (!(err instanceof EnvError)) throw err;
+      r.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      wake.in(this.o.backoff.baseMs);
+      return;
+    }
+    const previous = r.state;
+    let started: ContainerStatus;
+    try {
+      started = await this.o.runtime.startContainer({
+        podUid: rec.uid,
+        name: spec.name,
+        image: spec.image ?? '',
+        command: spec.command ?? [],
+        args: spec.args ?? [],
+        ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
+        env,
+        ...(spec.resources?.limits ? { limits: stringValues(spec.resources.limits) } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+      r.waiting = { reason: 'CreateContainerError', message: err.message };
+      wake.in(this.o.backoff.baseMs);
+      return;
+    }
+    r.waiting = undefined;
+    if (previous?.state === 'exited') {
+      r.last = previous;
+      r.restartCount++;
+    }
+    // The exit of a very short-lived attempt may have arrived (onExit) before this answer.
+    if (started.attempt > r.attempt || r.state === previous) {
+      r.attempt = started.attempt;
+      r.state = started.status;
+    }
+    if (started.status.state === 'running') r.lastPid = started.status.pid;
+    r.started = !spec.startupProbe;
+    r.ready = !spec.readinessProbe;
+    r.handledExit = undefined;
+    if (r.state?.state === 'running') this.probes.start(rec, spec, r);
+  }
+
+  private async restartOrWait(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, wake: Wake): Promise<void> {
+    const s = r.state;
+    if (s?.state !== 'exited') return;
+    const now = this.o.now().getTime();
+    if (r.handledExit !== s.finishedAt) {
+      const next = nextRestart(this.o.backoff, r.backoff, Date.parse(s.finishedAt) - Date.parse(s.startedAt));
+      r.backoff = next.state;
+      r.backoffMs = next.delayMs;
+      r.restartAt = now + next.delayMs;
+      r.handledExit = s.finishedAt;
+    }
+    const remaining = (r.restartAt ?? 0) - now;
+    if (remaining > 0) {
+      r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(r.backoffMs ?? 0)} restarting failed container=${spec.name} pod=${rec.name}_${rec.namespace}(${rec.uid})` };
+      wake.in(remaining);
+      return;
+    }
+    await this.start(pod, rec, spec, r, wake);
+  }
+
+  /** A failed liveness (or startup) probe stops the container; its exit then restarts it. */
+  private async checkProbes(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord): Promise<void> {
+    this.probes.ensure(rec, spec, r);
+    if (!this.probes.failed(rec, spec.name)) return;
+    this.o.log.info({ pod: rec.key, container: spec.name }, 'probe failed; restarting the container');
+    this.probes.stop(rec, spec.name);
+    await this.o.runtime.stopContainer(rec.uid, spec.name, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+  }
+
+  private async report(pod: KubeObject, rec: PodRecord, cause: Cause): Promise<void> {
+    const status = buildPodStatus(pod, rec, { hostIP: this.o.hostIP, now: this.o.now() });
+    if (canonical(status) === canonical(pod.status ?? {})) return;
+    this.remember(rec.key, await this.o.client.updateStatus({ ...pod, status }, cause));
+  }
+
+  /** SIGTERM, the grace period, SIGKILL for every container; then the sandbox; then the pod object. */
+  private async terminate(pod: KubeObject, cause: Cause): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    if (this.records.has(uid)) await this.teardown(uid, grace);
+    else await this.o.runtime.removePodSandbox(uid).catch(() => undefined);
+    // Only now, with its processes gone, may the pod object go (the uid guards a re-created pod).
+    await this.o.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...cause, gracePeriodSeconds: 0, preconditions: { uid } });
+    this.written.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
+  }
+
+  async teardown(uid: string, graceSeconds?: number): Promise<void> {
+    const rec = this.records.get(uid);
+    const grace = graceSeconds ?? rec?.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+    if (rec) {
+      this.probes.stopPod(rec);
+      const running = [...rec.containers.values()].filter((c) => c.state?.state === 'running');
+      await Promise.all(running.map((c) => this.o.runtime.stopContainer(uid, c.name, grace)));
+    }
+    await this.o.runtime.removePodSandbox(uid).catch((err) => this.o.log.warn({ uid, err: (err as Error).message }, 'could not remove a sandbox'));
+    this.records.delete(uid);
+    if (rec && this.uidByKey.get(rec.key) === uid) this.uidByKey.delete(rec.key);
+  }
+
+  private async env(pod: KubeObject, spec: any, rec: PodRecord): Promise<Record<string, string>> {
+    const ns = pod.metadata.namespace;
+    const refs = envReferences(spec);
+    const fetch = async (kind: string, names: string[]) => {
+      const out = new Map<string, KubeObject | undefined>();
+      for (const name of names) {
+        if (!this.o.client.getObject) throw new EnvError(`this agent's client cannot read ${kind} "${name}"`);
+        out.set(name, await this.o.client.getObject(kind, ns, name));
+      }
+      return out;
+    };
+    const serviceLinks = pod.spec?.enableServiceLinks !== false && this.o.client.listObjects;
+    const services = serviceLinks ? (await this.o.client.listObjects!('Service', { namespace: ns })).items : [];
+    return resolveEnv(pod, spec, {
+      configMaps: await fetch('ConfigMap', refs.configMaps),
+      secrets: await fetch('Secret', refs.secrets),
+      services,
+      podIP: rec.sandbox?.ip ?? '',
+      hostIP: this.o.hostIP,
+    });
+  }
+
+  private record(pod: KubeObject): PodRecord {
+    const uid = pod.metadata.uid!;
+    let rec = this.records.get(uid);
+    if (!rec) {
+      const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+      rec = { key, uid, namespace: pod.metadata.namespace!, name: pod.metadata.name!, containers: new Map(), graceSeconds: DEFAULT_GRACE_SECONDS };
+      this.records.set(uid, rec);
+      this.uidByKey.set(key, uid);
+    }
+    rec.graceSeconds = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    return rec;
+  }
+
+  private remember(key: string, pod: KubeObject): void {
+    const known = this.written.get(key);
+    if (!known || rv(pod) >= rv(known)) this.written.set(key, pod);
+  }
+
+  private newest(key: string, cached: KubeObject | undefined): KubeObject | undefined {
+    const written = this.written.get(key);
+    if (!cached) return undefined; // deleted: the cache knows, whatever we wrote before
+    if (!written || written.metadata.uid !== cached.metadata.uid) return cached;
+    return rv(written) > rv(cached) ? written : cached;
+  }
+}
+
+/** The earliest time a reconcile asked to be woken up again. */
+class Wake {
+  afterMs?: number;
+  in(ms: number): void {
+    this.afterMs = this.afterMs === undefined ? ms : Math.min(this.afterMs, ms);
+  }
+}
+
+function rv(obj: KubeObject): number {
+  return Number(obj.metadata.resourceVersion ?? 0);
+}
+
+function stringValues(o: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
+}
+
+/** As the kubelet words it: `back-off 40s`, `back-off 5m0s`. */
+export function formatDelay(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (ms < 1000) return `${ms}ms`;
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}

@@ -1,0 +1,101 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KubeObject } from '@logbook/kube';
+import type { ContainerRuntime, LogOptions } from '@logbook/runtime';
+
+export interface ReadOnlySource {
+  readonly runtime: ContainerRuntime;
+  pods(): KubeObject[];
+  node(): KubeObject | undefined;
+}
+
+/**
+ * The kubelet's read-only port: `/healthz`, `/pods` (a PodList of this node's pods), `/spec`
+ * (capacity and system info) and `/containerLogs/<ns>/<pod>/<container>` (the API server's
+ * `pods/<name>/log` proxies to it). No authentication: bind it to a trusted address.
+ */
+export class ReadOnlyServer {
+  private server?: Server;
+
+  constructor(private readonly source: ReadOnlySource) {}
+
+  async listen(port: number, host: string): Promise<number> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        if (!res.headersSent) send(res, 500, { message: (err as Error).message });
+        else res.destroy();
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    if (req.method !== 'GET') return send(res, 405, { message: 'read-only' });
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (url.pathname === '/pods') return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.source.pods() });
+    if (url.pathname === '/spec') {
+      const node = this.source.node();
+      return send(res, 200, { name: node?.metadata.name, capacity: node?.status?.capacity, allocatable: node?.status?.allocatable, nodeInfo: node?.status?.nodeInfo, addresses: node?.status?.addresses });
+    }
+    const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (m) return this.logs(req, res, decodeURIComponent(m[1]), decodeURIComponent(m[2]), decodeURIComponent(m[3]), url.searchParams);
+    send(res, 404, { message: `no such path ${url.pathname}` });
+  }
+
+  private async logs(req: IncomingMessage, res: ServerResponse, namespace: string, name: string, container: string, q: URLSearchParams): Promise<void> {
+    const pod = this.source.pods().find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+    if (!pod) return send(res, 404, { message: `pod ${namespace}/${name} is not on this node` });
+    const known = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((c: any) => c.name === container);
+    if (!known) return send(res, 400, { message: `container ${container} is not valid for pod ${name}` });
+    const options = logOptions(q);
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    const lines = this.source.runtime.logs(pod.metadata.uid!, container, options)[Symbol.asyncIterator]();
+    let closed = false;
+    req.on('close', () => {
+      closed = true;
+      void lines.return?.();
+    });
+    for (;;) {
+      const next = await lines.next();
+      if (next.done || closed) break;
+      if (!res.write(next.value.endsWith('\n') ? next.value : next.value + '\n')) await new Promise((r) => res.once('drain', r));
+    }
+    res.end();
+  }
+}
+
+export function logOptions(q: URLSearchParams): LogOptions {
+  const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1' || q.get(k) === '';
+  const num = (k: string) => (q.get(k) !== null && q.get(k) !== '' ? Number(q.get(k)) : undefined);
+  return {
+    ...(q.has('follow') && flag('follow') ? { follow: true } : {}),
+    ...(q.has('timestamps') && flag('timestamps') ? { timestamps: true } : {}),
+    ...(q.has('previous') && flag('previous') ? { previous: true } : {}),
+    ...(num('tailLines') !== undefined ? { tailLines: num('tailLines') } : {}),
+    ...(num('sinceSeconds') !== undefined ? { sinceSeconds: num('sinceSeconds') } : {}),
+    ...(num('limitBytes') !== undefined ? { limitBytes: num('limitBytes') } : {}),
+  };
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
