@@ -31,7 +31,7 @@ export interface NodeAgentOptions {
   /** Pods synced at once (default 16). */
   readonly workers?: number;
   readonly topicPrefix?: string;
-  /** Whether the runtime enforces resource limits; default: asked of the runtime (`capabilities`), else false. */
+  /** Whether the runtime enforces resource limits; default: asked of the runtime (`capabilities()`), else false. */
   readonly limitsEnforced?: boolean;
   readonly now?: () => Date;
   readonly log?: ComponentLogger;
@@ -63,7 +63,8 @@ export class NodeAgent {
     this.log = o.log ?? SILENT;
     const now = o.now ?? (() => new Date());
     const machine = machineCapacity();
-    const caps = (o.runtime as { capabilities?: { limitsEnforced?: boolean; reason?: string } }).capabilities;
+    const probe = (o.runtime as { capabilities?: () => { limitsEnforced: boolean; reason?: string } }).capabilities;
+    const caps = typeof probe === 'function' ? probe.call(o.runtime) : undefined;
     this.info = {
       name: this.nodeName,
       address: o.address ?? '127.0.0.1',

@@ -5,7 +5,7 @@ import type { BackoffState } from './backoff';
 export interface ContainerRecord {
   readonly name: string;
   readonly init: boolean;
-  /** The runtime's attempt number of `state` (0: never started). */
+  /** The runtime's attempt number of `state` (meaningful once `state` is set). */
   attempt: number;
   state?: ContainerState;
   /** The previous attempt's exit (status.lastState). */

@@ -63,7 +63,7 @@ export function podPhase(policy: string, inits: (ContainerRecord | undefined)[],
   if (inits.some((r) => exitedWith(r) !== undefined && exitedWith(r) !== 0 && policy === 'Never')) return 'Failed';
   if (!initialized) return 'Pending';
   if (mains.length > 0 && mains.every((r) => finished(policy, r))) return mains.every((r) => exitedWith(r) === 0) ? 'Succeeded' : 'Failed';
-  return mains.some((r) => r && r.attempt > 0) ? 'Running' : 'Pending';
+  return mains.some((r) => r?.state !== undefined) ? 'Running' : 'Pending';
 }
 
 function containerStatus(spec: any, r: ContainerRecord | undefined, policy: string, rec: PodRecord): any {
