@@ -10,6 +10,8 @@ import { Projector } from '@logbook/projections';
 import { InProcessClusterClient, ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 import { type ComponentsOptions, type RunningComponents, startComponents, startHollowNodes } from './components';
 import type { RunningHollowNodes } from '@logbook/hollow';
+import { NodeAgent } from '@logbook/node-agent';
+import { ProcessRuntime } from '@logbook/runtime';
 
 export interface EmbeddedClusterOptions {
   readonly dataDir: string;
@@ -23,6 +25,8 @@ export interface EmbeddedClusterOptions {
   /** Run the scheduler and the controller manager in this process (default true). */
   readonly components?: boolean;
   readonly componentOptions?: ComponentsOptions;
+  /** Run a node agent for this machine (pods as real processes, state in `<dataDir>/node`). */
+  readonly nodeAgent?: boolean | { readonly nodeName?: string; readonly port?: number };
 }
 
 export interface EmbeddedCluster {
@@ -36,6 +40,7 @@ export interface EmbeddedCluster {
   readonly relay: Relay;
   readonly components?: RunningComponents;
   readonly hollow?: RunningHollowNodes;
+  readonly nodeAgent?: NodeAgent;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,8 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     options: options.componentOptions ?? {},
   });
 
+  const nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent) : undefined;
+
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
   log.info({ url: api.url, kubeconfig }, 'api server listening');
@@ -112,7 +119,11 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     relay,
     components,
     hollow,
+    nodeAgent: nodeAgent?.agent,
     async close() {
+      // The node agent's processes keep running: the next `logbook up` adopts them.
+      await nodeAgent?.agent.stop();
+      await nodeAgent?.runtime.close();
       await hollow?.stop();
       await components?.stop();
       await api.close();
@@ -135,3 +146,17 @@ async function ensureSystemNamespaces(api: RunningApiServer, projector: Projecto
   }
 }
 
+async function startNodeAgent(
+  dataDir: string,
+  bus: EventBus,
+  topicPrefix: string,
+  client: InProcessClusterClient,
+  log: Logger,
+  options: true | { readonly nodeName?: string; readonly port?: number },
+): Promise<{ agent: NodeAgent; runtime: ProcessRuntime }> {
+  const runtime = new ProcessRuntime({ stateDir: join(dataDir, 'node') });
+  const agent = new NodeAgent({ client, bus, runtime, topicPrefix, log, ...(options === true ? {} : options) });
+  await agent.start();
+  log.info({ node: agent.nodeName, port: agent.port }, 'node agent started');
+  return { agent, runtime };
+}

@@ -58,7 +58,7 @@ describe('NodeAgent on the process runtime (embedded cluster)', () => {
   });
 
   it('registers its node with capacity, addresses and its read-only port, and keeps it Ready', async () => {
-    const node = await eventually(() => c.cluster.projector.state.list('Node').find((n) => n.metadata.name === 'agent-1'));
+    const node = (await eventually(() => c.cluster.projector.state.list('Node').find((n) => n.metadata.name === 'agent-1')))!;
     expect(node.status.addresses).toEqual([
       { type: 'InternalIP', address: '127.0.0.1' },
       { type: 'Hostname', address: 'agent-1' },
@@ -100,13 +100,13 @@ describe('NodeAgent on the process runtime (embedded cluster)', () => {
       },
     };
     await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(manifest) });
-    const ready = await eventually(
+    const ready = await eventually<KubeObject[] | false>(
       () => {
         const ps = pods((p) => p.metadata.labels?.app === 'web' && !p.metadata.deletionTimestamp);
         return ps.length === 3 && ps.every((p) => p.status?.phase === 'Running' && podReady(p)) && ps;
       },
       { timeoutMs: 30_000, what: '3 web pods Running and Ready' },
-    );
+    ) as KubeObject[];
     const ips = ready.map((p) => p.status.podIP);
     expect(new Set(ips).size).toBe(3);
     for (const p of ready) {

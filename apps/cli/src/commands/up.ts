@@ -16,6 +16,9 @@ interface UpOptions {
   schedulerConfig?: string;
   controllers: boolean;
   topicPrefix: string;
+  nodeAgent?: boolean;
+  nodeName?: string;
+  nodeAgentPort: string;
 }
 
 export function registerUp(program: Command): void {
@@ -35,6 +38,9 @@ export function registerUp(program: Command): void {
     .option('--pod-eviction-timeout <s>', 'seconds before pods of an unreachable node are evicted (without their own toleration)', '300')
     .option('--scheduler-config <file>', 'scheduler plugins and weights (YAML or JSON)')
     .option('--topic-prefix <prefix>', 'prepended to every topic and consumer group name (several clusters on one Kafka)', '')
+    .option('--node-agent', 'run a node agent for this machine: pods run as real processes (state in <data-dir>/node)')
+    .option('--node-name <name>', 'the node agent\'s node name (default: the host name)')
+    .option('--node-agent-port <port>', 'the node agent\'s read-only port (kubectl logs goes through it)', '10255')
     .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
     .action(async (opts: UpOptions) => {
       const log = createLogger('logbook');
@@ -55,6 +61,7 @@ export function registerUp(program: Command): void {
           schedulerConfig: opts.schedulerConfig,
           topicPrefix: opts.topicPrefix,
         },
+        nodeAgent: opts.nodeAgent ? { nodeName: opts.nodeName, port: Number(opts.nodeAgentPort) } : undefined,
         logger: log,
       });
       process.stdout.write(`Logbook is up at ${cluster.url}\nUse it with: export KUBECONFIG=${cluster.kubeconfig}\n`);

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import pino from 'pino';
+import { stopOnSignals } from '@logbook/cluster';
+import { createEventBus } from '@logbook/bus';
+import { HttpClusterClient } from '@logbook/client';
+import { HollowNodes } from '@logbook/hollow';
+import { NodeAgent } from '@logbook/node-agent';
+import { ProcessRuntime } from '@logbook/runtime';
+
+/**
+ * The node agent (kubelet) as its own process:
+ *   LOGBOOK_BUS / --bus        kafka://host:port or embedded:<dir>                       (required)
+ *   LOGBOOK_API / --api        API server URL, e.g. https://127.0.0.1:6443               (required)
+ *   LOGBOOK_TOKEN, LOGBOOK_CA_FILE, LOGBOOK_TOPIC_PREFIX
+ *   --node-name (LOGBOOK_NODE_NAME, default the host name), --port (10255), --state-dir
+ *   --cpu/--memory/--pods override what the machine reports
+ *   --hollow --nodes N         N hollow nodes instead (no processes), for scale tests
+ */
+async function main(): Promise<void> {
+  const opts = new Command('node-agent')
+    .option('--bus <url>', 'bus URL', process.env.LOGBOOK_BUS)
+    .option('--api <url>', 'API server URL', process.env.LOGBOOK_API)
+    .option('--node-name <name>', 'node name', process.env.LOGBOOK_NODE_NAME)
+    .option('--port <port>', 'read-only port', '10255')
+    .option('--address <ip>', 'node InternalIP and read-only server address', '127.0.0.1')
+    .option('--state-dir <dir>', 'process runtime state (sandboxes, logs)', process.env.LOGBOOK_NODE_STATE_DIR ?? join(process.cwd(), '.logbook-node'))
+    .option('--cpu <cpu>', 'CPU capacity (default: the machine)')
+    .option('--memory <mem>', 'memory capacity (default: the machine)')
+    .option('--pods <n>', 'pod capacity', '110')
+    .option('--heartbeat <ms>', 'heartbeat interval', '10000')
+    .option('--hollow', 'play hollow nodes instead of running processes')
+    .option('--nodes <n>', 'hollow nodes to register (with --hollow)', '1')
+    .parse()
+    .opts();
+  const log = pino({ name: 'node-agent', level: process.env.LOG_LEVEL ?? 'info' });
+  if (!opts.bus || !opts.api) {
+    log.error('LOGBOOK_BUS and LOGBOOK_API (or --bus and --api) are required');
+    process.exit(2);
+  }
+  const caFile = process.env.LOGBOOK_CA_FILE;
+  const client = new HttpClusterClient({ server: opts.api, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
+  const bus = createEventBus(opts.bus);
+  const topicPrefix = process.env.LOGBOOK_TOPIC_PREFIX ?? '';
+
+  if (opts.hollow) {
+    const hollow = await HollowNodes.start({ bus, client, log, count: Number(opts.nodes), namePrefix: opts.nodeName ? `${opts.nodeName}-` : undefined, heartbeatIntervalMs: Number(opts.heartbeat), topicPrefix });
+    stopOnSignals(log, async () => {
+      await hollow.stop();
+      await bus.close();
+      client.close();
+    });
+    log.info({ nodes: hollow.nodeNames.length }, 'hollow nodes running');
+    return;
+  }
+
+  const runtime = new ProcessRuntime({ stateDir: opts.stateDir });
+  const agent = new NodeAgent({
+    client,
+    bus,
+    runtime,
+    nodeName: opts.nodeName,
+    address: opts.address,
+    port: Number(opts.port),
+    cpu: opts.cpu,
+    memory: opts.memory,
+    pods: Number(opts.pods),
+    heartbeatIntervalMs: Number(opts.heartbeat),
+    topicPrefix,
+    log,
+  });
+  stopOnSignals(log, async () => {
+    // The pods' processes keep running: a restarted agent adopts them.
+    await agent.stop();
+    await runtime.close();
+    await bus.close();
+    client.close();
+  });
+  await agent.start();
+  log.info({ node: agent.nodeName, port: agent.port, stateDir: opts.stateDir }, 'node agent running');
+}
+
+main().catch((error) => {
+  console.error(JSON.stringify({ level: 50, msg: 'node agent failed to start', err: String(error?.stack ?? error) }));
+  process.exit(1);
+});
