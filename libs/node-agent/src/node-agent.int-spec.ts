@@ -171,4 +171,17 @@ describe('NodeAgent on the process runtime (embedded cluster)', () => {
     const jobPods = pods((p) => p.metadata.labels?.['job-name'] === 'five');
     expect(jobPods.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(5);
   });
+  it('a failing liveness probe restarts the container; a crashing one shows CrashLoopBackOff', async () => {
+    const spec = (name: string, container: object) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { terminationGracePeriodSeconds: 1, containers: [container] } });
+    const sleeper = [process.execPath, '-e', 'setInterval(() => {}, 1000); process.on("SIGTERM", () => process.exit(0))'];
+    const liveness = { exec: { command: [process.execPath, '-e', 'process.exit(1)'] }, periodSeconds: 2, failureThreshold: 2 };
+    await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(spec('unhealthy', { name: 'app', image: 'node:24', command: sleeper, livenessProbe: liveness })) });
+    await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(spec('crasher', { name: 'app', image: 'node:24', command: [process.execPath, '-e', 'process.exit(3)'] })) });
+    const status = (name: string) => pods((p) => p.metadata.name === name)[0]?.status?.containerStatuses?.[0];
+    await eventually(() => status('unhealthy')?.restartCount >= 1 && status('unhealthy').state.running, { timeoutMs: 20_000, what: 'liveness restart' });
+    const crash = await eventually(() => status('crasher')?.state?.waiting?.reason === 'CrashLoopBackOff' && status('crasher'), { timeoutMs: 20_000, what: 'CrashLoopBackOff' });
+    expect(crash.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(crash.state.waiting.message).toMatch(/^back-off \S+ restarting failed container=app pod=crasher_default/);
+    await c.kubectl(['delete', 'pod', 'unhealthy', 'crasher', '--timeout=30s']);
+  });
 });
