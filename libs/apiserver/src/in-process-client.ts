@@ -4,6 +4,7 @@ import type { Projector } from '@logbook/projections';
 import { type Cause, ClientError, type ClusterClient, type DeleteOptions, type ClientListOptions } from '@logbook/components';
 import type { Caller, ClusterWriter } from './write/cluster-writer';
 import type { WriteCommand } from './write/commands';
+import { serviceAllocatorFor } from './write/cluster-ip';
 import { podNodeReady } from './write/node-readiness';
 
 /**
@@ -73,7 +74,9 @@ export class InProcessClusterClient implements ClusterClient {
   private async run(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, cause: Cause): Promise<KubeObject> {
     const caller: Caller = { actor: this.actor, correlationId: cause.correlationId ?? randomUUID(), causationId: cause.causationId };
     try {
-      const result = await this.writer.write(resource, resource.namespaced ? namespace : undefined, name, command, caller);
+      const ns = resource.namespaced ? namespace : undefined;
+      // Same as the HTTP path: Services get their ClusterIP (and node ports) allocated here.
+      const result = await serviceAllocatorFor(this.projector).run(ns, name, command, (cmd) => this.writer.write(resource, ns, name, cmd, caller));
       return (result.object ?? result.before)!;
     } catch (err) {
       if (err instanceof ApiError) throw new ClientError(err.code, err.reason, err.message);
