@@ -11,6 +11,7 @@ import { InProcessClusterClient, ensureTokenFile, startApiServer, writeKubeconfi
 import { type ComponentsOptions, type RunningComponents, startComponents, startHollowNodes } from './components';
 import type { RunningHollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
+import { ServiceProxy, type RunningServiceProxy } from '@logbook/proxy';
 import { ProcessRuntime } from '@logbook/runtime';
 
 export interface EmbeddedClusterOptions {
@@ -103,6 +104,10 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   });
 
   const nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent) : undefined;
+  // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
+  const proxy: RunningServiceProxy | undefined = nodeAgent
+    ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix })
+    : undefined;
 
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
@@ -121,6 +126,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     hollow,
     nodeAgent: nodeAgent?.agent,
     async close() {
+      await proxy?.stop();
       // The node agent's processes keep running: the next `logbook up` adopts them.
       await nodeAgent?.agent.stop();
       await nodeAgent?.runtime.close();
