@@ -1,0 +1,70 @@
+import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { ProcessRuntime } from '@logbook/runtime';
+import type { KubeObject } from '@logbook/kube';
+
+/** The node-agent fixture: an HTTP server on $POD_IP:$PORT that names its pod in each answer. */
+export const HTTP_SERVER = resolve(__dirname, '../../../node-agent/test-fixtures/http-server.js');
+
+/** A port per test file, so parallel files binding the same pod IP never clash. */
+export const randomPort = (): number => 20_000 + Math.floor(Math.random() * 20_000);
+
+/** A /24 of pod IPs per runtime, away from the default 127.1.0.0/16. */
+export const randomAddressRange = (): string => `127.${4 + Math.floor(Math.random() * 40)}.${1 + Math.floor(Math.random() * 250)}.0/24`;
+
+/** One GET with keep-alive off; rejects on a connection error or a timeout. */
+export function httpGet(host: string, port: number, path = '/', timeoutMs = 3_000): Promise<{ code: number; body: string }> {
+  return new Promise((ok, fail) => {
+    const req = request({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => ok({ code: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout ${host}:${port}`)));
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** `n` GETs, `concurrency` at a time: answers counted by body, failures by message. */
+export async function getMany(host: string, port: number, n: number, concurrency = 10): Promise<{ answers: Map<string, number>; failures: string[] }> {
+  const answers = new Map<string, number>();
+  const failures: string[] = [];
+  let left = n;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) {
+        try {
+          const { body } = await httpGet(host, port);
+          answers.set(body, (answers.get(body) ?? 0) + 1);
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+    }),
+  );
+  return { answers, failures };
+}
+
+export const containerPid = (pod: KubeObject): number => Number(String(pod.status?.containerStatuses?.[0]?.containerID ?? '').replace('process://', ''));
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pod processes outlive their agent by design: a test removes whatever is left in a state dir. */
+export async function removeLeftoverSandboxes(stateDir: string): Promise<void> {
+  const runtime = new ProcessRuntime({ stateDir, adoptPollMs: 100 });
+  try {
+    for (const s of await runtime.listSandboxes()) await runtime.removePodSandbox(s.uid);
+  } finally {
+    await runtime.close();
+  }
+}
+
+export const nodeStateDir = (dataDir: string): string => join(dataDir, 'node');
