@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +14,17 @@ const BURST = 200;
 const SERIAL = 50;
 const CONCURRENCY = 20;
 const SLEEP = ['/bin/sleep', '3600'];
+const HOLLOW_FLAG = '--hollow-baseline';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function rssMiB(): number {
+/** RSS and V8 heap in MiB after a full GC. */
+function memory(): { rss: number; heap: number } {
   gc();
   gc();
-  return process.memoryUsage().rss / 2 ** 20;
+  const m = process.memoryUsage();
+  return { rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20 };
 }
 
 /** Nearest-rank percentile of sorted values, p in 0..1. */
@@ -71,7 +75,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
     // Warm-up (first spawn, first writes) not counted.
     await create('warmup');
     await waitReady(1);
-    const before = rssMiB();
+    const before = memory();
 
     log(`machine: ${require('node:os').cpus().length} CPUs; container: ${SLEEP.join(' ')}`);
     log('| mode | pods | p50 ms | p99 ms | max ms |');
@@ -94,9 +98,12 @@ export async function bench(log: (line: string) => void): Promise<void> {
     report(`burst of ${BURST} (${CONCURRENCY} creating at once)`, burst);
     log(`burst: all ${BURST} Running and Ready after ${(wall / 1000).toFixed(1)} s (${(BURST / (wall / 1000)).toFixed(0)} pods/s)`);
 
-    const after = rssMiB();
-    const pods = SERIAL + BURST;
-    log(`RSS (cluster + node agent in one process, after GC): ${before.toFixed(0)} MiB with 1 pod → ${after.toFixed(0)} MiB with ${pods + 1}: ${((after - before) / (pods / 100)).toFixed(1)} MiB per 100 pods`);
+    const after = memory();
+    const per100 = (a: number, b: number) => ((a - b) / ((SERIAL + BURST) / 100)).toFixed(1);
+    log(`memory per 100 running pods, after GC (cluster + node agent in one process): RSS +${per100(after.rss, before.rss)} MiB, V8 heap +${per100(after.heap, before.heap)} MiB`);
+    const hollow = await hollowBaseline();
+    log(`same pods on hollow nodes (API, projection, controllers, no agent; child process): RSS +${per100(hollow.after.rss, hollow.before.rss)} MiB, V8 heap +${per100(hollow.after.heap, hollow.before.heap)} MiB`);
+    log(`node agent's share per 100 pods ≈ RSS ${(Number(per100(after.rss, before.rss)) - Number(per100(hollow.after.rss, hollow.before.rss))).toFixed(1)} MiB, heap ${(Number(per100(after.heap, before.heap)) - Number(per100(hollow.after.heap, hollow.before.heap))).toFixed(1)} MiB`);
   } finally {
     off();
     await agent.stop();
@@ -107,4 +114,43 @@ export async function bench(log: (line: string) => void): Promise<void> {
   }
 }
 
-if (require.main === module) void bench((line) => console.log(line)).then(() => process.exit(0));
+/** The same 251 pods played by hollow nodes, in a fresh process so the agent run's heap does not leak into it. */
+function hollowBaseline(): Promise<{ before: { rss: number; heap: number }; after: { rss: number; heap: number } }> {
+  return new Promise((ok, fail) => {
+    execFile(process.execPath, [...process.execArgv, __filename, HOLLOW_FLAG], { timeout: 120_000 }, (err, stdout) => {
+      if (err) return fail(err);
+      ok(JSON.parse(stdout.trim().split('\n').pop()!));
+    });
+  });
+}
+
+async function hollowChild(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pod-startup-hollow-'));
+  const cluster = await startEmbeddedCluster({ dataDir: dir, port: 0, logger: createLogger('bench', 'warn'), componentOptions: { hollowNodes: 3 } });
+  const user = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'bench');
+  const pod = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox', command: SLEEP }] } });
+  const allReady = async (n: number) => {
+    const deadline = Date.now() + 60_000;
+    while (cluster.projector.state.list('Pod', { namespace: 'default' }).filter(ready).length < n) {
+      if (Date.now() > deadline) throw new Error('hollow pods not Ready in 60 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await user.create(pod('warmup'), {});
+  await allReady(1);
+  const before = memory();
+  for (let i = 0; i < SERIAL + BURST; i++) await user.create(pod(`p-${i}`), {});
+  await allReady(1 + SERIAL + BURST);
+  const after = memory();
+  await cluster.close();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ before, after }));
+}
+
+if (require.main === module) {
+  const run = process.argv.includes(HOLLOW_FLAG) ? hollowChild() : bench((line) => console.log(line));
+  void run.then(() => process.exit(0), (err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
