@@ -120,13 +120,14 @@ describe('Readiness and crash-loop back-off on real processes', () => {
         return lines.length >= 5 && lines;
       }, { timeoutMs: 30_000, what: 'five starts of the crashing container' });
       const gaps = times.slice(1, 5).map((t, i) => t - times[i]);
-      // The first restart is immediate; after it each wait doubles (process start-up adds the same to each gap).
+      // The first restart is immediate; after it each wait doubles. A gap is the wait plus the
+      // process's run and start-up, so the waits are lower bounds that hold on a loaded machine.
       expect(gaps[1]).toBeGreaterThanOrEqual(300);
       expect(gaps[2]).toBeGreaterThanOrEqual(600);
       expect(gaps[3]).toBeGreaterThanOrEqual(1_200);
       expect(gaps[1]).toBeGreaterThan(gaps[0]);
-      expect(gaps[2]).toBeGreaterThan(gaps[1] + 150);
-      expect(gaps[3]).toBeGreaterThan(gaps[2] + 300);
+      expect(gaps[2]).toBeGreaterThan(gaps[1]);
+      expect(gaps[3]).toBeGreaterThan(gaps[2]);
       const status = await eventually(() => {
         const s = pod('crasher')?.status?.containerStatuses?.[0];
         return s?.state?.waiting?.reason === 'CrashLoopBackOff' && s.restartCount >= 4 && s;
