@@ -8,11 +8,14 @@ import { SqliteEventStore, type SnapshotStore } from '@logbook/eventstore';
 import { ClusterState, Projector, stateAt } from '@logbook/projections';
 import { ensureTokenFile, startApiServer } from '@logbook/apiserver';
 import { podWorkload } from '../libs/projections/src/testing/workload';
+import { steadyWorkload } from '../libs/projections/src/testing/steady-workload';
 
 const EVENTS = Number(process.env.TIME_TRAVEL_EVENTS ?? 1_000_000);
 const QUERIES = Number(process.env.TIME_TRAVEL_QUERIES ?? 20);
 const INTERVALS = [10_000, 50_000, 200_000];
 const APPEND_BATCH = 10_000;
+/** `growing` (bench/replay's workload: ≈150k live pods at 1M events) or `steady` (≈20k live pods throughout). */
+const WORKLOAD = process.env.TIME_TRAVEL_WORKLOAD ?? 'growing';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -57,7 +60,8 @@ export async function bench(log: (line: string) => void): Promise<void> {
     const store = await SqliteEventStore.open(dir);
     let started = performance.now();
     let batch: Promise<unknown>[] = [];
-    for (const { stream, event } of podWorkload(EVENTS, { seed: 1 })) {
+    const events = WORKLOAD === 'steady' ? steadyWorkload(EVENTS) : podWorkload(EVENTS, { seed: 1 });
+    for (const { stream, event } of events) {
       batch.push(store.append(stream, [event], 'any'));
       if (batch.length === APPEND_BATCH) {
         await Promise.all(batch);
@@ -66,7 +70,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
     }
     await Promise.all(batch);
     const fileBytes = statSync(store.file).size;
-    log(`time-travel: ${fmt(EVENTS)} events appended in ${((performance.now() - started) / 1000).toFixed(1)} s; db ${mib(fileBytes)} = ${fmt(fileBytes / EVENTS)} bytes/event on disk (rows + indexes)`);
+    log(`time-travel (${WORKLOAD} workload): ${fmt(EVENTS)} events appended in ${((performance.now() - started) / 1000).toFixed(1)} s; db ${mib(fileBytes)} = ${fmt(fileBytes / EVENTS)} bytes/event on disk (rows + indexes)`);
     bytesByType(store.file, log);
 
     // Points per interval; the snapshots they need, written during one fold from the start.

@@ -6,8 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { SqliteEventStore } from '@logbook/eventstore';
 import { ClusterState } from './state';
 import { stateAt } from './time-travel';
-import { aPod, bound, created, deleted, runningPatch, statusChanged, updated } from './testing/fixtures';
-import type { WorkloadEvent } from './testing/workload';
+import { steadyWorkload } from './testing/steady-workload';
 
 /**
  * Acceptance (issue 6): time travel on a 1,000,000-event log answers in bounded time and
@@ -19,7 +18,7 @@ import type { WorkloadEvent } from './testing/workload';
  * So the log here is a steady-state cluster (LIVE pods, each created, bound, started, relabelled
  * and deleted, then replaced) rather than bench/replay's workload, whose live set grows without
  * limit (≈150k pods at 1M events, where one restore alone takes 2-4 s on a 2-core box; the
- * bench measures that case). Writing the 1,000,000 events takes ≈1 minute here; the suite ≈2-3.
+ * bench measures that case). The whole suite takes ≈45 s on a 2-core box (most of it writing the log).
  */
 const EVENTS = Number(process.env.TIME_TRAVEL_EVENTS ?? 1_000_000);
 const SNAPSHOT_EVERY = 50_000;
@@ -28,27 +27,6 @@ const QUERIES = 20;
 const MAX_ANSWER_MS = 2_000;
 const MAX_HEAP_GROWTH = 300 * 2 ** 20;
 const LIVE = 20_000;
-
-/**
- * Event n advances lane n % LIVE through create, bind, run, relabel, delete; a lane whose pod
- * was deleted creates the next pod. About LIVE pods are alive at every point of the log.
- */
-function* steadyWorkload(count: number): Generator<WorkloadEvent> {
-  const steps = new Array<number>(LIVE).fill(0);
-  for (let n = 0; n < count; n++) {
-    const lane = n % LIVE;
-    const step = steps[lane]++ % 5;
-    const generation = Math.floor((steps[lane] - 1) / 5);
-    const ns = `ns-${lane % 20}`;
-    const name = `pod-${lane}-${generation}`;
-    const stream = `Pod/${ns}/${name}`;
-    if (step === 0) yield { stream, event: created(aPod(name, ns, { n, labels: { app: `app-${lane % 37}` } }), n) };
-    else if (step === 1) yield { stream, event: bound(`node-${n % 50}`, n) };
-    else if (step === 2) yield { stream, event: statusChanged('Pod', runningPatch(n), n) };
-    else if (step === 3) yield { stream, event: updated('Pod', [{ op: 'add', path: '/metadata/labels/canary', value: String(n % 2 === 0) }], n) };
-    else yield { stream, event: deleted(n) };
-  }
-}
 
 // Heap growth means memory kept, not garbage not yet collected: collect before each reading.
 setFlagsFromString('--expose-gc');
@@ -79,7 +57,7 @@ describe('time travel on a 1,000,000-event log', () => {
     dir = mkdtempSync(join(tmpdir(), `logbook-tt-scale-${process.pid}-${Date.now()}-`));
     store = await SqliteEventStore.open(dir);
     let batch: Promise<unknown>[] = [];
-    for (const { stream, event } of steadyWorkload(EVENTS)) {
+    for (const { stream, event } of steadyWorkload(EVENTS, LIVE)) {
       batch.push(store.append(stream, [event], 'any'));
       if (batch.length === APPEND_BATCH) {
         await Promise.all(batch);
