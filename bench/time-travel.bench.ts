@@ -14,7 +14,7 @@ const EVENTS = Number(process.env.TIME_TRAVEL_EVENTS ?? 1_000_000);
 const QUERIES = Number(process.env.TIME_TRAVEL_QUERIES ?? 20);
 const INTERVALS = [10_000, 50_000, 200_000];
 const APPEND_BATCH = 10_000;
-/** `growing` (bench/replay's workload: ≈150k live pods at 1M events) or `steady` (≈20k live pods throughout). */
+/** `growing` (bench/replay's workload: ≈150k live pods at 1M events) or `steady` (≈16k live pods throughout). */
 const WORKLOAD = process.env.TIME_TRAVEL_WORKLOAD ?? 'growing';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -15,10 +15,10 @@ import { steadyWorkload } from './testing/steady-workload';
  *
  * What the bounds depend on is the live state, not the log: an answer is "restore the nearest
  * snapshot, fold ≤ SNAPSHOT_EVERY events", and restoring is linear in the objects alive then.
- * So the log here is a steady-state cluster (LIVE pods, each created, bound, started, relabelled
+ * So the log here is a steady-state cluster (≈ 4/5 × LIVE pods, each created, bound, started, relabelled
  * and deleted, then replaced) rather than bench/replay's workload, whose live set grows without
  * limit (≈150k pods at 1M events, where one restore alone takes 2-4 s on a 2-core box; the
- * bench measures that case). The whole suite takes ≈45 s on a 2-core box (most of it writing the log).
+ * bench measures that case). The whole suite takes 45-90 s on a 2-core box (most of it writing the log).
  */
 const EVENTS = Number(process.env.TIME_TRAVEL_EVENTS ?? 1_000_000);
 const SNAPSHOT_EVERY = 50_000;

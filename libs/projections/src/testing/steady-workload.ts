@@ -2,14 +2,20 @@ import { aPod, bound, created, deleted, runningPatch, statusChanged, updated } f
 import type { WorkloadEvent } from './workload';
 
 /**
- * A steady-state cluster's log: about `live` pods alive at every point, however long the log.
- * Event n advances lane n % live through create, bind, run, relabel, delete; a lane whose pod
- * was deleted creates the next pod. (podWorkload's live set instead grows with the log.)
+ * A steady-state cluster's log: about 4/5 of `live` pods alive at every point, however long
+ * the log. Each event advances a random lane through create, bind, run, relabel, delete; a lane
+ * whose pod was deleted creates the next pod. Random lanes, not n % live: lanes in lockstep
+ * would all be empty together every 5 × live events. (podWorkload's live set grows with the log.)
  */
 export function* steadyWorkload(count: number, live = 20_000): Generator<WorkloadEvent> {
   const steps = new Array<number>(live).fill(0);
+  let rnd = 0x9e3779b9;
   for (let n = 0; n < count; n++) {
-    const lane = n % live;
+    // xorshift32: deterministic, so that the same count gives the same log.
+    rnd ^= rnd << 13;
+    rnd ^= rnd >>> 17;
+    rnd ^= rnd << 5;
+    const lane = (rnd >>> 0) % live;
     const step = steps[lane]++ % 5;
     const generation = Math.floor((steps[lane] - 1) / 5);
     const ns = `ns-${lane % 20}`;
