@@ -12,4 +12,9 @@ describe('lint', () => {
     const cruise = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/.bin/depcruise'), 'apps', 'libs', '--config', '.dependency-cruiser.js'], { cwd: ROOT, encoding: 'utf8' });
     expect({ status: cruise.status, output: cruise.stdout + cruise.stderr }).toMatchObject({ status: 0 });
   }, 120_000);
+
+  it('type-checks everything, tests included (the build leaves test files out, swc does not check types)', () => {
+    const result = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/.bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: ROOT, encoding: 'utf8' });
+    expect({ status: result.status, output: result.stdout + result.stderr }).toMatchObject({ status: 0 });
+  }, 180_000);
 });

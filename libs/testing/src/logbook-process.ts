@@ -35,10 +35,10 @@ export async function startLogbook(dataDir: string, extraArgs: string[] = []): P
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const url: string = await eventually<string>(
+  const url = await eventually(
     () => {
       if (proc.exitCode !== null) throw new Error(`logbook up exited with ${proc.exitCode}:\n${out}`);
-      return /Logbook is up at (\S+)/.exec(out)?.[1] as string;
+      return /Logbook is up at (\S+)/.exec(out)?.[1];
     },
     { timeoutMs: 30_000, what: 'logbook up to print its URL' },
   );

@@ -12,7 +12,7 @@ import type {
   Subscription,
 } from '../event-store.port';
 import { checkExpectedRevision, assertAppendable } from '../expected-revision';
-import { CatchUpSubscription } from '../subscription/catch-up-subscription';
+import { CatchUpSubscription, openSubscription } from '../subscription/catch-up-subscription';
 import { positionAtTime } from '../time';
 
 /**
@@ -72,7 +72,8 @@ export class InMemoryEventStore implements EventStore, SnapshotStore, Checkpoint
 
   subscribeAll(after: number, handler: (event: StoredEvent) => void | Promise<void>): Subscription {
     this.assertOpen();
-    const sub = new CatchUpSubscription(
+    return openSubscription(
+      this.subscriptions,
       {
         head: () => (this.closed ? 0 : this.events.length),
         readPage: (from, limit) => this.readAll({ after: from, limit }),
@@ -80,9 +81,6 @@ export class InMemoryEventStore implements EventStore, SnapshotStore, Checkpoint
       after,
       handler,
     );
-    this.subscriptions.add(sub);
-    void sub.done.finally(() => this.subscriptions.delete(sub)).catch(() => undefined);
-    return sub;
   }
 
   async headPosition(): Promise<number> {

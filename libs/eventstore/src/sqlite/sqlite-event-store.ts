@@ -14,7 +14,7 @@ import type {
   Subscription,
 } from '../event-store.port';
 import { assertAppendable } from '../expected-revision';
-import { CatchUpSubscription } from '../subscription/catch-up-subscription';
+import { CatchUpSubscription, openSubscription } from '../subscription/catch-up-subscription';
 import { CommittedTail } from './committed-tail';
 import { GroupCommitWriter } from './group-commit';
 import { HistoryQueries } from './history-queries';
@@ -112,7 +112,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
 
   subscribeAll(after: number, handler: (event: StoredEvent) => void | Promise<void>): Subscription {
     this.assertOpen();
-    const sub = new CatchUpSubscription(
+    return openSubscription(
+      this.subscriptions,
       {
         head: () => (this.closed ? 0 : this.writer.headPosition),
         // Live events come from memory; only a subscriber behind the tail reads the file.
@@ -121,9 +122,6 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
       after,
       handler,
     );
-    this.subscriptions.add(sub);
-    void sub.done.finally(() => this.subscriptions.delete(sub)).catch(() => undefined);
-    return sub;
   }
 
   async headPosition(): Promise<number> {

@@ -82,3 +82,19 @@ export class CatchUpSubscription implements Subscription {
     }
   }
 }
+
+/**
+ * Starts a subscription and keeps it in `open` until it ends, so that a store's close() can end
+ * every subscription still running. Shared by the adapters.
+ */
+export function openSubscription(
+  open: Set<CatchUpSubscription>,
+  source: CatchUpSource,
+  after: number,
+  handler: (event: StoredEvent) => void | Promise<void>,
+): CatchUpSubscription {
+  const sub = new CatchUpSubscription(source, after, handler);
+  open.add(sub);
+  void sub.done.finally(() => open.delete(sub)).catch(() => undefined);
+  return sub;
+}
