@@ -15,6 +15,7 @@ import { ProcessRuntime } from '@logbook/runtime';
  *   LOGBOOK_API / --api        API server URL, e.g. https://127.0.0.1:6443               (required)
  *   LOGBOOK_TOKEN, LOGBOOK_CA_FILE, LOGBOOK_TOPIC_PREFIX
  *   --node-name (LOGBOOK_NODE_NAME, default the host name), --port (10255), --state-dir
+ *   --pod-cidr (LOGBOOK_POD_CIDR, default 127.1.0.0/16): pod IPs, one range per agent on a machine
  *   --cpu/--memory/--pods override what the machine reports
  *   --hollow --nodes N         N hollow nodes instead (no processes), for scale tests
  */
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     .option('--port <port>', 'read-only port', '10255')
     .option('--address <ip>', 'node InternalIP and read-only server address', '127.0.0.1')
     .option('--state-dir <dir>', 'process runtime state (sandboxes, logs)', process.env.LOGBOOK_NODE_STATE_DIR ?? join(process.cwd(), '.logbook-node'))
+    .option('--pod-cidr <cidr>', 'pod IPs of this node (loopback; give each agent on one machine its own)', process.env.LOGBOOK_POD_CIDR ?? '127.1.0.0/16')
     .option('--cpu <cpu>', 'CPU capacity (default: the machine)')
     .option('--memory <mem>', 'memory capacity (default: the machine)')
     .option('--pods <n>', 'pod capacity', '110')
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const runtime = new ProcessRuntime({ stateDir: opts.stateDir });
+  const runtime = new ProcessRuntime({ stateDir: opts.stateDir, addressRange: opts.podCidr });
   const agent = new NodeAgent({
     client,
     bus,
