@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerUp } from './commands/up';
+import { registerDown } from './commands/down';
 import { registerHistory } from './commands/history';
 import { registerAudit } from './commands/audit';
 import { registerGet } from './commands/get';
@@ -14,6 +15,7 @@ import { registerTail } from './commands/tail';
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('logbook').description('Logbook: an event-sourced Kubernetes-shaped orchestrator').showHelpAfterError();
   registerUp(program);
+  registerDown(program);
   registerHistory(program);
   registerAudit(program);
   registerGet(program);

@@ -12,7 +12,7 @@ import { type ComponentsOptions, type RunningComponents, startComponents, startH
 import type { RunningHollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
 import { ServiceProxy, type RunningServiceProxy } from '@logbook/proxy';
-import { ProcessRuntime } from '@logbook/runtime';
+import { type ContainerRuntime, ProcessRuntime } from '@logbook/runtime';
 
 export interface EmbeddedClusterOptions {
   readonly dataDir: string;
@@ -42,6 +42,8 @@ export interface EmbeddedCluster {
   readonly components?: RunningComponents;
   readonly hollow?: RunningHollowNodes;
   readonly nodeAgent?: NodeAgent;
+  /** The node agent's runtime: its processes keep running after close (the next start adopts them). */
+  readonly runtime?: ContainerRuntime;
   close(): Promise<void>;
 }
 
@@ -103,11 +105,29 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     options: options.componentOptions ?? {},
   });
 
-  const nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent) : undefined;
-  // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
-  const proxy: RunningServiceProxy | undefined = nodeAgent
-    ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix })
-    : undefined;
+  let nodeAgent: { agent: NodeAgent; runtime: ProcessRuntime } | undefined;
+  let proxy: RunningServiceProxy | undefined;
+  const close = async () => {
+    await proxy?.stop();
+    // The node agent's processes keep running: the next `logbook up` adopts them.
+    await nodeAgent?.agent.stop();
+    await nodeAgent?.runtime.close();
+    await hollow?.stop();
+    await components?.stop();
+    await api.close();
+    await relay.stop();
+    await bus.close();
+    await projector.stop();
+    await store.close();
+  };
+  try {
+    nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent) : undefined;
+    // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
+    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix }) : undefined;
+  } catch (err) {
+    await close().catch((closeErr: Error) => log.warn({ err: closeErr.message }, 'unclean stop after a failed start'));
+    throw err;
+  }
 
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
@@ -125,19 +145,8 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     components,
     hollow,
     nodeAgent: nodeAgent?.agent,
-    async close() {
-      await proxy?.stop();
-      // The node agent's processes keep running: the next `logbook up` adopts them.
-      await nodeAgent?.agent.stop();
-      await nodeAgent?.runtime.close();
-      await hollow?.stop();
-      await components?.stop();
-      await api.close();
-      await relay.stop();
-      await bus.close();
-      await projector.stop();
-      await store.close();
-    },
+    runtime: nodeAgent?.runtime,
+    close,
   };
 }
 
@@ -162,7 +171,17 @@ async function startNodeAgent(
 ): Promise<{ agent: NodeAgent; runtime: ProcessRuntime }> {
   const runtime = new ProcessRuntime({ stateDir: join(dataDir, 'node') });
   const agent = new NodeAgent({ client, bus, runtime, topicPrefix, log, ...(options === true ? {} : options) });
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    await runtime.close();
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const port = options === true ? undefined : options.port;
+    throw new Error(
+      `the node agent's read-only port ${port ?? 10255} on 127.0.0.1 is in use (another logbook up with a node agent on this machine?): ` +
+        'pass --node-agent-port with a free port (0 picks one), or --no-node-agent to run without a node agent',
+    );
+  }
   log.info({ node: agent.nodeName, port: agent.port }, 'node agent started');
   return { agent, runtime };
 }

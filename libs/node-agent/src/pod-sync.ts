@@ -110,7 +110,7 @@ export class PodSync {
     const rec = this.record(pod);
     const wake = new Wake();
     if (!rec.sandbox) {
-      rec.sandbox = await this.o.runtime.runPodSandbox({ uid: rec.uid, namespace: rec.namespace, name: rec.name });
+      rec.sandbox = await this.o.runtime.runPodSandbox({ uid: rec.uid, namespace: rec.namespace, name: rec.name, terminationGracePeriodSeconds: rec.graceSeconds });
       rec.startTime ??= kubeTime(this.o.now());
     }
     const policy: string = pod.spec?.restartPolicy ?? 'Always';

@@ -68,7 +68,9 @@ export class ServiceProxyController implements Controller {
     if (current.size > 0) this.listeners.set(key, current);
     else this.listeners.delete(key);
     if (failures.length > 0) {
-      ctx.log.warn({ service: key, failures }, 'proxy could not listen; retrying');
+      // Another process holds the address (e.g. a second cluster on this machine with a Service of
+      // the same namespace/name): this Service stays unreachable here, the others keep working.
+      ctx.log.error({ service: key, failures }, `proxy could not listen; retrying every ${REBIND_AFTER_MS / 1000} s (free the address or rename the Service)`);
       return { requeueAfterMs: REBIND_AFTER_MS };
     }
   }

@@ -51,6 +51,9 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 describe('ServiceProxy on an embedded cluster', () => {
   const dir = makeTmpDir('logbook-proxy-');
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  // The proxy's errors, kept to see it report an address it cannot bind.
+  const proxyErrors: string[] = [];
+  const proxyLog = pino({ level: 'error' }, { write: (line: string) => void proxyErrors.push(line) });
   // Pod IPs on their own loopback /24, so parallel test files never share an address.
   const net = `127.2.${1 + Math.floor(Math.random() * 250)}`;
   const ips = [1, 2, 3].map((i) => `${net}.${i}`);
@@ -117,7 +120,7 @@ describe('ServiceProxy on an embedded cluster', () => {
     // Through HTTP, where the API server allocates the clusterIP; the named targetPort is resolved per pod by the Endpoints controller.
     const svc = await http.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }, {});
     clusterIP = svc.spec.clusterIP;
-    proxy = await ServiceProxy.start({ bus: cluster.bus, client: inProcess, log, nodeName: randomName('node') });
+    proxy = await ServiceProxy.start({ bus: cluster.bus, client: inProcess, log: proxyLog, nodeName: randomName('node') });
   }, 60_000);
 
   afterAll(async () => {
@@ -171,6 +174,26 @@ describe('ServiceProxy on an embedded cluster', () => {
     expect(counts.get('backend-3')).toBeUndefined();
     expect((counts.get('backend-1') ?? 0) + (counts.get('backend-2') ?? 0)).toBe(30);
   });
+
+  it('keeps serving when another process holds a Service\'s address, and listens there once it is free', async () => {
+    // As when a second cluster on this machine has a Service of the same namespace/name (same hashed clusterIP).
+    const name = randomName('blocked');
+    const ip = `127.96.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    const squatter = createServer((_, res) => res.end('squatter'));
+    await listen(squatter, ip, 80);
+    try {
+      await http.create({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP: ip, selector: { app }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }, {});
+      await eventually(() => proxyErrors.some((l) => l.includes('could not listen') && l.includes(name) && l.includes('EADDRINUSE')), { what: 'the proxy reporting the taken address' });
+      expect(proxy.controller.listenersOf(`default/${name}`)).toEqual([]);
+      const counts = await getMany(clusterIP, 80, 20);
+      expect((counts.get('backend-1') ?? 0) + (counts.get('backend-2') ?? 0)).toBe(20);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+    await eventually(() => proxy.controller.listenersOf(`default/${name}`).length === 1, { timeoutMs: 20_000, what: 'the proxy binding the freed address' });
+    expect((await get(ip, 80)).backend).toMatch(/^backend-[12]$/);
+    await http.delete('Service', 'default', name, {});
+  }, 40_000);
 
   it('resets connections to a Service without endpoints, and listens on the node port of a NodePort Service', async () => {
     const name = randomName('empty');

@@ -8,6 +8,8 @@ export interface PodSandboxSpec {
   readonly uid: string; // pod uid: the sandbox's identity across agent restarts
   readonly namespace: string;
   readonly name: string;
+  /** How long the pod's processes get between SIGTERM and SIGKILL when stopped without the agent (`logbook down`). */
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 export interface PodSandbox {
@@ -15,6 +17,7 @@ export interface PodSandbox {
   /** The pod's own IP (loopback range for the process runtime); its containers share it. */
   readonly ip: string;
   readonly logDir: string;
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 export interface ContainerSpec {

@@ -3,3 +3,4 @@ export { ProcessRuntime, UNKNOWN_EXIT } from './process/process-runtime';
 export type { ProcessRuntimeOptions } from './process/process-runtime';
 export type { RuntimeCapabilities } from './process/cgroups';
 export { containerSpecHash } from './process/container-record';
+export { processStartTicks } from './process/proc-stat';

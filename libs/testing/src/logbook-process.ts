@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -17,16 +17,24 @@ export interface LogbookProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/**
- * Starts `logbook up` as a real OS process on a free port (the built CLI in dist/; `npm test`
- * builds first). Resolves once it printed its URL and answers /readyz.
- */
-export async function startLogbook(dataDir: string, extraArgs: string[] = []): Promise<LogbookProcess> {
-  const entry = join(ROOT, 'bin', 'logbook.js');
+const ENTRY = join(ROOT, 'bin', 'logbook.js');
+
+function requireBuild(): void {
   if (!existsSync(join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'))) {
     throw new Error('dist/ is missing: run "npm run build" (npm test does it) before the end-to-end tests');
   }
-  const proc = spawn(process.execPath, [entry, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs], {
+}
+
+/**
+ * Starts `logbook up` as a real OS process on a free port (the built CLI in dist/; `npm test`
+ * builds first). Resolves once it printed its URL and answers /readyz. Without a node agent
+ * (`--no-node-agent`) unless the args ask for one (`--node-agent --node-agent-port 0`): tests
+ * on hollow nodes keep their scheduling deterministic, and parallel tests do not share port 10255.
+ */
+export async function startLogbook(dataDir: string, extraArgs: string[] = []): Promise<LogbookProcess> {
+  requireBuild();
+  const nodeAgent = extraArgs.includes('--node-agent') ? [] : ['--no-node-agent'];
+  const proc = spawn(process.execPath, [ENTRY, 'up', '--data-dir', dataDir, '--port', '0', ...nodeAgent, ...extraArgs], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,6 +64,17 @@ export async function startLogbook(dataDir: string, extraArgs: string[] = []): P
       return exited;
     },
   };
+}
+
+/** Runs one `logbook` command (e.g. `down`) to its end. */
+export function runLogbook(args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  requireBuild();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [ENTRY, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** Adds a line to the cluster's static token file; the server picks it up without a restart. */

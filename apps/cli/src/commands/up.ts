@@ -1,5 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
+import type { ContainerRuntime } from '@logbook/runtime';
+import { removeOwnPidFile, runningUpPid, writePidFile } from './pid-file';
+import { upDistributed, type DistributedUpOptions } from './up-distributed';
+
+export const DEFAULT_DATA_DIR = './.logbook';
 
 interface UpOptions {
   dataDir: string;
@@ -16,6 +23,7 @@ interface UpOptions {
   schedulerConfig?: string;
   controllers: boolean;
   topicPrefix: string;
+  /** undefined (the default) and true run a node agent; false (`--no-node-agent`) does not. */
   nodeAgent?: boolean;
   nodeName?: string;
   nodeAgentPort: string;
@@ -24,8 +32,8 @@ interface UpOptions {
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('start the embedded all-in-one cluster (log, projection, API server) in this process')
-    .option('--data-dir <dir>', 'where the log, snapshots, certificates, tokens and kubeconfig live', './.logbook')
+    .description('start the embedded all-in-one cluster (log, API server, scheduler, controllers, a node agent for this machine and the service proxy) in this process')
+    .option('--data-dir <dir>', 'where the log, snapshots, certificates, tokens and kubeconfig live', DEFAULT_DATA_DIR)
     .option('--port <port>', 'API server port on 127.0.0.1 (0 picks a free one)', '6443')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--snapshot-every <n>', 'snapshot the projection every N events', '10000')
@@ -38,14 +46,30 @@ export function registerUp(program: Command): void {
     .option('--pod-eviction-timeout <s>', 'seconds before pods of an unreachable node are evicted (without their own toleration)', '300')
     .option('--scheduler-config <file>', 'scheduler plugins and weights (YAML or JSON)')
     .option('--topic-prefix <prefix>', 'prepended to every topic and consumer group name (several clusters on one Kafka)', '')
-    .option('--node-agent', 'run a node agent for this machine: pods run as real processes (state in <data-dir>/node)')
+    .option('--node-agent', 'run a node agent for this machine and the service proxy (the default): pods run as real processes (state in <data-dir>/node)')
+    .option('--no-node-agent', 'run neither a node agent nor the service proxy (only hollow nodes, if any, run pods)')
     .option('--node-name <name>', 'the node agent\'s node name (default: the host name)')
-    .option('--node-agent-port <port>', 'the node agent\'s read-only port (kubectl logs goes through it)', '10255')
+    .option('--node-agent-port <port>', 'the node agent\'s read-only port (kubectl logs goes through it; 0 picks a free one)', '10255')
     .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
-    .action(async (opts: UpOptions) => {
+    .option('--distributed', 'every component its own OS process on Kafka, supervised from here (docs/operations.md "Distributed mode")')
+    .option('--kafka-port <port>', 'with --distributed and no --bus: port of the local jar broker it starts or reuses', '9092')
+    .option('--schedulers <n>', 'with --distributed: scheduler processes', '2')
+    .option('--controller-managers <n>', 'with --distributed: controller manager processes', '2')
+    .option('--node-agents <n>', 'with --distributed: node agent processes (named <node-name>-1, -2, …)', '2')
+    .action(async (opts: UpOptions & { distributed?: boolean }) => {
+      if (opts.distributed) return upDistributed(opts as unknown as DistributedUpOptions);
+      const dataDir = resolve(opts.dataDir);
+      const down = `logbook down${opts.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${opts.dataDir}`}`;
+      const running = runningUpPid(dataDir);
+      if (running !== undefined) throw new Error(`logbook up is already running in ${dataDir} (pid ${running}): use it, or stop it with "${down}"`);
+      const nodeAgentPort = Number(opts.nodeAgentPort);
+      if (!Number.isInteger(nodeAgentPort) || nodeAgentPort < 0 || nodeAgentPort > 65535) throw new Error(`--node-agent-port must be a port number (0 picks a free one), not "${opts.nodeAgentPort}"`);
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      writePidFile(dataDir);
+
       const log = createLogger('logbook');
       const cluster = await startEmbeddedCluster({
-        dataDir: opts.dataDir,
+        dataDir,
         host: opts.host,
         port: Number(opts.port),
         snapshotEvery: Number(opts.snapshotEvery),
@@ -61,10 +85,24 @@ export function registerUp(program: Command): void {
           schedulerConfig: opts.schedulerConfig,
           topicPrefix: opts.topicPrefix,
         },
-        nodeAgent: opts.nodeAgent ? { nodeName: opts.nodeName, port: Number(opts.nodeAgentPort) } : undefined,
+        nodeAgent: opts.nodeAgent !== false ? { nodeName: opts.nodeName, port: nodeAgentPort } : undefined,
         logger: log,
+      }).catch((err: Error) => {
+        removeOwnPidFile(dataDir);
+        throw err;
       });
       process.stdout.write(`Logbook is up at ${cluster.url}\nUse it with: export KUBECONFIG=${cluster.kubeconfig}\n`);
-      stopOnSignals(log, () => cluster.close());
+      stopOnSignals(log, async () => {
+        const left = await runningContainers(cluster.runtime);
+        await cluster.close();
+        removeOwnPidFile(dataDir);
+        // Pod processes outlive `up` on purpose (the next start adopts them); say so, and how to end them.
+        if (left > 0) process.stdout.write(`${left} pod process${left === 1 ? ' keeps' : 'es keep'} running (the next logbook up adopts them); "${down}" stops them\n`);
+      });
     });
+}
+
+async function runningContainers(runtime: ContainerRuntime | undefined): Promise<number> {
+  if (!runtime) return 0;
+  return (await runtime.listContainers()).filter((c) => c.status.state === 'running').length;
 }

@@ -79,12 +79,11 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async runPodSandbox(spec: PodSandboxSpec): Promise<PodSandbox> {
-    const { uid, ip, logDir } = this.sandboxes.create(spec);
-    return { uid, ip, logDir };
+    return sandboxOf(this.sandboxes.create(spec));
   }
 
   async listSandboxes(): Promise<PodSandbox[]> {
-    return this.sandboxes.list().map(({ uid, ip, logDir }) => ({ uid, ip, logDir }));
+    return this.sandboxes.list().map(sandboxOf);
   }
 
   async removePodSandbox(uid: string): Promise<void> {
@@ -278,6 +277,10 @@ export class ProcessRuntime implements ContainerRuntime {
 
 function keyOf(podUid: string, name: string): string {
   return `${podUid}_${name}`;
+}
+
+function sandboxOf({ uid, ip, logDir, terminationGracePeriodSeconds }: PodSandbox): PodSandbox {
+  return { uid, ip, logDir, ...(terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds } : {}) };
 }
 
 function statusOf(r: ContainerRecord): ContainerStatus {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodSandbox, PodSandboxSpec, RuntimeError } from '../container-runtime.port';
-import { AddressRange, nextFreeAddress, parseCidr } from './address-pool';
+import { AddressRange, intToIp, nextFreeAddress, parseCidr } from './address-pool';
 import { StateFiles } from './state-files';
 
 export interface SandboxRecord extends PodSandbox {
@@ -21,6 +21,9 @@ export class Sandboxes {
     addressRange: string,
   ) {
     this.range = parseCidr(addressRange);
+    // Allocation starts at a random point of the range: two clusters on one machine (each with its
+    // own runtime) then rarely hand out the same pod IP, where their pods would fight for ports.
+    this.lastIp = intToIp(this.range.first + Math.floor(Math.random() * (this.range.last - this.range.first + 1)));
     this.files = new StateFiles(join(stateDir, 'sandboxes'));
     for (const r of this.files.readAll()) this.byUid.set(r.uid, r);
   }
@@ -41,7 +44,7 @@ export class Sandboxes {
     if (ip === undefined) throw new RuntimeError('NoAddress', `no free pod address left in the runtime's range (${used.size} in use)`);
     const logDir = join(this.stateDir, 'pods', `${spec.namespace}_${spec.name}_${spec.uid}`);
     mkdirSync(logDir, { recursive: true });
-    const record: SandboxRecord = { uid: spec.uid, namespace: spec.namespace, name: spec.name, ip, logDir };
+    const record: SandboxRecord = { uid: spec.uid, namespace: spec.namespace, name: spec.name, ip, logDir, terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds };
     this.files.write(spec.uid, record);
     this.byUid.set(spec.uid, record);
     this.lastIp = ip;
