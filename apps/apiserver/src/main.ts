@@ -1,22 +1,48 @@
 import 'reflect-metadata';
-import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
+import { Command } from 'commander';
+import { createLogger, startStandaloneApiServer, stopOnSignals } from '@logbook/cluster';
 
 /**
- * The API server as its own process. Configuration (docs/operations.md):
- * LOGBOOK_DATA_DIR (./.logbook), LOGBOOK_HOST (127.0.0.1), LOGBOOK_PORT (6443), LOG_LEVEL (info).
+ * The API server alone (distributed mode): the log, the projection and the HTTPS API; no relay,
+ * no scheduler, no controllers. Every flag has an environment variable (docs/configuration.md):
+ *   --data-dir   LOGBOOK_DATA_DIR     certificates, tokens.csv, kubeconfig (and the SQLite log)   ./.logbook
+ *   --store      LOGBOOK_STORE        event store URL                                              sqlite:<data-dir>
+ *   --host       LOGBOOK_HOST         listen address                                               127.0.0.1
+ *   --port       LOGBOOK_PORT         HTTPS port (serves /healthz, /readyz, /livez and /metrics)   6443
+ *   --snapshot-every  LOGBOOK_SNAPSHOT_EVERY   projection snapshot interval in events              10000
+ *   --finalize-namespaces  LOGBOOK_FINALIZE_NAMESPACES=true   empty deleted namespaces here; only
+ *                          when no controller manager runs (it does that job otherwise)
+ *   --health-port  LOGBOOK_HEALTH_PORT   a plain-HTTP health server too (0 = a free port); off when unset
+ *   LOGBOOK_HEALTH_HOST (127.0.0.1), LOG_LEVEL (info)
  */
 async function main(): Promise<void> {
+  const env = process.env;
+  const opts = new Command('apiserver')
+    .option('--data-dir <dir>', 'certificates, tokens, kubeconfig (and the SQLite log)', env.LOGBOOK_DATA_DIR ?? './.logbook')
+    .option('--store <url>', 'event store URL (default sqlite:<data-dir>)', env.LOGBOOK_STORE)
+    .option('--host <host>', 'listen address', env.LOGBOOK_HOST ?? '127.0.0.1')
+    .option('--port <port>', 'HTTPS port', env.LOGBOOK_PORT ?? '6443')
+    .option('--snapshot-every <n>', 'snapshot the projection every N events', env.LOGBOOK_SNAPSHOT_EVERY ?? '10000')
+    .option('--finalize-namespaces', 'empty deleted namespaces here (only when no controller manager runs)', env.LOGBOOK_FINALIZE_NAMESPACES === 'true')
+    .option('--health-port <port>', 'plain-HTTP /healthz, /readyz, /metrics server (0 = a free port)', env.LOGBOOK_HEALTH_PORT)
+    .parse()
+    .opts();
   const log = createLogger('apiserver');
-  const cluster = await startEmbeddedCluster({
-    dataDir: process.env.LOGBOOK_DATA_DIR ?? './.logbook',
-    host: process.env.LOGBOOK_HOST ?? '127.0.0.1',
-    port: Number(process.env.LOGBOOK_PORT ?? 6443),
+  const server = await startStandaloneApiServer({
+    dataDir: opts.dataDir,
+    store: opts.store || undefined,
+    host: opts.host,
+    port: Number(opts.port),
+    snapshotEvery: Number(opts.snapshotEvery),
+    finalizeNamespaces: Boolean(opts.finalizeNamespaces),
     logger: log,
   });
-  stopOnSignals(log, () => cluster.close());
+  // TODO(observability): start the health server from @logbook/observability on opts.healthPort.
+  stopOnSignals(log, () => server.close());
+  log.info({ url: server.url, kubeconfig: server.kubeconfig }, 'api server running');
 }
 
 main().catch((err: Error) => {
-  process.stderr.write(`apiserver failed to start: ${err.message}\n`);
+  process.stderr.write(`apiserver failed to start: ${err.stack ?? err.message}\n`);
   process.exit(1);
 });

@@ -150,7 +150,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   };
 }
 
-async function ensureSystemNamespaces(api: RunningApiServer, projector: Projector): Promise<void> {
+export async function ensureSystemNamespaces(api: RunningApiServer, projector: Projector): Promise<void> {
   const resource = resourceByKind('Namespace')!;
   for (const name of SYSTEM_NAMESPACES) {
     if (projector.state.getByStream(streamName('Namespace', undefined, name))) continue;

@@ -2,3 +2,8 @@ export * from './embedded-cluster';
 export * from './logger';
 export * from './components';
 export * from './shutdown';
+export * from './distributed';
+export * from './distributed-apiserver';
+export * from './distributed-plan';
+export * from './distributed-pids';
+export * from './distributed-tokens';

@@ -1,0 +1,91 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+/** One process's entry in pids.json. */
+export interface PidEntry {
+  readonly pid: number | null;
+  readonly restarts: number;
+}
+
+/** The shape of `<data-dir>/distributed/pids.json`. */
+export interface PidsDocument {
+  readonly supervisor: number;
+  /** `local` for the jar broker the supervisor runs, else the bus URL it was given. */
+  readonly broker?: string;
+  readonly components: Record<string, PidEntry>;
+}
+
+interface Tracked {
+  readonly name: string;
+  readonly pid: number | undefined;
+  readonly restarts: number;
+}
+
+/**
+ * pids.json: rewritten (atomically) on every start, death and restart, so operators and tests can
+ * find a component's process — and see a killed one come back under a new pid.
+ */
+export class PidsFile {
+  private broker?: string;
+
+  constructor(readonly path: string) {}
+
+  read(): PidsDocument | undefined {
+    if (!existsSync(this.path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(this.path, 'utf8')) as PidsDocument;
+    } catch {
+      return undefined;
+    }
+  }
+
+  setBroker(broker: string): void {
+    this.broker = broker;
+  }
+
+  update(processes: readonly Tracked[]): void {
+    const components: Record<string, PidEntry> = {};
+    for (const p of processes) components[p.name] = { pid: p.pid ?? null, restarts: p.restarts };
+    const doc: PidsDocument = { supervisor: process.pid, broker: this.broker, components };
+    writeFileSync(`${this.path}.tmp`, `${JSON.stringify(doc, null, 2)}\n`);
+    renameSync(`${this.path}.tmp`, this.path);
+  }
+}
+
+/**
+ * Components left running by a supervisor that was killed outright (its children have their own
+ * process groups): stopped with SIGTERM before new ones start, when they still run a Logbook app.
+ */
+export async function stopLeftovers(pids: PidsFile, out: (line: string) => void): Promise<void> {
+  const previous = pids.read();
+  if (!previous) return;
+  if (previous.supervisor !== process.pid && alive(previous.supervisor) && isLogbook(previous.supervisor)) {
+    throw new Error(`another "logbook up --distributed" (pid ${previous.supervisor}) runs on this data dir; stop it first`);
+  }
+  const leftovers = Object.entries(previous.components).filter(([, e]) => e.pid !== null && alive(e.pid) && isLogbook(e.pid));
+  for (const [name, e] of leftovers) {
+    out(`stopping ${name} (pid ${e.pid}) left running by an earlier supervisor`);
+    process.kill(e.pid!, 'SIGTERM');
+  }
+  const deadline = Date.now() + 10_000;
+  while (leftovers.some(([, e]) => alive(e.pid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const [, e] of leftovers) if (alive(e.pid!)) process.kill(e.pid!, 'SIGKILL');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid still belongs to a Logbook process (pids get reused). Linux /proc; elsewhere assume so. */
+function isLogbook(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('dist/apps/') || cmdline.includes('logbook');
+  } catch {
+    return existsSync('/proc') ? false : true;
+  }
+}
