@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import pino from 'pino';
-import { SqliteEventStore, type SnapshotStore } from '@logbook/eventstore';
+import { SqliteEventStore, type SnapshotEntry, type SnapshotStore } from '@logbook/eventstore';
 import { ClusterState, Projector, stateAt } from '@logbook/projections';
 import { ensureTokenFile, startApiServer } from '@logbook/apiserver';
 import { podWorkload } from '../libs/projections/src/testing/workload';
@@ -41,15 +41,26 @@ function randomPoints(count: number, max: number, seed: number): number[] {
 function everyNth(store: SnapshotStore, every: number): SnapshotStore {
   return {
     saveSnapshot: () => Promise.reject(new Error('read-only')),
-    latestSnapshot: (atOrBefore = Number.MAX_SAFE_INTEGER) => store.latestSnapshot(Math.floor(atOrBefore / every) * every),
+    latestSnapshotPosition: (atOrBefore = Number.MAX_SAFE_INTEGER) => store.latestSnapshotPosition(Math.floor(atOrBefore / every) * every),
+    readSnapshot: (position, scope) => store.readSnapshot(position, scope),
   };
 }
 
+/** A pod alive at `position` (in either workload): the one created last at or before it. */
+async function podAt(store: SqliteEventStore, position: number): Promise<{ namespace: string; name: string }> {
+  const [created] = await store.readBackward({ before: position + 1, types: ['PodCreated'], limit: 1 });
+  const [, namespace, name] = created.stream.split('/');
+  return { namespace, name };
+}
+
 /**
- * Time travel on a log of EVENTS synthetic pod-lifecycle events (the replay bench's workload):
- * bytes per event on disk by type; snapshot size and write time, and `stateAt` (`get --at`)
- * latency at QUERIES random points, for snapshot intervals of 10k / 50k / 200k; and the same
- * through the HTTP API (`GET …/pods/<name>?asOf=<rv>`). Target: `--at` ≤ 100 ms.
+ * Time travel on a log of EVENTS synthetic pod-lifecycle events (the replay bench's workload,
+ * or TIME_TRAVEL_WORKLOAD=steady): bytes per event on disk by type; snapshot size and write
+ * time; and at QUERIES random points, for snapshot intervals of 10k / 50k / 200k, the three
+ * shapes of a time-travel read: one object (`get pod x --at`, scope `Pod/<ns>/<name>`), one
+ * namespace's pods (`get pods -n ns --at`, scope `Pod/<ns>`) and the whole state (`hash --at`,
+ * an unscoped `diff`). Then the same get and list through the HTTP API (`?asOf=<rv>`).
+ * Target: `get --at` ≤ 100 ms.
  *
  * Only the snapshots the query points need are written (the rest would be identical in kind),
  * so total snapshot bytes per interval are estimated as (number of snapshots × mean size).
@@ -88,39 +99,51 @@ export async function bench(log: (line: string) => void): Promise<void> {
         state.apply(event);
         if (!needed.has(state.position)) continue;
         const t = performance.now();
-        const serialized = state.serialize();
-        await store.saveSnapshot(state.position, serialized);
+        const entries = state.snapshotEntries();
+        await store.saveSnapshot(state.position, entries);
         writeMs += performance.now() - t;
-        sizes.set(state.position, Buffer.byteLength(serialized));
+        sizes.set(state.position, entryBytes(entries));
       }
     }
     const meanWrite = writeMs / needed.size;
     log(`  fold + ${needed.size} snapshots: ${((performance.now() - started) / 1000).toFixed(1)} s; ${fmt(state.count('Pod'))} live pods at the head`);
-    const headSize = Buffer.byteLength(state.serialize());
+    const headSize = entryBytes(state.snapshotEntries());
     log(`  snapshot size grows with the live state: ${mib(headSize)} at the head (${fmt(state.count())} objects, ${fmt(headSize / Math.max(1, state.count()))} bytes/object); write (serialize + save) ${meanWrite.toFixed(0)} ms mean`);
 
+    const pods = await Promise.all(points.map((p) => podAt(store, p)));
     for (const every of INTERVALS) {
       const count = Math.floor(EVENTS / every);
       const own = [...sizes].filter(([p]) => p % every === 0).map(([, s]) => s);
       const mean = own.reduce((a, b) => a + b, 0) / Math.max(1, own.length);
-      const ms: number[] = [];
-      for (const p of points) {
-        const t = performance.now();
-        const s = await stateAt(store, everyNth(store, every), p);
-        ms.push(performance.now() - t);
-        if (s.position !== p) throw new Error(`stateAt(${p}) gave position ${s.position}`);
-      }
-      log(
-        `  every ${fmt(every)}: ${count} snapshots ≈ ${mib(count * mean)} (mean ${mib(mean)}), ≈ ${((count * meanWrite) / 1000).toFixed(0)} s writing them; stateAt ${summary(ms)}`,
-      );
+      const snapshots = everyNth(store, every);
+      const timed = async (scopeOf: (i: number) => string | undefined) => {
+        const ms: number[] = [];
+        for (const [i, p] of points.entries()) {
+          const t = performance.now();
+          const s = await stateAt(store, snapshots, p, scopeOf(i));
+          ms.push(performance.now() - t);
+          if (s.position !== p) throw new Error(`stateAt(${p}) gave position ${s.position}`);
+        }
+        return summary(ms);
+      };
+      log(`  every ${fmt(every)}: ${count} snapshots ≈ ${mib(count * mean)} (mean ${mib(mean)}), ≈ ${((count * meanWrite) / 1000).toFixed(0)} s writing them`);
+      log(`    one object (get --at): ${await timed((i) => `Pod/${pods[i].namespace}/${pods[i].name}`)}`);
+      log(`    one namespace (list --at): ${await timed((i) => `Pod/${pods[i].namespace}`)}`);
+      log(`    whole state (hash --at): ${await timed(() => undefined)}`);
     }
 
     // The same points, so that the server's nearest snapshots are the 10k-interval ones.
-    await httpAsOf(store, dir, points, log);
+    await httpAsOf(store, dir, points, pods, log);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function entryBytes(entries: readonly SnapshotEntry[]): number {
+  let bytes = 0;
+  for (const [stream, object] of entries) bytes += stream.length + Buffer.byteLength(object);
+  return bytes;
 }
 
 /** Row bytes by event type (column payloads; SQLite's per-row and index overhead come on top). */
@@ -141,8 +164,8 @@ function bytesByType(file: string, log: (line: string) => void): void {
   }
 }
 
-/** `GET /api/v1/namespaces/<ns>/pods/<name>?asOf=<rv>` against a real API server on the same log. */
-async function httpAsOf(store: SqliteEventStore, dir: string, points: number[], log: (line: string) => void): Promise<void> {
+/** `GET …/namespaces/<ns>/pods/<name>?asOf=<rv>` and `GET …/namespaces/<ns>/pods?asOf=<rv>` against a real API server on the same log. */
+async function httpAsOf(store: SqliteEventStore, dir: string, points: number[], pods: { namespace: string; name: string }[], log: (line: string) => void): Promise<void> {
   const logger = pino({ level: 'silent' });
   const projector = new Projector(store, store, { snapshotEvery: Number.MAX_SAFE_INTEGER });
   await projector.start();
@@ -150,18 +173,20 @@ async function httpAsOf(store: SqliteEventStore, dir: string, points: number[], 
   const token = ensureTokenFile(tokenFile);
   const api = await startApiServer({ store, projector, dataDir: dir, tokenFile, host: '127.0.0.1', port: 0, logger });
   try {
-    const ms: number[] = [];
-    const statuses = new Map<number, number>();
-    for (const p of points) {
-      // pod-k is created around position k / 0.3; any answer (200, or 404 for a pod not alive then) needs the past state.
-      const k = Math.floor(p * 0.29);
-      const path = `/api/v1/namespaces/ns-${k % 20}/pods/pod-${k}?asOf=${p}`;
-      const t = performance.now();
-      const status = await get(api.url + path, api.caCert, token);
-      ms.push(performance.now() - t);
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    }
-    log(`  HTTP get ?asOf=<rv> (nearest snapshot as with every 10,000): ${summary(ms)}; statuses ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}`);
+    const timed = async (pathOf: (i: number) => string) => {
+      const ms: number[] = [];
+      const statuses = new Map<number, number>();
+      for (const [i, p] of points.entries()) {
+        const t = performance.now();
+        const status = await get(`${api.url}${pathOf(i)}?asOf=${p}`, api.caCert, token);
+        ms.push(performance.now() - t);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+      return `${summary(ms)}; statuses ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}`;
+    };
+    log(`  HTTP (nearest snapshot as with every 10,000), first read of each point:`);
+    log(`    get pod ?asOf=<rv>: ${await timed((i) => `/api/v1/namespaces/${pods[i].namespace}/pods/${pods[i].name}`)}`);
+    log(`    list pods -n ?asOf=<rv>: ${await timed((i) => `/api/v1/namespaces/${pods[i].namespace}/pods`)}`);
   } finally {
     await api.close();
     await projector.stop();

@@ -74,11 +74,27 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** Projection snapshots: a serialised state as of a log position. */
+/** One live object of a snapshot: its stream and the object as JSON. */
+export type SnapshotEntry = readonly [stream: string, object: string];
+
+/**
+ * Projection snapshots: the live objects as of a log position, kept one per stream so that a
+ * time-travel read loads only what it asks about (one object, one kind in one namespace) rather
+ * than the whole cluster. A `scope` names a stream and everything under it: `Pod` every pod,
+ * `Pod/shop` the pods of namespace shop, `Pod/shop/web-1` one pod (names never contain `/`).
+ */
 export interface SnapshotStore {
-  saveSnapshot(position: number, state: string): Promise<void>;
-  /** The newest snapshot whose position is <= atOrBefore (any, when omitted). */
-  latestSnapshot(atOrBefore?: number): Promise<{ position: number; state: string } | undefined>;
+  /** Saves the snapshot at `position`; it becomes visible only once every entry is stored. */
+  saveSnapshot(position: number, entries: readonly SnapshotEntry[]): Promise<void>;
+  /** The position of the newest snapshot at or before `atOrBefore` (any, when omitted). */
+  latestSnapshotPosition(atOrBefore?: number): Promise<number | undefined>;
+  /** The entries of the snapshot at `position` (those in `scope` when given), in stream order. */
+  readSnapshot(position: number, scope?: string): Promise<SnapshotEntry[]>;
+}
+
+/** Whether `stream` is `scope` or lies under it (see SnapshotStore). */
+export function inScope(stream: string, scope: string | undefined): boolean {
+  return scope === undefined || stream === scope || (stream.startsWith(scope) && stream.charCodeAt(scope.length) === 47 /* '/' */);
 }
 
 /** Named positions (relay checkpoint, embedded bus offsets) kept durably beside the log. */

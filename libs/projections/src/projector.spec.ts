@@ -124,19 +124,23 @@ describe('Projector', () => {
       await appendWorkload(store, 350);
       await projector.waitFor(350);
       await projector.snapshotIdle();
-      const latest = await store.latestSnapshot();
-      expect(latest?.position).toBeGreaterThanOrEqual(300);
-      expect(ClusterState.restore(latest!.state).stateHash()).toBe(positions[latest!.position]);
-      const first = await store.latestSnapshot(199);
-      expect(first?.position).toBe(100);
-      expect(ClusterState.restore(first!.state).stateHash()).toBe(positions[100]);
+      const restore = async (position: number) => {
+        const state = new ClusterState();
+        state.loadEntries(position, await store.readSnapshot(position));
+        return state;
+      };
+      const latest = (await store.latestSnapshotPosition())!;
+      expect(latest).toBeGreaterThanOrEqual(300);
+      expect((await restore(latest)).stateHash()).toBe(positions[latest]);
+      expect(await store.latestSnapshotPosition(199)).toBe(100);
+      expect((await restore(100)).stateHash()).toBe(positions[100]);
     });
 
     it('starts from the newest snapshot and folds only the tail', async () => {
       await appendWorkload(store, 400);
       const partial = new ClusterState();
       for (const e of await store.readAll({ to: 250, limit: 1000 })) partial.apply(e);
-      await store.saveSnapshot(250, partial.serialize());
+      await store.saveSnapshot(250, partial.snapshotEntries());
       const reads: Array<number | undefined> = [];
       const readAll = store.readAll.bind(store);
       jest.spyOn(store, 'readAll').mockImplementation((opts) => {
@@ -153,7 +157,7 @@ describe('Projector', () => {
 
     it('replays the whole log when the snapshot cannot be read', async () => {
       await appendWorkload(store, 120);
-      await store.saveSnapshot(100, '{"v":99}');
+      await store.saveSnapshot(100, [['Pod/ns/p', '{"not":"a kube object"}'], ['Pod/ns/q', 'not json']]);
       const errors: unknown[] = [];
       projector = new Projector(store, store, { onError: (e) => errors.push(e) });
       await projector.start();
@@ -173,7 +177,8 @@ describe('Projector', () => {
           saved.push(position);
           inFlight--;
         },
-        latestSnapshot: async () => undefined,
+        latestSnapshotPosition: async () => undefined,
+        readSnapshot: async () => [],
       };
       await appendWorkload(store, 300);
       projector = new Projector(store, slowSnapshots, { snapshotEvery: 10 });

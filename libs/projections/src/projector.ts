@@ -2,7 +2,7 @@ import type { KubeObject } from '@logbook/kube';
 import type { StoredEvent } from '@logbook/events';
 import type { EventStore, SnapshotStore, Subscription } from '@logbook/eventstore';
 import { foldFromStore } from './fold';
-import { serializeViewInChunks } from './snapshot-format';
+import { viewEntriesInChunks } from './snapshot-format';
 import { ClusterState, type ObjectChange } from './state';
 
 export interface ProjectorOptions {
@@ -77,16 +77,16 @@ export class Projector {
   }
 
   private async run(): Promise<void> {
-    const snapshot = await this.snapshots?.latestSnapshot();
-    if (snapshot) {
+    const at = await this.snapshots?.latestSnapshotPosition();
+    if (this.snapshots && at !== undefined) {
       try {
-        this.state.load(snapshot.state);
-        this.lastSnapshotPosition = snapshot.position;
+        this.state.loadEntries(at, await this.snapshots.readSnapshot(at));
+        this.lastSnapshotPosition = at;
         this.settleWaiters();
       } catch (error) {
         // A snapshot is only a cache of the log: when it cannot be read (a format from a newer
         // version, corruption), the log still can, so fold from the start instead of failing.
-        this.onError(error, `snapshot at position ${snapshot.position} is unreadable; replaying the whole log`);
+        this.onError(error, `snapshot at position ${at} is unreadable; replaying the whole log`);
       }
     }
     // Catch up in large readAll pages (much faster than per-event subscription delivery),
@@ -176,8 +176,8 @@ export class Projector {
     const snapshots = this.snapshots;
     this.lastSnapshotPosition = view.position;
     this.snapshotting = (async () => {
-      const serialized = await serializeViewInChunks(view);
-      await snapshots.saveSnapshot(view.position, serialized);
+      const entries = await viewEntriesInChunks(view);
+      await snapshots.saveSnapshot(view.position, entries);
     })()
       .catch((error) => this.onError(error, `snapshot at position ${view.position} failed`))
       .finally(() => {

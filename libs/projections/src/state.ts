@@ -5,7 +5,8 @@ import { canonicalJson } from './canonical-json';
 import { evolveObject } from './evolve';
 import { PatchConflict } from './immutable-patch';
 import { KindIndex } from './kind-index';
-import { type StateView, parseSnapshot, serializeView } from './snapshot-format';
+import type { SnapshotEntry } from '@logbook/eventstore';
+import { type StateView, parseEntries, parseSnapshot, serializeView, viewEntries } from './snapshot-format';
 
 export interface ObjectChange {
   readonly before?: KubeObject;
@@ -133,21 +134,47 @@ export class ClusterState {
     return serializeView(this.view());
   }
 
+  /** The state as snapshot entries, in one go (the Projector builds them in chunks instead). */
+  snapshotEntries(): SnapshotEntry[] {
+    return viewEntries(this.view());
+  }
+
   static restore(serialized: string): ClusterState {
     const state = new ClusterState();
     state.load(serialized);
     return state;
   }
 
-  /** Loads a snapshot into this (empty) state; lets a Projector keep one ClusterState instance. */
+  /** Loads a serialised state into this (empty) one. */
   load(serialized: string): void {
-    if (this.position !== 0 || this.objects.size !== 0) throw new Error('ClusterState.load needs an empty state');
     const snapshot = parseSnapshot(serialized);
-    for (const [stream, obj] of snapshot.entries) {
+    this.loadObjects(snapshot.position, snapshot.entries);
+  }
+
+  /**
+   * Loads a store's snapshot entries (all of them, or one scope's) into this (empty) state; lets
+   * a Projector keep one ClusterState instance. All or nothing: a malformed entry throws
+   * SnapshotFormatError before anything is loaded.
+   */
+  loadEntries(position: number, entries: readonly SnapshotEntry[]): void {
+    this.loadObjects(position, parseEntries(entries));
+  }
+
+  /**
+   * Moves the position to `position` without applying anything: for a state that holds one
+   * scope of the cluster (see stateAt) and has applied every event of that scope up to it.
+   */
+  advanceTo(position: number): void {
+    if (position > this.position) this.position = position;
+  }
+
+  private loadObjects(position: number, entries: StateView['entries']): void {
+    if (this.position !== 0 || this.objects.size !== 0) throw new Error('ClusterState.load needs an empty state');
+    for (const [stream, obj] of entries) {
       this.objects.set(stream, obj);
       this.index.add(stream, nodeNameOf(obj));
     }
-    this.position = snapshot.position;
+    this.position = position;
   }
 
   private recordSkip(event: StoredEvent, reason: string): void {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { SqliteEventStore } from '@logbook/eventstore';
+import { SqliteEventStore, inScope } from '@logbook/eventstore';
+import { canonicalJson } from './canonical-json';
 import { ClusterState } from './state';
 import { stateAt } from './time-travel';
 import { steadyWorkload } from './testing/steady-workload';
@@ -76,7 +77,7 @@ describe('time travel on a 1,000,000-event log', () => {
       for (const event of page) {
         state.apply(event);
         if (marks[0] === state.position) foldHashes.set(marks.shift()!, state.stateHash());
-        if (state.position % SNAPSHOT_EVERY === 0) await store.saveSnapshot(state.position, state.serialize());
+        if (state.position % SNAPSHOT_EVERY === 0) await store.saveSnapshot(state.position, state.snapshotEntries());
       }
     }
   }, 600_000);
@@ -88,7 +89,7 @@ describe('time travel on a 1,000,000-event log', () => {
 
   it('has the whole log written', async () => {
     expect(await store.headPosition()).toBe(EVENTS);
-    expect((await store.latestSnapshot())?.position).toBe(Math.floor(EVENTS / SNAPSHOT_EVERY) * SNAPSHOT_EVERY);
+    expect(await store.latestSnapshotPosition()).toBe(Math.floor(EVENTS / SNAPSHOT_EVERY) * SNAPSHOT_EVERY);
   });
 
   it(`answers stateAt at ${QUERIES} random points in < ${MAX_ANSWER_MS} ms each with bounded heap growth`, async () => {
@@ -118,4 +119,23 @@ describe('time travel on a 1,000,000-event log', () => {
       expect(state.stateHash()).toBe(foldHashes.get(position));
     }
   }, 60_000);
+
+  it('answers a get (one object) and a namespace list with exactly the full state\'s objects', async () => {
+    for (const position of checked) {
+      const full = await stateAt(store, store, position);
+      const someone = full.list('Pod', { namespace: 'ns-7' })[0];
+      const scopes = ['Pod/ns-7', 'Pod/ns-1', `Pod/ns-7/${someone.metadata.name}`, 'Pod/ns-7/pod-0-0'];
+      for (const scope of scopes) {
+        const scoped = await stateAt(store, store, position, scope);
+        expect({ scope, position: scoped.position }).toEqual({ scope, position });
+        expect({ scope, objects: objectsOf(scoped) }).toEqual({ scope, objects: objectsOf(full, scope) });
+      }
+    }
+  }, 60_000);
 });
+
+function objectsOf(state: ClusterState, scope?: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [stream, obj] of state.view().entries) if (inScope(stream, scope)) out[stream] = canonicalJson(obj);
+  return out;
+}

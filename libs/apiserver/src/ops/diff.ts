@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ApiError, resolveResource } from '@logbook/kube';
 import { sendJson } from '../http/respond';
 import { diffStates } from '../history/diff';
+import { readScope } from '../history/scope';
 import type { ApiDeps } from './context';
 import { pastState } from './time-travel';
 
@@ -15,8 +16,11 @@ export async function serveDiff(deps: ApiDeps, query: URLSearchParams, res: Serv
   if (kindParam && !resource) throw ApiError.badRequest(`unknown kind "${kindParam}": use a kind, plural or short name such as deployment, pods or svc`);
   const name = query.get('name') ?? undefined;
   if (name && !resource) throw ApiError.badRequest('diff of one object needs its kind too: kind/name');
-  const a = await pastState(deps, from, 'from');
-  const b = await pastState(deps, to, 'to');
-  const diff = diffStates(a.state, b.state, { ...(resource ? { kinds: [resource.kind] } : {}), namespace: query.get('namespace') ?? undefined, name });
+  const namespace = query.get('namespace') ?? undefined;
+  // One kind loads only that kind (in that namespace); without a kind, every kind is compared.
+  const scope = resource ? readScope(resource, namespace, name) : undefined;
+  const a = await pastState(deps, from, 'from', scope);
+  const b = await pastState(deps, to, 'to', scope);
+  const diff = diffStates(a.state, b.state, { ...(resource ? { kinds: [resource.kind] } : {}), namespace, name });
   sendJson(res, 200, { kind: 'StateDiff', apiVersion: 'logbook.io/v1', from: a.state.position, to: b.state.position, ...diff });
 }

@@ -3,6 +3,7 @@ import type { ClusterState } from '@logbook/projections';
 import { sendJson } from '../http/respond';
 import { qualifiedName } from '../resource-names';
 import { type RequestContext, withTypeMeta, wantsTable, selectorPredicate, scopeNamespace } from './context';
+import { readScope } from '../history/scope';
 import { pastState } from './time-travel';
 
 export function currentObject(ctx: RequestContext, state: ClusterState = ctx.deps.projector.state): KubeObject {
@@ -22,7 +23,8 @@ export function currentObject(ctx: RequestContext, state: ClusterState = ctx.dep
  */
 export function getObject(ctx: RequestContext): void | Promise<void> {
   const asOf = ctx.query.get('asOf');
-  if (asOf) return pastState(ctx.deps, asOf).then(({ state, time }) => getFrom(ctx, state, time));
+  const { resource, namespace, name } = ctx.path;
+  if (asOf) return pastState(ctx.deps, asOf, 'asOf', readScope(resource, namespace, name)).then(({ state, time }) => getFrom(ctx, state, time));
   getFrom(ctx, ctx.deps.projector.state, ctx.deps.clock());
 }
 
@@ -46,7 +48,7 @@ interface ContinueToken {
  */
 export function listObjects(ctx: RequestContext): void | Promise<void> {
   const asOf = ctx.query.get('asOf');
-  if (asOf) return pastState(ctx.deps, asOf).then(({ state, time }) => listFrom(ctx, state, time));
+  if (asOf) return pastState(ctx.deps, asOf, 'asOf', readScope(ctx.path.resource, scopeNamespace(ctx))).then(({ state, time }) => listFrom(ctx, state, time));
   listFrom(ctx, ctx.deps.projector.state, ctx.deps.clock());
 }
 

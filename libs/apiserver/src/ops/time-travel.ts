@@ -12,13 +12,14 @@ export interface PastState {
 }
 
 /**
- * The cluster as of `asOf` (resourceVersion, RFC 3339 time, or a duration ago). Served from the
- * newest snapshot at or before it plus a fold, through a small cache of recent points.
+ * The cluster as of `asOf` (resourceVersion, RFC 3339 time, or a duration ago), or only the
+ * part of it in `scope` (history/scope.ts). Served from the newest snapshot at or before it
+ * plus a fold, through a cache of recent points bounded by the objects it holds.
  */
-export async function pastState(deps: ApiDeps, asOf: string, what = 'asOf'): Promise<PastState> {
+export async function pastState(deps: ApiDeps, asOf: string, what = 'asOf', scope?: string): Promise<PastState> {
   const now = deps.clock();
   const position = await resolvePoint(deps.store, asOf, now, what);
-  const state = await stateCacheFor(deps.store).at(position);
+  const state = await stateCacheFor(deps.store).at(position, scope);
   const time = position > 0 ? await deps.store.timeAt(position) : undefined;
   return { state, time: time ? new Date(time) : now };
 }

@@ -8,9 +8,11 @@ import type {
   ExpectedRevision,
   EventFilter,
   ReadAllOptions,
+  SnapshotEntry,
   SnapshotStore,
   Subscription,
 } from '../event-store.port';
+import { inScope } from '../event-store.port';
 import { checkExpectedRevision, assertAppendable } from '../expected-revision';
 import { CatchUpSubscription, openSubscription } from '../subscription/catch-up-subscription';
 import { positionAtTime } from '../time';
@@ -26,7 +28,8 @@ export class InMemoryEventStore implements EventStore, SnapshotStore, Checkpoint
   private readonly revisions = new Map<string, number>();
   private readonly ids = new Set<string>();
   private readonly streamPositions = new Map<string, number[]>();
-  private readonly snapshots = new Map<number, string>();
+  /** Each snapshot's entries sorted by stream. */
+  private readonly snapshots = new Map<number, readonly SnapshotEntry[]>();
   private readonly checkpoints = new Map<string, number>();
   private readonly subscriptions = new Set<CatchUpSubscription>();
   private closed = false;
@@ -125,16 +128,22 @@ export class InMemoryEventStore implements EventStore, SnapshotStore, Checkpoint
     return e && copy(e);
   }
 
-  async saveSnapshot(position: number, state: string): Promise<void> {
+  async saveSnapshot(position: number, entries: readonly SnapshotEntry[]): Promise<void> {
     this.assertOpen();
-    this.snapshots.set(position, state);
+    const sorted = entries.map(([stream, object]) => [stream, object] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.snapshots.set(position, sorted);
   }
 
-  async latestSnapshot(atOrBefore = Infinity): Promise<{ position: number; state: string } | undefined> {
+  async latestSnapshotPosition(atOrBefore = Infinity): Promise<number | undefined> {
     this.assertOpen();
     let best: number | undefined;
     for (const p of this.snapshots.keys()) if (p <= atOrBefore && (best === undefined || p > best)) best = p;
-    return best === undefined ? undefined : { position: best, state: this.snapshots.get(best)! };
+    return best;
+  }
+
+  async readSnapshot(position: number, scope?: string): Promise<SnapshotEntry[]> {
+    this.assertOpen();
+    return (this.snapshots.get(position) ?? []).filter(([stream]) => inScope(stream, scope));
   }
 
   async getCheckpoint(name: string): Promise<number | undefined> {

@@ -36,10 +36,21 @@ const TABLES = `
   -- History queries (history-queries.ts): audits by user, lookups by uid of Created events.
   CREATE INDEX IF NOT EXISTS events_actor ON events (actor, position);
   CREATE INDEX IF NOT EXISTS events_uid ON events (json_extract(data, '$.object.metadata.uid')) WHERE type LIKE '%Created';
-  CREATE TABLE IF NOT EXISTS snapshots (
+  -- Snapshots, one row per live object (time travel reads one object or one kind/namespace
+  -- range of a snapshot); a snapshot exists once its snapshot_points row does, written last.
+  CREATE TABLE IF NOT EXISTS snapshot_points (
     position INTEGER PRIMARY KEY,
-    state    TEXT NOT NULL
+    objects  INTEGER NOT NULL
   ) STRICT;
+  CREATE TABLE IF NOT EXISTS snapshot_objects (
+    position INTEGER NOT NULL,
+    stream   TEXT    NOT NULL,
+    object   TEXT    NOT NULL,
+    PRIMARY KEY (position, stream)
+  ) STRICT;
+  -- Format 1 kept a snapshot as one JSON document; snapshots are a cache of the log, so the old
+  -- ones are dropped rather than converted (the next start folds from the log and saves anew).
+  DROP TABLE IF EXISTS snapshots;
   CREATE TABLE IF NOT EXISTS checkpoints (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL

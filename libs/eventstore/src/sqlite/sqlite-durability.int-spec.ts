@@ -20,7 +20,7 @@ describe('SqliteEventStore on disk', () => {
     const s = streamName();
     let store = await SqliteEventStore.open(dir);
     await store.append(s, events(3), 'no_stream');
-    await store.saveSnapshot(3, '{"n":3}');
+    await store.saveSnapshot(3, [['Pod/ns/p', '{"n":3}']]);
     await store.setCheckpoint('relay', 2);
     await store.close();
 
@@ -29,7 +29,8 @@ describe('SqliteEventStore on disk', () => {
       expect(await store.headPosition()).toBe(3);
       await expect(store.append(s, events(1), 1)).rejects.toMatchObject({ code: 'ExpectedRevisionConflict', actual: 2 });
       expect(await store.append(s, events(1), 2)).toEqual({ firstPosition: 4, position: 4, revision: 3 });
-      expect(await store.latestSnapshot()).toEqual({ position: 3, state: '{"n":3}' });
+      expect(await store.latestSnapshotPosition()).toBe(3);
+      expect(await store.readSnapshot(3)).toEqual([['Pod/ns/p', '{"n":3}']]);
       expect(await store.getCheckpoint('relay')).toBe(2);
     } finally {
       await store.close();
@@ -73,16 +74,37 @@ describe('SqliteEventStore on disk', () => {
     await reopened.close();
   });
 
+  it('saves a snapshot larger than one transaction whole; an unfinished save is never read and is dropped on reopen', async () => {
+    let store = await SqliteEventStore.open(dir);
+    const entries = Array.from({ length: 5_000 }, (_, i) => [`Pod/ns/p-${String(i).padStart(5, '0')}`, `{"i":${i}}`] as const);
+    await store.saveSnapshot(100, entries);
+    await store.close();
+    // A crash in the middle of saving the snapshot at 200: some object rows, no point row.
+    const db = new DatabaseSync(join(dir, 'events.db'));
+    db.prepare('INSERT INTO snapshot_objects (position, stream, object) VALUES (200, ?, ?)').run('Pod/ns/half', '{}');
+    db.close();
+    store = await SqliteEventStore.open(dir);
+    try {
+      expect(await store.latestSnapshotPosition()).toBe(100);
+      expect(await store.readSnapshot(100)).toEqual(entries);
+      expect(await store.readSnapshot(200)).toEqual([]);
+      expect(await store.readSnapshot(100, 'Pod/ns/p-04999')).toEqual([entries[4999]]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('prunes old snapshots only when asked to', async () => {
     const keepAll = await SqliteEventStore.open(join(dir, 'all'));
     const keepTwo = await SqliteEventStore.open(join(dir, 'two'), { keepSnapshots: 2 });
     for (const p of [10, 20, 30]) {
-      await keepAll.saveSnapshot(p, `{"p":${p}}`);
-      await keepTwo.saveSnapshot(p, `{"p":${p}}`);
+      await keepAll.saveSnapshot(p, [['Pod/ns/p', `{"p":${p}}`]]);
+      await keepTwo.saveSnapshot(p, [['Pod/ns/p', `{"p":${p}}`]]);
     }
-    expect(await keepAll.latestSnapshot(15)).toMatchObject({ position: 10 });
-    expect(await keepTwo.latestSnapshot(15)).toBeUndefined();
-    expect(await keepTwo.latestSnapshot(25)).toMatchObject({ position: 20 });
+    expect(await keepAll.latestSnapshotPosition(15)).toBe(10);
+    expect(await keepTwo.latestSnapshotPosition(15)).toBeUndefined();
+    expect(await keepTwo.latestSnapshotPosition(25)).toBe(20);
+    expect(await keepTwo.readSnapshot(10)).toEqual([]);
     await keepAll.close();
     await keepTwo.close();
   });

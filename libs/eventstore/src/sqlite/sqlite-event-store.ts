@@ -10,6 +10,7 @@ import type {
   ExpectedRevision,
   EventFilter,
   ReadAllOptions,
+  SnapshotEntry,
   SnapshotStore,
   Subscription,
 } from '../event-store.port';
@@ -20,6 +21,7 @@ import { GroupCommitWriter } from './group-commit';
 import { HistoryQueries } from './history-queries';
 import { EVENT_COLUMNS, fromRow, toParams, type EventRow } from './rows';
 import { migrate } from './schema';
+import { SnapshotTable } from './snapshot-table';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -46,8 +48,9 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
   private readonly subscriptions = new Set<CatchUpSubscription>();
   /** Recently committed events, for subscriptions that are caught up (see committed-tail.ts). */
   private readonly tail: CommittedTail;
-  private readonly sql: Record<'readAll' | 'readStream' | 'positionAt' | 'timeAt' | 'saveSnapshot' | 'latestSnapshot' | 'pruneSnapshots' | 'getCheckpoint' | 'setCheckpoint', StatementSync>;
+  private readonly sql: Record<'readAll' | 'readStream' | 'positionAt' | 'timeAt' | 'getCheckpoint' | 'setCheckpoint', StatementSync>;
   private readonly history: HistoryQueries;
+  private readonly snapshots: SnapshotTable;
   private closed = false;
 
   constructor(
@@ -73,14 +76,12 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
       readStream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`),
       positionAt: this.db.prepare('SELECT COALESCE(MAX(position), 0) AS position FROM events WHERE time_ms <= ?'),
       timeAt: this.db.prepare('SELECT time FROM events WHERE position = ?'),
-      saveSnapshot: this.db.prepare('INSERT OR REPLACE INTO snapshots (position, state) VALUES (?, ?)'),
-      latestSnapshot: this.db.prepare('SELECT position, state FROM snapshots WHERE position <= ? ORDER BY position DESC LIMIT 1'),
-      pruneSnapshots: this.db.prepare('DELETE FROM snapshots WHERE position NOT IN (SELECT position FROM snapshots ORDER BY position DESC LIMIT ?)'),
       getCheckpoint: this.db.prepare('SELECT value FROM checkpoints WHERE name = ?'),
       setCheckpoint: this.db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     };
     for (const read of [this.sql.readAll, this.sql.readStream]) read.setReturnArrays(true);
     this.history = new HistoryQueries(this.db);
+    this.snapshots = new SnapshotTable(this.db);
   }
 
   static async open(location: string, options?: SqliteEventStoreOptions): Promise<SqliteEventStore> {
@@ -154,16 +155,20 @@ export class SqliteEventStore implements EventStore, SnapshotStore, CheckpointSt
     return this.history.findCreation(uid);
   }
 
-  async saveSnapshot(position: number, state: string): Promise<void> {
+  async saveSnapshot(position: number, entries: readonly SnapshotEntry[]): Promise<void> {
     this.assertOpen();
-    this.sql.saveSnapshot.run(position, state);
-    if (this.options.keepSnapshots !== undefined) this.sql.pruneSnapshots.run(this.options.keepSnapshots);
+    await this.snapshots.save(position, entries, () => this.assertOpen());
+    if (this.options.keepSnapshots !== undefined) this.snapshots.prune(this.options.keepSnapshots);
   }
 
-  async latestSnapshot(atOrBefore = Number.MAX_SAFE_INTEGER): Promise<{ position: number; state: string } | undefined> {
+  async latestSnapshotPosition(atOrBefore = Number.MAX_SAFE_INTEGER): Promise<number | undefined> {
     this.assertOpen();
-    const row = this.sql.latestSnapshot.get(atOrBefore);
-    return row ? { position: row.position as number, state: row.state as string } : undefined;
+    return this.snapshots.latestPosition(atOrBefore);
+  }
+
+  async readSnapshot(position: number, scope?: string): Promise<SnapshotEntry[]> {
+    this.assertOpen();
+    return this.snapshots.read(position, scope);
   }
 
   async getCheckpoint(name: string): Promise<number | undefined> {

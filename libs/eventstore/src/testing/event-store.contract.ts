@@ -294,16 +294,31 @@ export function eventStoreContract(
     });
 
     describe('snapshots', () => {
-      it('returns the newest snapshot, or the newest at or before a position', async () => {
-        if (!store.saveSnapshot || !store.latestSnapshot) return;
-        expect(await store.latestSnapshot()).toBeUndefined();
-        await store.saveSnapshot(10, '{"at":10}');
-        await store.saveSnapshot(30, '{"at":30}');
-        await store.saveSnapshot(20, '{"at":20}');
-        expect(await store.latestSnapshot()).toEqual({ position: 30, state: '{"at":30}' });
-        expect(await store.latestSnapshot(29)).toEqual({ position: 20, state: '{"at":20}' });
-        expect(await store.latestSnapshot(10)).toEqual({ position: 10, state: '{"at":10}' });
-        expect(await store.latestSnapshot(9)).toBeUndefined();
+      it('finds the newest snapshot, or the newest at or before a position', async () => {
+        if (!store.saveSnapshot || !store.latestSnapshotPosition) return;
+        expect(await store.latestSnapshotPosition()).toBeUndefined();
+        for (const p of [10, 30, 20]) await store.saveSnapshot(p, [[`Pod/ns/at-${p}`, `{"at":${p}}`]]);
+        expect(await store.latestSnapshotPosition()).toBe(30);
+        expect(await store.latestSnapshotPosition(29)).toBe(20);
+        expect(await store.latestSnapshotPosition(10)).toBe(10);
+        expect(await store.latestSnapshotPosition(9)).toBeUndefined();
+        expect(await store.readSnapshot!(20)).toEqual([['Pod/ns/at-20', '{"at":20}']]);
+      });
+
+      it('reads a snapshot whole or by scope (a stream and the streams under it), in stream order', async () => {
+        if (!store.saveSnapshot || !store.readSnapshot) return;
+        const streams = ['Pod/b/x', 'Node/n1', 'Pod/a/web', 'Pod/a/web-1', 'Pod/a-b/web', 'PodTemplate/a/t', 'Node/n10'];
+        await store.saveSnapshot(7, streams.map((s) => [s, JSON.stringify({ s })]));
+        await store.saveSnapshot(8, [['Pod/a/web', '{"later":true}']]);
+        const read = async (scope?: string) => (await store.readSnapshot!(7, scope)).map(([s]) => s);
+        expect(await read()).toEqual([...streams].sort());
+        expect(await read('Pod')).toEqual(['Pod/a-b/web', 'Pod/a/web', 'Pod/a/web-1', 'Pod/b/x']);
+        expect(await read('Pod/a')).toEqual(['Pod/a/web', 'Pod/a/web-1']);
+        expect(await read('Pod/a/web')).toEqual(['Pod/a/web']);
+        expect(await read('Node/n1')).toEqual(['Node/n1']);
+        expect(await read('Service')).toEqual([]);
+        expect(await store.readSnapshot!(7, 'Pod/a/web')).toEqual([['Pod/a/web', '{"s":"Pod/a/web"}']]);
+        expect(await store.readSnapshot!(9)).toEqual([]);
       });
     });
 

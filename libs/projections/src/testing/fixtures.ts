@@ -59,6 +59,17 @@ export function aPod(name: string, namespace = 'default', opts: { labels?: Recor
   };
 }
 
+/** A cluster-scoped Node, not yet reporting status. */
+export function aNode(name: string, n = 0): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, uid: `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`, creationTimestamp: timeAt(n), labels: { 'kubernetes.io/hostname': name } },
+    spec: {},
+    status: { capacity: { cpu: '4', memory: '16Gi', pods: '110' } },
+  };
+}
+
 // Stores reject a reused event id; ids do not enter the projection, so a counter is fine.
 let sequence = 0;
 
