@@ -4,6 +4,7 @@ import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
 import { ControllerHost } from '@logbook/components';
 import { controllerManagerControllers, stopOnSignals } from '@logbook/cluster';
+import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, startHealthServer } from '@logbook/observability';
 
 /**
  * The controller manager as its own process (distributed mode): every controller of
@@ -15,6 +16,8 @@ import { controllerManagerControllers, stopOnSignals } from '@logbook/cluster';
  *   LOGBOOK_NODE_GRACE_PERIOD_MS  silence before a node is NotReady (40000)
  *   LOGBOOK_POD_EVICTION_SECONDS  eviction delay without a toleration (300)
  *   LOGBOOK_TOPIC_PREFIX, LOG_LEVEL
+ *   LOGBOOK_HEALTH_PORT           /healthz, /readyz and /metrics, default 10257 (0 picks a free one)
+ *   LOGBOOK_HEALTH_HOST           default 127.0.0.1
  * SIGTERM/SIGINT finish the reconciles in flight, leave the groups and exit 0.
  */
 async function main(): Promise<void> {
@@ -32,12 +35,17 @@ async function main(): Promise<void> {
     nodeGracePeriodMs: Number(process.env.LOGBOOK_NODE_GRACE_PERIOD_MS ?? 40_000),
     defaultEvictionSeconds: Number(process.env.LOGBOOK_POD_EVICTION_SECONDS ?? 300),
   });
-  const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '' });
+  const registry = createMetricsRegistry('controller-manager');
+  const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '', registry });
+  // Up before the host starts: /readyz answers 503 while the consumers join their groups.
+  const health = await startHealthServer({ ...healthListenOptions(process.env, DEFAULT_HEALTH_PORTS['controller-manager']), registry, ready: () => host.ready, notReadyReason: 'the controllers have not joined their consumer groups yet' });
+  log.info({ url: health.url }, 'health server listening');
 
   stopOnSignals(log, async () => {
     await host.stop();
     await bus.close();
     client.close();
+    await health.close();
   });
 
   await host.start();

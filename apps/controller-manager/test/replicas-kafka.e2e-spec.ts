@@ -42,6 +42,7 @@ describeWithKafka('scheduler and controller-manager replicas on Kafka', () => {
         LOGBOOK_TOKEN: token,
         LOGBOOK_CA_FILE: join(dir.path, 'pki', 'ca.crt'),
         LOGBOOK_TOPIC_PREFIX: prefix,
+        LOGBOOK_HEALTH_PORT: '0', // two replicas on one machine: not both on the default port
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,6 +8,7 @@ import { HttpClusterClient } from '@logbook/client';
 import { HollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
 import { ProcessRuntime } from '@logbook/runtime';
+import { createMetricsRegistry, startHealthServer } from '@logbook/observability';
 
 /**
  * The node agent (kubelet) as its own process:
@@ -15,6 +16,7 @@ import { ProcessRuntime } from '@logbook/runtime';
  *   LOGBOOK_API / --api        API server URL, e.g. https://127.0.0.1:6443               (required)
  *   LOGBOOK_TOKEN, LOGBOOK_CA_FILE, LOGBOOK_TOPIC_PREFIX
  *   --node-name (LOGBOOK_NODE_NAME, default the host name), --port (10255), --state-dir
+ *   /healthz, /readyz and /metrics are served on the read-only port, next to /pods and /spec
  *   --pod-cidr (LOGBOOK_POD_CIDR, default 127.1.0.0/16): pod IPs, one range per agent on a machine
  *   --cpu/--memory/--pods override what the machine reports
  *   --hollow --nodes N         N hollow nodes instead (no processes), for scale tests
@@ -47,11 +49,16 @@ async function main(): Promise<void> {
   const topicPrefix = process.env.LOGBOOK_TOPIC_PREFIX ?? '';
 
   if (opts.hollow) {
+    // No read-only server to share: the health paths get a server of their own on --port.
+    let running = false;
+    const health = await startHealthServer({ host: opts.address, port: Number(opts.port), registry: createMetricsRegistry('node-agent'), ready: () => running, notReadyReason: 'the hollow nodes are not registered yet' });
     const hollow = await HollowNodes.start({ bus, client, log, count: Number(opts.nodes), namePrefix: opts.nodeName ? `${opts.nodeName}-` : undefined, heartbeatIntervalMs: Number(opts.heartbeat), topicPrefix });
+    running = true;
     stopOnSignals(log, async () => {
       await hollow.stop();
       await bus.close();
       client.close();
+      await health.close();
     });
     log.info({ nodes: hollow.nodeNames.length }, 'hollow nodes running');
     return;
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
     heartbeatIntervalMs: Number(opts.heartbeat),
     topicPrefix,
     log,
+    registry: createMetricsRegistry('node-agent'),
   });
   stopOnSignals(log, async () => {
     // The pods' processes keep running: a restarted agent adopts them.

@@ -5,6 +5,7 @@ import { stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
 import { ServiceProxy } from '@logbook/proxy';
+import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, startHealthServer } from '@logbook/observability';
 
 /**
  * The service proxy (kube-proxy) as its own process:
@@ -15,6 +16,8 @@ import { ServiceProxy } from '@logbook/proxy';
  *   LOGBOOK_NODE_NAME     the node this proxy serves (names its consumer group); default: hostname
  *   LOGBOOK_NODE_ADDRESS  where NodePort Services listen, default 127.0.0.1
  *   LOGBOOK_TOPIC_PREFIX  prepended to every topic name, default ''
+ *   LOGBOOK_HEALTH_PORT   /healthz, /readyz and /metrics, default 10256 (0 picks a free one)
+ *   LOGBOOK_HEALTH_HOST   default 127.0.0.1
  * Logs JSON lines; SIGTERM/SIGINT close the listeners and consumers and exit 0.
  */
 async function main(): Promise<void> {
@@ -29,6 +32,11 @@ async function main(): Promise<void> {
   const caFile = process.env.LOGBOOK_CA_FILE;
   const client = new HttpClusterClient({ server, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
   const bus = createEventBus(busUrl);
+  const registry = createMetricsRegistry('proxy');
+  let ready = () => false;
+  // Up before the proxy starts: /readyz answers 503 while its consumers join their groups.
+  const health = await startHealthServer({ ...healthListenOptions(process.env, DEFAULT_HEALTH_PORTS.proxy), registry, ready: () => ready(), notReadyReason: 'the proxy has not joined its consumer groups yet' });
+  log.info({ url: health.url }, 'health server listening');
   const proxy = await ServiceProxy.start({
     bus,
     client,
@@ -36,12 +44,15 @@ async function main(): Promise<void> {
     nodeName,
     nodeAddress: process.env.LOGBOOK_NODE_ADDRESS || undefined,
     topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '',
+    registry,
   });
+  ready = () => proxy.host.ready;
 
   stopOnSignals(log, async () => {
     await proxy.stop();
     await bus.close();
     client.close();
+    await health.close();
   });
   log.info({ bus: busUrl, api: server, nodeName }, 'proxy running');
 }

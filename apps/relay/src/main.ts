@@ -3,6 +3,7 @@ import { stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
 import { createEventStore } from '@logbook/eventstore';
 import { Relay, relayCheckpointName } from '@logbook/relay';
+import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, startHealthServer } from '@logbook/observability';
 
 /**
  * The relay as its own process (distributed mode):
@@ -12,6 +13,8 @@ import { Relay, relayCheckpointName } from '@logbook/relay';
  *   LOGBOOK_RELAY_BATCH       messages per produce request, default 1000
  *   LOGBOOK_TOPIC_PREFIX      prepended to every topic name, default ''
  *   LOGBOOK_RELAY_POLL_MS     how often to look for appends made by other processes, default 200
+ *   LOGBOOK_HEALTH_PORT       /healthz, /readyz and /metrics, default 10258 (0 picks a free one)
+ *   LOGBOOK_HEALTH_HOST       default 127.0.0.1
  * Logs JSON lines; SIGTERM/SIGINT finish the batch in flight, checkpoint it and exit 0.
  */
 async function main(): Promise<void> {
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
   const busUrl = process.env.LOGBOOK_BUS ?? 'kafka://127.0.0.1:9092';
   const store = await createEventStore(storeUrl);
   const bus = createEventBus(busUrl);
+  const registry = createMetricsRegistry('relay');
   // The writer is another process: its appends are seen by polling, not by subscribeAll.
   const relay = new Relay({
     store,
@@ -37,12 +41,17 @@ async function main(): Promise<void> {
     live: { pollIntervalMs: Number(process.env.LOGBOOK_RELAY_POLL_MS ?? 200) },
     logger: log,
     onPublished: ({ events, position, ms }) => log.debug({ events, position, ms }, 'published'),
+    registry,
   });
+  // Up before the relay starts: /readyz answers 503 until it has published the log as it was at start.
+  const health = await startHealthServer({ ...healthListenOptions(process.env, DEFAULT_HEALTH_PORTS.relay), registry, ready: () => relay.ready, notReadyReason: 'the relay has not caught up with the log yet' });
+  log.info({ url: health.url }, 'health server listening');
 
   stopOnSignals(log, async () => {
     await relay.stop();
     await bus.close();
     await store.close();
+    await health.close();
   });
 
   await relay.start();

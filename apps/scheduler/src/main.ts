@@ -5,6 +5,7 @@ import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
 import { ControllerHost } from '@logbook/components';
 import { DEFAULT_SCHEDULER_CONFIG, SchedulerController, loadSchedulerConfig } from '@logbook/scheduling';
+import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, startHealthServer } from '@logbook/observability';
 
 /**
  * The scheduler as its own process (distributed mode):
@@ -14,6 +15,8 @@ import { DEFAULT_SCHEDULER_CONFIG, SchedulerController, loadSchedulerConfig } fr
  *   LOGBOOK_CA_FILE           PEM of the CA that signed the API server's certificate
  *   LOGBOOK_SCHEDULER_CONFIG  YAML/JSON file: { filters: [names], scores: [{ name, weight }] }
  *   LOGBOOK_TOPIC_PREFIX      prepended to every topic name, default ''
+ *   LOGBOOK_HEALTH_PORT       /healthz, /readyz and /metrics, default 10259 (0 picks a free one)
+ *   LOGBOOK_HEALTH_HOST       default 127.0.0.1
  * Logs JSON lines; SIGTERM/SIGINT stop the workers and consumers and exit 0.
  */
 async function main(): Promise<void> {
@@ -29,12 +32,17 @@ async function main(): Promise<void> {
   const caFile = process.env.LOGBOOK_CA_FILE;
   const client = new HttpClusterClient({ server, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
   const bus = createEventBus(busUrl);
-  const host = new ControllerHost({ bus, client, controllers: [new SchedulerController(config)], log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '' });
+  const registry = createMetricsRegistry('scheduler');
+  const host = new ControllerHost({ bus, client, controllers: [new SchedulerController(config)], log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '', registry });
+  // Up before the host starts: /readyz answers 503 while the consumers join their groups.
+  const health = await startHealthServer({ ...healthListenOptions(process.env, DEFAULT_HEALTH_PORTS.scheduler), registry, ready: () => host.ready, notReadyReason: 'the scheduler has not joined its consumer groups yet' });
+  log.info({ url: health.url }, 'health server listening');
 
   stopOnSignals(log, async () => {
     await host.stop();
     await bus.close();
     client.close();
+    await health.close();
   });
 
   await host.start();

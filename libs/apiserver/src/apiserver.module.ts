@@ -9,6 +9,8 @@ import { ClusterWriter } from './write/cluster-writer';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { API_OPTIONS, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
+import { Registry } from 'prom-client';
+import { ApiMetrics } from './metrics/api-metrics';
 
 export interface ApiServerModuleOptions {
   readonly store: EventStore;
@@ -19,11 +21,14 @@ export interface ApiServerModuleOptions {
   readonly watchCacheSize?: number;
   /** The interim namespace finalizer: only when no controller manager runs. */
   readonly finalizeNamespaces?: boolean;
+  /** Served on the API port's /metrics (bearer token required); default a registry of the API server's own metrics. */
+  readonly registry?: Registry;
 }
 
 @Module({})
 export class ApiServerModule {
   static forRoot(options: ApiServerModuleOptions): DynamicModule {
+    const metrics = new ApiMetrics(options.registry ?? new Registry());
     return {
       module: ApiServerModule,
       controllers: [KubeApiController],
@@ -32,7 +37,7 @@ export class ApiServerModule {
         { provide: EVENT_STORE, useValue: options.store },
         { provide: PROJECTOR, useValue: options.projector },
         { provide: LOGGER, useValue: options.logger },
-        { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector), inject: [EVENT_STORE, PROJECTOR] },
+        { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector, undefined, (kind, events) => metrics.onAppended(kind, events)), inject: [EVENT_STORE, PROJECTOR] },
         { provide: WatchHub, useFactory: (projector: Projector) => new WatchHub(projector, options.watchCacheSize), inject: [PROJECTOR] },
         {
           provide: NamespaceFinalizer,
@@ -47,6 +52,7 @@ export class ApiServerModule {
               new TokenAuthenticator(options.tokenFile),
               log,
               () => true,
+              metrics,
             ),
           inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, NamespaceFinalizer, LOGGER],
         },

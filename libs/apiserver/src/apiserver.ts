@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { EventStore } from '@logbook/eventstore';
 import type { Projector } from '@logbook/projections';
 import { ApiServerModule } from './apiserver.module';
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   /** Empty deleted namespaces here; only when no controller manager runs (default false). */
   readonly finalizeNamespaces?: boolean;
+  /** Served on /metrics with a bearer token; `logbook up` passes the one registry of its process. */
+  readonly registry?: Registry;
 }
 
 export interface RunningApiServer {
@@ -43,6 +46,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       logger: options.logger,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
       finalizeNamespaces: options.finalizeNamespaces ?? false,
+      registry: options.registry,
     }),
     { httpsOptions: { key: pki.key, cert: pki.cert }, bodyParser: false, logger: false, abortOnError: false },
   );

@@ -21,6 +21,8 @@ import { serveDiff } from './ops/diff';
 import { serveExplain } from './ops/explain';
 import { serveTail } from './ops/tail';
 import { podLog } from './ops/pod-log';
+import type { ApiMetrics } from './metrics/api-metrics';
+import { requestLabels } from './metrics/request-labels';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
@@ -34,6 +36,7 @@ export class KubeApiHandler {
     private readonly auth: TokenAuthenticator,
     private readonly log: Logger,
     private readonly isReady: () => boolean,
+    private readonly metrics?: ApiMetrics,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -50,6 +53,7 @@ export class KubeApiHandler {
       if (apiError.code >= 500) this.log.error({ err, method: req.method, path: url.pathname }, 'request failed');
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      this.metrics?.observeRequest(requestLabels(req.method ?? 'GET', url), res.statusCode, ms / 1000);
       this.log.debug({ method: req.method, path: url.pathname, query: url.search, user: user?.name, code: res.statusCode, ms }, 'request');
     }
   }
@@ -66,6 +70,8 @@ export class KubeApiHandler {
     if (req.method === 'GET') {
       if (p === '/api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));
       if (p === '/apis') return sendJson(res, 200, apiGroupList());
+      // Like Kubernetes: /metrics needs a bearer token, the health paths do not.
+      if (p === '/metrics' && this.metrics) return this.metrics.serve(res);
       if (p === '/api/v1') return sendJson(res, 200, apiResourceList(''));
       const group = /^\/apis\/([^/]+)\/v1$/.exec(p);
       if (group) {

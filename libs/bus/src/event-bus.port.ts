@@ -74,11 +74,28 @@ export interface BusConsumer {
   abort(): Promise<void>;
 }
 
+/** Where a consumer group stands in one partition (what `kafka-consumer-groups --describe` shows). */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  /** The group's committed offset: the next message it will read. Undefined before its first commit. */
+  readonly committed?: string;
+  /** The offset the next message produced to the partition will get (Kafka's high watermark). */
+  readonly end: string;
+  /** end − committed; without a commit, every message the partition still holds. */
+  readonly lag: number;
+}
+
 export interface EventBus {
   /** Creates the topic if it does not exist; an existing topic is left as it is. */
   createTopic(topic: string, partitions: number): Promise<void>;
   producer(): Promise<BusProducer>;
   consumer(options: ConsumerOptions): Promise<BusConsumer>;
+  /**
+   * Committed offset, end offset and lag of a consumer group in every partition of the topics
+   * (an admin read: it works whether or not a member of the group runs in this process).
+   */
+  lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>;
   /** Stops every producer and consumer this bus made, then releases its connections. */
   close(): Promise<void>;
 }

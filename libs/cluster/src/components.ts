@@ -11,6 +11,7 @@ import {
 } from '@logbook/controllers';
 import { DEFAULT_SCHEDULER_CONFIG, SchedulerController, loadSchedulerConfig } from '@logbook/scheduling';
 import { HollowNodes, type RunningHollowNodes } from '@logbook/hollow';
+import type { Registry } from 'prom-client';
 
 export interface ComponentsOptions {
   /** Node lifecycle: how long a node may be silent before it is NotReady (default 40 s). */
@@ -77,9 +78,11 @@ export async function startComponents(deps: {
   readonly clientFor: (actor: string) => ClusterClient;
   readonly log: ComponentLogger;
   readonly options?: ComponentsOptions;
+  /** Where both hosts' metrics go (`logbook up`: the registry of the process). */
+  readonly registry?: Registry;
 }): Promise<RunningComponents> {
   const options = deps.options ?? {};
-  const scheduler = new ControllerHost({ bus: deps.bus, client: deps.clientFor('system:scheduler'), controllers: [schedulerController(options)], log: deps.log, instanceId: 'embedded-scheduler', topicPrefix: options.topicPrefix });
+  const scheduler = new ControllerHost({ bus: deps.bus, client: deps.clientFor('system:scheduler'), controllers: [schedulerController(options)], log: deps.log, instanceId: 'embedded-scheduler', topicPrefix: options.topicPrefix, registry: deps.registry });
   const controllerManager = new ControllerHost({
     bus: deps.bus,
     client: deps.clientFor('system:controller-manager'),
@@ -87,6 +90,7 @@ export async function startComponents(deps: {
     log: deps.log,
     instanceId: 'embedded-controller-manager',
     topicPrefix: options.topicPrefix,
+    registry: deps.registry,
   });
   await controllerManager.start();
   await scheduler.start();

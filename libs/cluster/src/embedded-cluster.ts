@@ -13,6 +13,8 @@ import type { RunningHollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
 import { ServiceProxy, type RunningServiceProxy } from '@logbook/proxy';
 import { type ContainerRuntime, ProcessRuntime } from '@logbook/runtime';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry } from '@logbook/observability';
 
 export interface EmbeddedClusterOptions {
   readonly dataDir: string;
@@ -28,6 +30,8 @@ export interface EmbeddedClusterOptions {
   readonly componentOptions?: ComponentsOptions;
   /** Run a node agent for this machine (pods as real processes, state in `<dataDir>/node`). */
   readonly nodeAgent?: boolean | { readonly nodeName?: string; readonly port?: number };
+  /** One registry for every component of the process, served on the API port's /metrics. Default: a new one. */
+  readonly registry?: Registry;
 }
 
 export interface EmbeddedCluster {
@@ -44,6 +48,7 @@ export interface EmbeddedCluster {
   readonly nodeAgent?: NodeAgent;
   /** The node agent's runtime: its processes keep running after close (the next start adopts them). */
   readonly runtime?: ContainerRuntime;
+  readonly registry: Registry;
   close(): Promise<void>;
 }
 
@@ -60,6 +65,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const tokenFile = join(dataDir, 'tokens.csv');
   const adminToken = ensureTokenFile(tokenFile);
+  const registry = options.registry ?? createMetricsRegistry('logbook');
 
   const store = await createEventStore(`sqlite:${dataDir}`);
   const projector = new Projector(store, store, { snapshotEvery: options.snapshotEvery ?? 10_000 });
@@ -78,6 +84,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     // Without a controller manager the API server empties deleted namespaces itself.
     finalizeNamespaces: options.components === false,
+    registry,
   });
   await ensureSystemNamespaces(api, projector);
 
@@ -85,7 +92,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   const busUrl = options.bus ?? `embedded:${join(dataDir, 'bus')}`;
   const bus = createEventBus(busUrl);
   const topicPrefix = options.componentOptions?.topicPrefix ?? '';
-  const relay = new Relay({ store, checkpoints: store, snapshots: store, bus, topicPrefix, name: relayCheckpointName((busUrl.startsWith('embedded:') ? 'embedded:' : busUrl) + topicPrefix), logger: log });
+  const relay = new Relay({ store, checkpoints: store, snapshots: store, bus, topicPrefix, name: relayCheckpointName((busUrl.startsWith('embedded:') ? 'embedded:' : busUrl) + topicPrefix), logger: log, registry });
   await relay.start();
   log.info({ bus: busUrl.startsWith('embedded:') ? 'embedded' : busUrl, position: relay.position }, 'relay started');
 
@@ -97,6 +104,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
           clientFor: (actor) => new InProcessClusterClient(api.writer, projector, actor),
           log,
           options: options.componentOptions,
+          registry,
         });
   const hollow = await startHollowNodes({
     bus,
@@ -121,9 +129,9 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     await store.close();
   };
   try {
-    nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent) : undefined;
+    nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent, registry) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
-    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix }) : undefined;
+    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry }) : undefined;
   } catch (err) {
     await close().catch((closeErr: Error) => log.warn({ err: closeErr.message }, 'unclean stop after a failed start'));
     throw err;
@@ -146,6 +154,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     hollow,
     nodeAgent: nodeAgent?.agent,
     runtime: nodeAgent?.runtime,
+    registry,
     close,
   };
 }
@@ -168,9 +177,10 @@ async function startNodeAgent(
   client: InProcessClusterClient,
   log: Logger,
   options: true | { readonly nodeName?: string; readonly port?: number },
+  registry: Registry,
 ): Promise<{ agent: NodeAgent; runtime: ProcessRuntime }> {
   const runtime = new ProcessRuntime({ stateDir: join(dataDir, 'node') });
-  const agent = new NodeAgent({ client, bus, runtime, topicPrefix, log, ...(options === true ? {} : options) });
+  const agent = new NodeAgent({ client, bus, runtime, topicPrefix, log, registry, ...(options === true ? {} : options) });
   try {
     await agent.start();
   } catch (err) {

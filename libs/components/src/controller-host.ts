@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { type BusConsumer, type BusMessage, type EventBus, partitionForKey } from '@logbook/bus';
 import { parseRelayed } from '@logbook/relay';
 import { parseStreamName, resourceByKind, topicFor } from '@logbook/kube';
@@ -7,6 +8,8 @@ import { ClientError } from './cluster-client.port';
 import { type Controller, type ComponentLogger, keyOf } from './controller';
 import { ObjectCache } from './object-cache';
 import { WorkQueue } from './work-queue';
+import { ControllerMetrics, type ReconcileOutcome } from './controller-metrics';
+import { trackConsumerGroups } from '@logbook/observability';
 
 export interface ControllerHostOptions {
   readonly bus: EventBus;
@@ -22,6 +25,8 @@ export interface ControllerHostOptions {
   readonly now?: () => Date;
   /** How often ownership (the consumer-group assignment) is re-read. Default 250 ms. */
   readonly assignmentPollMs?: number;
+  /** Where reconcile, work-queue and consumer-group metrics go; default a private registry nobody scrapes. */
+  readonly registry?: Registry;
 }
 
 const HOT_KEY_REST = 4;
@@ -55,6 +60,10 @@ export class ControllerHost {
   private readonly partitions: number;
   private readonly prefix: string;
   private readonly now: () => Date;
+  private readonly registry: Registry;
+  private readonly metrics: ControllerMetrics;
+  private readonly untrack: (() => void)[] = [];
+  private started = false;
 
   constructor(private readonly o: ControllerHostOptions) {
     this.instanceId = o.instanceId ?? randomUUID().slice(0, 8);
@@ -62,6 +71,9 @@ export class ControllerHost {
     this.prefix = o.topicPrefix ?? '';
     this.now = o.now ?? (() => new Date());
     this.running = o.controllers.map((controller) => ({ controller, queue: new WorkQueue(), causes: new Map(), owned: new Set() }));
+    this.registry = o.registry ?? new Registry();
+    this.metrics = new ControllerMetrics(this.registry);
+    for (const c of o.controllers) c.instrument?.(this.registry);
   }
 
   async start(): Promise<void> {
@@ -75,11 +87,14 @@ export class ControllerHost {
 
     // The cache reads every partition of every watched kind; events already in the list are
     // dropped by position. Its group is this replica's own.
-    this.cacheConsumer = await this.o.bus.consumer({ groupId: `${this.prefix}logbook-cache-${this.instanceId}`, topics, fromBeginning: true });
+    const groups = [{ groupId: `${this.prefix}logbook-cache-${this.instanceId}`, topics }];
+    this.cacheConsumer = await this.o.bus.consumer({ ...groups[0], fromBeginning: true });
     await this.cacheConsumer.run(async (m) => this.onMessage(m));
 
     for (const r of this.running) {
-      r.owner = await this.o.bus.consumer({ groupId: `${this.prefix}logbook-${r.controller.name}`, topics: [this.topic(r.controller.primaryKind)], fromBeginning: false });
+      const group = { groupId: `${this.prefix}logbook-${r.controller.name}`, topics: [this.topic(r.controller.primaryKind)] };
+      groups.push(group);
+      r.owner = await this.o.bus.consumer({ ...group, fromBeginning: false });
       // Ownership only: the messages themselves reach the cache through the consumer above.
       await r.owner.run(async () => undefined);
       for (let i = 0; i < (r.controller.workers ?? 2); i++) this.workers.push(this.work(r));
@@ -87,6 +102,16 @@ export class ControllerHost {
     this.pollTimer = setInterval(() => this.refreshOwnership(), this.o.assignmentPollMs ?? 250);
     this.pollTimer.unref();
     this.refreshOwnership();
+    this.untrack.push(
+      trackConsumerGroups(this.registry, this.o.bus, () => groups),
+      this.metrics.trackQueues(() => this.running.map((r) => ({ controller: r.controller.name, length: r.queue.length }))),
+    );
+    this.started = true;
+  }
+
+  /** Started, not stopped, and the cache's consumer has joined its group (it owns every partition of its topics). */
+  get ready(): boolean {
+    return this.started && !this.stopped && (this.cacheConsumer?.assignment().length ?? 0) > 0;
   }
 
   /** True when no controller has queued, running or scheduled work. */
@@ -97,6 +122,7 @@ export class ControllerHost {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const stopReporting of this.untrack.splice(0)) stopReporting();
     clearInterval(this.pollTimer);
     for (const r of this.running) r.queue.close();
     await Promise.allSettled(this.workers);
@@ -154,25 +180,33 @@ export class ControllerHost {
       const key = await r.queue.next();
       if (key === undefined) return;
       let syncMs = 0;
+      let started: number | undefined;
+      let outcome: ReconcileOutcome = 'success';
       try {
         if (!this.owns(r, key)) continue; // lost the partition since the key was queued
-        const started = performance.now();
+        started = performance.now();
         const pending = r.controller.reconcile(key, { cache: this.cache, client: this.o.client, cause: r.causes.get(key) ?? {}, now: this.now, log: this.o.log });
         // The part before the first await holds the event loop (cache scans); see done() below.
         syncMs = performance.now() - started;
         const result = await pending;
         r.queue.forget(key);
-        if (result && result.requeueAfterMs >= 0) r.queue.addAfter(key, result.requeueAfterMs);
+        if (result && result.requeueAfterMs >= 0) {
+          outcome = 'requeue';
+          r.queue.addAfter(key, result.requeueAfterMs);
+        }
       } catch (err) {
         if (err instanceof ClientError && err.isNotFound) {
+          outcome = 'not_found';
           r.queue.forget(key); // the object is gone; a later event brings the key back if needed
         } else {
           // A conflict means the cache was behind the write; the event that caught it up requeues too.
-          const level = err instanceof ClientError && err.isConflict ? 'debug' : 'warn';
-          this.o.log[level]({ controller: r.controller.name, key, err: (err as Error).message }, 'reconcile failed; retrying with back-off');
+          const conflict = err instanceof ClientError && err.isConflict;
+          outcome = conflict ? 'conflict' : 'error';
+          this.o.log[conflict ? 'debug' : 'warn']({ controller: r.controller.name, key, err: (err as Error).message }, 'reconcile failed; retrying with back-off');
           r.queue.addRateLimited(key);
         }
       } finally {
+        if (started !== undefined) this.metrics.observeReconcile(r.controller.name, outcome, (performance.now() - started) / 1000);
         // A key whose reconcile blocks the loop for t ms rests HOT_KEY_REST × t before its next
         // run, so one hot key takes at most 1/(1 + HOT_KEY_REST) of the loop; cheap keys never rest.
         r.queue.done(key, Math.min(HOT_KEY_REST * syncMs, MAX_REST_MS));

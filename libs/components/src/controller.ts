@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { KubeObject } from '@logbook/kube';
 import type { Cause, ClusterClient } from './cluster-client.port';
 import type { CachedChange, ObjectCache } from './object-cache';
@@ -38,6 +39,8 @@ export interface Controller {
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult>;
   /** Concurrent reconciles of different keys (default 2). */
   readonly workers?: number;
+  /** Registers the controller's own metrics (the scheduler's attempts); the host calls it once. */
+  instrument?(registry: Registry): void;
 }
 
 /** `namespace/name` or `name`. */

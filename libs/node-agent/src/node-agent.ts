@@ -9,6 +9,8 @@ import { type NodeInfo, machineCapacity } from './node-object';
 import { PodSource } from './pod-source';
 import { PodSync } from './pod-sync';
 import { ReadOnlyServer } from './read-only-server';
+import { Registry } from 'prom-client';
+import { trackConsumerGroups } from '@logbook/observability';
 
 export interface NodeAgentOptions {
   readonly client: ClusterClient;
@@ -35,6 +37,8 @@ export interface NodeAgentOptions {
   readonly limitsEnforced?: boolean;
   readonly now?: () => Date;
   readonly log?: ComponentLogger;
+  /** Served on the read-only port's /metrics (with this node's consumer-group figures). */
+  readonly registry?: Registry;
 }
 
 const SILENT: ComponentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -57,6 +61,9 @@ export class NodeAgent {
   private readonly info: NodeInfo;
   private unsubscribe?: () => void;
   private boundPort = 0;
+  private following = false;
+  private readonly registry: Registry;
+  private untrack?: () => void;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.nodeName = o.nodeName ?? process.env.LOGBOOK_NODE_NAME ?? hostname().toLowerCase();
@@ -89,7 +96,8 @@ export class NodeAgent {
       requeue: (key) => this.queue.add(key),
     });
     this.heartbeat = new NodeHeartbeat(o.client, this.info, o.heartbeatIntervalMs ?? 10_000, now, this.log);
-    this.server = new ReadOnlyServer({ runtime: o.runtime, pods: () => this.source.list(), node: () => this.heartbeat.node });
+    this.registry = o.registry ?? new Registry();
+    this.server = new ReadOnlyServer({ runtime: o.runtime, pods: () => this.source.list(), node: () => this.heartbeat.node, registry: this.registry, ready: () => this.following });
   }
 
   /** The read-only server's port (after start). */
@@ -115,10 +123,14 @@ export class NodeAgent {
     for (const pod of pods) this.queue.add(`${pod.metadata.namespace}/${pod.metadata.name}`);
     for (let i = 0; i < (this.o.workers ?? 16); i++) this.workers.push(this.work());
     await this.source.follow();
+    this.untrack = trackConsumerGroups(this.registry, this.o.bus, () => [{ groupId: `${this.o.topicPrefix ?? ''}logbook-node-${this.nodeName}`, topics: [this.source.topic] }]);
+    this.following = true;
   }
 
   /** Stops syncing and serving; the pods' processes keep running (a restart adopts them). */
   async stop(): Promise<void> {
+    this.following = false;
+    this.untrack?.();
     this.unsubscribe?.();
     this.queue.close();
     await this.source.stop();

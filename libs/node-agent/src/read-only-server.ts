@@ -2,22 +2,36 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import type { KubeObject } from '@logbook/kube';
 import type { ContainerRuntime, LogOptions } from '@logbook/runtime';
+import { Registry } from 'prom-client';
+import { healthRoutes } from '@logbook/observability';
 
 export interface ReadOnlySource {
   readonly runtime: ContainerRuntime;
   pods(): KubeObject[];
   node(): KubeObject | undefined;
+  /** Served on /metrics; default a private registry (process metrics are the agent process's to add). */
+  readonly registry?: Registry;
+  /** /readyz: the node is registered and the agent follows its pods. Default: ready once serving. */
+  ready?(): boolean;
 }
 
 /**
- * The kubelet's read-only port: `/healthz`, `/pods` (a PodList of this node's pods), `/spec`
- * (capacity and system info) and `/containerLogs/<ns>/<pod>/<container>` (the API server's
- * `pods/<name>/log` proxies to it). No authentication: bind it to a trusted address.
+ * The kubelet's read-only port: `/healthz`, `/livez`, `/readyz`, `/metrics`, `/pods` (a PodList
+ * of this node's pods), `/spec` (capacity and system info) and
+ * `/containerLogs/<ns>/<pod>/<container>` (the API server's `pods/<name>/log` proxies to it).
+ * No authentication: bind it to a trusted address.
  */
 export class ReadOnlyServer {
   private server?: Server;
+  private readonly health: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
-  constructor(private readonly source: ReadOnlySource) {}
+  constructor(private readonly source: ReadOnlySource) {
+    this.health = healthRoutes({
+      registry: source.registry ?? new Registry(),
+      ready: () => source.ready?.() ?? true,
+      notReadyReason: 'the node is not registered or its pods are not followed yet',
+    });
+  }
 
   async listen(port: number, host: string): Promise<number> {
     const server = createServer((req, res) => {
@@ -44,11 +58,7 @@ export class ReadOnlyServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://agent');
     if (req.method !== 'GET') return send(res, 405, { message: 'read-only' });
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
-      return;
-    }
+    if (await this.health(req, res)) return;
     if (url.pathname === '/pods') return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.source.pods() });
     if (url.pathname === '/spec') {
       const node = this.source.node();

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { EventBus } from '@logbook/bus';
 import { type ClusterClient, type ComponentLogger, ControllerHost } from '@logbook/components';
 import { ServiceProxyController } from './service-proxy-controller';
@@ -13,6 +14,8 @@ export interface ServiceProxyOptions {
   readonly topicPrefix?: string;
   /** Partitions of the relay's topics; default 6. */
   readonly partitions?: number;
+  /** Where its host's reconcile and consumer-group metrics go. */
+  readonly registry?: Registry;
 }
 
 export interface RunningServiceProxy {
@@ -34,6 +37,7 @@ export const ServiceProxy = {
       instanceId: `proxy-${o.nodeName}-${process.pid}`,
       topicPrefix: o.topicPrefix,
       partitions: o.partitions,
+      registry: o.registry,
     });
     try {
       await host.start();

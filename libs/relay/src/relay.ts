@@ -4,6 +4,8 @@ import type { CheckpointStore, EventStore, SnapshotStore, Subscription } from '@
 import { RESOURCES, topicFor } from '@logbook/kube';
 import { type ClusterState, stateAt } from '@logbook/projections';
 import { nodeTopic, podEventNodes, relayMessage } from './relay-message';
+import { Registry } from 'prom-client';
+import { RelayMetrics } from './relay-metrics';
 
 /** The subset of a pino logger the relay uses. */
 export interface RelayLogger {
@@ -36,6 +38,8 @@ export interface RelayOptions {
   readonly logger?: RelayLogger;
   /** Called after every acknowledged batch (metrics). */
   readonly onPublished?: (batch: { readonly events: number; readonly position: number; readonly ms: number }) => void;
+  /** Where the relay's metrics go (docs/operations.md "Metrics"); default a private registry nobody scrapes. */
+  readonly registry?: Registry;
 }
 
 export function relayCheckpointName(busUrl: string): string {
@@ -62,10 +66,19 @@ export class Relay {
   /** Per-node topics known to exist (created on first use, 1 partition each). */
   private readonly nodeTopics = new Set<string>();
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
-  private readonly o: Required<Omit<RelayOptions, 'snapshots' | 'logger' | 'onPublished'>> & RelayOptions;
+  private readonly o: Required<Omit<RelayOptions, 'snapshots' | 'logger' | 'onPublished' | 'registry'>> & RelayOptions;
+  private readonly metrics: RelayMetrics;
+  /** Set once the relay has published everything the log held when it started. */
+  private caughtUp = false;
 
   constructor(options: RelayOptions) {
     this.o = { topicPrefix: '', partitions: 6, pageSize: 2000, batchSize: 1000, live: 'subscribe', ...options };
+    this.metrics = new RelayMetrics(options.registry ?? new Registry(), options.name);
+  }
+
+  /** Running, and it has caught up with the log as it was at start (readiness). */
+  get ready(): boolean {
+    return this.running && this.caughtUp;
   }
 
   /** The last position the bus acknowledged (the checkpoint). */
@@ -81,6 +94,7 @@ export class Relay {
     this.state = await stateAt(this.o.store, this.o.snapshots, this.published);
     this.producer = await this.o.bus.producer();
     this.running = true;
+    this.metrics.track(() => this.published, () => this.o.store.headPosition());
     this.o.logger?.info({ checkpoint: this.published, name: this.o.name }, 'relay started');
     this.pump = this.run().catch((error) => {
       this.o.logger?.error({ err: error }, 'relay stopped on an error');
@@ -111,6 +125,7 @@ export class Relay {
   async stop(): Promise<void> {
     if (!this.running && !this.producer) return;
     this.running = false;
+    this.metrics.stop();
     await this.subscription?.close();
     this.wake?.();
     await this.pump;
@@ -121,6 +136,7 @@ export class Relay {
 
   private async run(): Promise<void> {
     await this.catchUp();
+    this.caughtUp = true;
     const live = this.o.live;
     if (live === 'subscribe') {
       if (!this.running) return;
@@ -187,6 +203,7 @@ export class Relay {
     await this.o.checkpoints.setCheckpoint(this.o.name, last);
     this.published = last;
     this.o.onPublished?.({ events: events.length, position: last, ms: Date.now() - started });
+    this.metrics.onPublished(events.length, Date.now() - started);
     for (const waiter of [...this.waiters]) {
       if (waiter.position <= last) {
         this.waiters.delete(waiter);

@@ -6,6 +6,8 @@ import { nodeIsReady } from './plugins/node-ready';
 import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig, buildProfile } from './registry';
 import { schedule } from './schedule';
 import { SchedulerSnapshot } from './snapshot';
+import type { Registry } from 'prom-client';
+import { type AttemptResult, SchedulerMetrics } from './scheduler-metrics';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -66,6 +68,7 @@ export class SchedulerController implements Controller {
   private readonly percentageOfNodesToScore?: number;
   /** Successive cycles start filtering where the last one stopped, so no node is always last. */
   private nextStartIndex = 0;
+  private metrics?: SchedulerMetrics;
 
   constructor(config: SchedulerConfig = DEFAULT_SCHEDULER_CONFIG, options: SchedulerControllerOptions = {}) {
     this.profile = buildProfile(config);
@@ -77,6 +80,10 @@ export class SchedulerController implements Controller {
   /** Keys of pods that failed their last cycle and wait for a change that could help. */
   get unschedulableKeys(): readonly string[] {
     return [...this.unschedulable];
+  }
+
+  instrument(registry: Registry): void {
+    this.metrics = new SchedulerMetrics(registry);
   }
 
   keysFor(change: CachedChange): string[] {
@@ -105,13 +112,25 @@ export class SchedulerController implements Controller {
     this.syncSnapshot(ctx);
     if (this.snapshot.isAssumed(key)) return; // bound by us a moment ago; the cache has not caught up
 
+    const started = performance.now();
+    let result: AttemptResult = 'error';
+    try {
+      result = await this.attempt(key, pod, ctx);
+    } finally {
+      this.metrics?.observe(result, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** One scheduling cycle: filters and scores, then the binding (or the Unschedulable condition). */
+  private async attempt(key: string, pod: KubeObject, ctx: ReconcileContext): Promise<AttemptResult> {
+    const { namespace, name } = splitKey(key);
     const nodeInfos = this.snapshot.nodeInfos();
     const result = schedule(pod, nodeInfos, this.profile, { startIndex: this.nextStartIndex, percentageOfNodesToScore: this.percentageOfNodesToScore });
     this.nextStartIndex = nodeInfos.length ? (this.nextStartIndex + (result.evaluated ?? 0)) % nodeInfos.length : 0;
     if (!result.node) {
       this.unschedulable.add(key);
       await this.markUnschedulable(pod, result.reasons ?? 'unschedulable', ctx);
-      return;
+      return 'unschedulable';
     }
     this.unschedulable.delete(key);
     // Assume before the first await: the next cycle (another worker) already counts this pod.
@@ -124,10 +143,11 @@ export class SchedulerController implements Controller {
       // 409: another replica bound it, or the pod changed — the event that changed it queues it again.
       if (err instanceof ClientError && err.isConflict) {
         ctx.log.debug({ pod: key, err: err.message }, 'binding conflict');
-        return;
+        return 'error';
       }
       throw err;
     }
+    return 'scheduled';
   }
 
   private syncSnapshot(ctx: ReconcileContext): void {

@@ -2,3 +2,4 @@ export * from './eventually';
 export * from './tmp-dir';
 export * from './logbook-process';
 export * from './kubectl';
+export * from './prometheus-text';

@@ -36,6 +36,8 @@ export class ClusterWriter {
     private readonly store: EventStore,
     private readonly projector: Projector,
     private readonly clock: () => Date = () => new Date(),
+    /** Told after every successful append (metrics: events appended per kind). */
+    private readonly onAppended?: (kind: string, events: number) => void,
   ) {
     projector.onApplied((event) => this.revisions.set(event.stream, event.revision));
   }
@@ -56,6 +58,7 @@ export class ClusterWriter {
       const revision = await this.streamRevision(stream);
       try {
         const result = await this.store.append(stream, events, revision);
+        this.onAppended?.(resource.kind, events.length);
         await this.projector.waitFor(result.position);
       } catch (err) {
         if (err instanceof ExpectedRevisionConflict) throw ApiError.conflict(qualifiedName(resource), name, resource.group);

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BusConsumer, BusMessage, BusProducer, ConsumerOptions, EventBus, OutgoingMessage, TopicMessages } from '../event-bus.port';
+import type { BusConsumer, BusMessage, BusProducer, ConsumerOptions, EventBus, OutgoingMessage, PartitionLag, TopicMessages } from '../event-bus.port';
 import { BusClosed } from '../errors';
 import { EmbeddedBroker } from './embedded-broker';
 import { EmbeddedConsumer } from './embedded-consumer';
@@ -55,6 +55,19 @@ export class EmbeddedEventBus implements EventBus {
     );
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    this.assertOpen();
+    const { store } = this.broker;
+    return topics.flatMap((topic) =>
+      Array.from({ length: this.broker.partitionsOf(topic) }, (_, partition) => {
+        const committed = store.committed(groupId, topic, partition);
+        const end = store.endOffset(topic, partition);
+        // Nothing is ever deleted from the embedded log: a group without a commit has all of it ahead.
+        return { topic, partition, committed: committed === undefined ? undefined : String(committed), end: String(end), lag: end - (committed ?? 0) };
+      }),
+    );
   }
 
   async close(): Promise<void> {

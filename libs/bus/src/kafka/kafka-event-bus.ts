@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import type { BusConsumer, BusProducer, ConsumerOptions, EventBus, OutgoingMessage, TopicMessages } from '../event-bus.port';
+import type { BusConsumer, BusProducer, ConsumerOptions, EventBus, OutgoingMessage, PartitionLag, TopicMessages } from '../event-bus.port';
 import { BusClosed } from '../errors';
 import { KafkaBusConsumer } from './kafka-consumer';
 import { translated } from './kafka-errors';
@@ -76,6 +76,24 @@ export class KafkaEventBus implements EventBus {
     const bus = new KafkaBusConsumer(consumer, () => this.admin(), this.options.onError, (c) => this.consumers.delete(c));
     this.consumers.add(bus);
     return bus;
+  }
+
+  async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    const admin = await this.admin();
+    const [committed, ends] = await Promise.all([
+      translated('fetch group offsets', () => admin.fetchOffsets({ groupId, topics: [...topics] })),
+      Promise.all(topics.map((topic) => translated('fetch topic offsets', () => admin.fetchTopicOffsets(topic)))),
+    ]);
+    return topics.flatMap((topic, i) =>
+      ends[i]
+        .map(({ partition, high, low }) => {
+          // kafkajs reports "no committed offset" as -1.
+          const offset = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
+          const has = offset !== undefined && Number(offset) >= 0;
+          return { topic, partition, committed: has ? offset : undefined, end: high, lag: Number(high) - Number(has ? offset : low) };
+        })
+        .sort((a, b) => a.partition - b.partition),
+    );
   }
 
   async close(): Promise<void> {

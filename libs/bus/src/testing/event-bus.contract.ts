@@ -1,4 +1,4 @@
-import type { BusConsumer, BusMessage, ConsumerOptions, EventBus, MessageHandler, OutgoingMessage } from '../event-bus.port';
+import type { BusConsumer, BusMessage, ConsumerOptions, EventBus, MessageHandler, OutgoingMessage, PartitionLag } from '../event-bus.port';
 import { POSITION_HEADER } from '../event-bus.port';
 import { dedupeByPosition } from '../dedupe-by-position';
 import { deferred, eventually, randomName } from './eventually';
@@ -201,6 +201,45 @@ export function eventBusContract(name: string, makeFixture: () => Promise<BusFix
       await eventually(() => expect(seen).toEqual(['flowing:1', 'flowing:2']));
       c.resume([held]);
       await eventually(() => expect(seen.slice(2)).toEqual(['held:1', 'held:2']));
+    });
+
+    test('lag reports committed offset, end offset and lag per partition of a group', async () => {
+      const bus = connect();
+      const topic = randomName('lag');
+      const groupId = randomName('g');
+      await bus.createTopic(topic, 2);
+      const producer = await bus.producer();
+      await producer.send(topic, Array.from({ length: 200 }, (_, i) => msg(`k${i % 9}`, `m${i}`)));
+      const sum = (partitions: PartitionLag[], of: (p: PartitionLag) => number) => partitions.reduce((n, p) => n + of(p), 0);
+
+      // A group that never committed has every message ahead of it.
+      const before = await bus.lag(groupId, [topic]);
+      expect(before.map((p) => [p.topic, p.partition, p.committed])).toEqual([[topic, 0, undefined], [topic, 1, undefined]]);
+      expect(sum(before, (p) => Number(p.end))).toBe(200);
+      expect(before.every((p) => p.lag === Number(p.end))).toBe(true);
+
+      const seen: string[] = [];
+      const reached = deferred();
+      const first = await consume(bus, { groupId, topics: [topic], fromBeginning: true }, async (m) => {
+        seen.push(label(m));
+        if (seen.length === 60) reached.resolve();
+      });
+      await reached.promise;
+      await first.stop();
+      // What the stopped member processed is committed, and the rest is the lag.
+      const midway = await bus.lag(groupId, [topic]);
+      expect(sum(midway, (p) => Number(p.committed ?? 0))).toBe(seen.length);
+      expect(sum(midway, (p) => p.lag)).toBe(200 - seen.length);
+      expect(midway.every((p) => p.lag === Number(p.end) - Number(p.committed ?? 0))).toBe(true);
+
+      await consume(connect(), { groupId, topics: [topic], fromBeginning: true }, async (m) => void seen.push(label(m)));
+      await eventually(async () => {
+        const after = await bus.lag(groupId, [topic]);
+        expect(after.map((p) => p.lag)).toEqual([0, 0]);
+        expect(after.map((p) => p.committed)).toEqual(after.map((p) => p.end));
+      }, { what: 'lag back to 0' });
+      expect(new Set(seen).size).toBe(200);
+      await producer.close();
     });
 
     test('dedupeByPosition drops a republished message by its log position', async () => {
