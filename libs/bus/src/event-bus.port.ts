@@ -82,8 +82,11 @@ export interface PartitionLag {
   readonly committed?: string;
   /** The offset the next message produced to the partition will get (Kafka's high watermark). */
   readonly end: string;
-  /** end − committed; without a commit, every message the partition still holds. */
-  readonly lag: number;
+  /**
+   * end − committed. Undefined before the group's first commit there: where it will start is not
+   * known (a group that starts at the latest offset has no lag; Kafka's tools print "-").
+   */
+  readonly lag?: number;
 }
 
 export interface EventBus {

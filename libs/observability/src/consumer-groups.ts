@@ -23,7 +23,7 @@ const FRESH_MS = 1_000;
  */
 export function trackConsumerGroups(registry: Registry, bus: LagSource, groups: () => readonly ConsumerGroup[]): () => void {
   const labelNames = ['group', 'topic', 'partition'] as const;
-  const lag = collectedGauge(registry, { name: 'logbook_consumer_group_lag', help: 'Messages of the partition the consumer group has not committed yet (end offset − committed offset).', labelNames });
+  const lag = collectedGauge(registry, { name: 'logbook_consumer_group_lag', help: 'Messages of the partition the consumer group has not committed yet (end offset − committed offset); absent before its first commit.', labelNames });
   const committed = collectedGauge(registry, { name: 'logbook_consumer_group_committed_offset', help: 'The consumer group\'s committed offset (the next message it will read); absent before its first commit.', labelNames });
   const end = collectedGauge(registry, { name: 'logbook_consumer_group_end_offset', help: 'The partition\'s end offset (the offset the next message produced to it gets).', labelNames });
 
@@ -45,7 +45,7 @@ export function trackConsumerGroups(registry: Registry, bus: LagSource, groups: 
     }
   };
   const removers = [
-    lag.add((set) => each((labels, p) => set(labels, p.lag))),
+    lag.add((set) => each((labels, p) => p.lag !== undefined && set(labels, p.lag))),
     committed.add((set) => each((labels, p) => p.committed !== undefined && set(labels, Number(p.committed)))),
     end.add((set) => each((labels, p) => set(labels, Number(p.end)))),
   ];

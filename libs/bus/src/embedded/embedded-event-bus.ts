@@ -64,8 +64,8 @@ export class EmbeddedEventBus implements EventBus {
       Array.from({ length: this.broker.partitionsOf(topic) }, (_, partition) => {
         const committed = store.committed(groupId, topic, partition);
         const end = store.endOffset(topic, partition);
-        // Nothing is ever deleted from the embedded log: a group without a commit has all of it ahead.
-        return { topic, partition, committed: committed === undefined ? undefined : String(committed), end: String(end), lag: end - (committed ?? 0) };
+        if (committed === undefined) return { topic, partition, end: String(end) };
+        return { topic, partition, committed: String(committed), end: String(end), lag: end - committed };
       }),
     );
   }

@@ -86,11 +86,11 @@ export class KafkaEventBus implements EventBus {
     ]);
     return topics.flatMap((topic, i) =>
       ends[i]
-        .map(({ partition, high, low }) => {
-          // kafkajs reports "no committed offset" as -1.
+        .map(({ partition, high }): PartitionLag => {
           const offset = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
-          const has = offset !== undefined && Number(offset) >= 0;
-          return { topic, partition, committed: has ? offset : undefined, end: high, lag: Number(high) - Number(has ? offset : low) };
+          // kafkajs reports "no committed offset" as -1.
+          if (offset === undefined || Number(offset) < 0) return { topic, partition, end: high };
+          return { topic, partition, committed: offset, end: high, lag: Number(high) - Number(offset) };
         })
         .sort((a, b) => a.partition - b.partition),
     );
