@@ -18,3 +18,25 @@ export class EventStoreClosed extends Error {
     this.name = 'EventStoreClosed';
   }
 }
+
+/**
+ * The store cannot be reached right now (a network store: down, no leader, timed out). The
+ * operation may or may not have taken effect; retrying later is the way out.
+ */
+export class EventStoreUnavailable extends Error {
+  readonly code = 'EventStoreUnavailable';
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreUnavailable';
+  }
+}
+
+/** The stream was deleted in the store by something other than Logbook, which never deletes streams. */
+export class StreamDeleted extends Error {
+  readonly code = 'StreamDeleted';
+  constructor(readonly stream: string) {
+    super(`stream ${stream} was deleted in the event store outside Logbook; it cannot be read or appended to any more`);
+    this.name = 'StreamDeleted';
+  }
+}

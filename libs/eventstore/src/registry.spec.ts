@@ -8,8 +8,9 @@ describe('createEventStore', () => {
     await store.close();
   });
 
-  it('says the EventStoreDB adapter is not built yet', async () => {
-    await expect(createEventStore('esdb://localhost:2113?tls=false')).rejects.toThrow(/EventStoreDB adapter is not built yet/);
+  it.each(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover'])('hands %s:// URLs to the EventStoreDB adapter', async (scheme) => {
+    // An invalid prefix fails in the adapter's URL parser, before anything connects.
+    await expect(createEventStore(`${scheme}://localhost:2113?tls=false&prefix=a/b`)).rejects.toThrow(/prefix "a\/b"/);
   });
 
   it.each(['kafka://x', 'nonsense', 'sqlite:'])('rejects %s', async (url) => {

@@ -1,4 +1,5 @@
 import type { CheckpointStore, EventStore, SnapshotStore } from './event-store.port';
+import { EsdbEventStore } from './esdb/esdb-event-store';
 import { InMemoryEventStore } from './memory/memory-event-store';
 import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 
@@ -8,7 +9,8 @@ export type FullEventStore = EventStore & SnapshotStore & CheckpointStore;
  * Opens the event store an URL names (STYLE.md "choose the adapter from a URL"):
  * - `sqlite:<dir>` (or `sqlite:<file>.db`): the embedded, durable store;
  * - `memory:`: nothing survives the process, for tests and demos;
- * - `esdb://…`: EventStoreDB, not built yet.
+ * - `esdb://host:2113?tls=false` (also `esdb+discover://`, `kurrentdb://`): EventStoreDB or
+ *   KurrentDB, shared by several API servers; `&prefix=<name>` keeps several logs in one database.
  */
 export async function createEventStore(url: string, options: SqliteEventStoreOptions = {}): Promise<FullEventStore> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
@@ -22,8 +24,12 @@ export async function createEventStore(url: string, options: SqliteEventStoreOpt
       return new InMemoryEventStore();
     case 'esdb':
     case 'esdb+discover':
-      throw new Error(`event store URL ${url}: the EventStoreDB adapter is not built yet (issue 7); use sqlite:<dir>`);
+    case 'kurrentdb':
+    case 'kurrentdb+discover':
+    case 'kurrent':
+    case 'kurrent+discover':
+      return EsdbEventStore.connect(url, { keepSnapshots: options.keepSnapshots });
     default:
-      throw new Error(`event store URL ${url}: unknown scheme; expected sqlite:<dir>, memory: or esdb://…`);
+      throw new Error(`event store URL ${url}: unknown scheme; expected sqlite:<dir>, memory: or esdb://host:2113?tls=false`);
   }
 }
