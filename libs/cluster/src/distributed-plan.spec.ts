@@ -34,7 +34,8 @@ describe('distributedPlan', () => {
       `--node-name box-2 --port ${agents[1].env.LOGBOOK_HEALTH_PORT} --state-dir /data/nodes/box-2 --pod-cidr 127.3.0.0/16`,
     ]);
     expect(agents.map((a) => a.identity)).toEqual(['system:node:box-1', 'system:node:box-2']);
-    expect(specs.find((s) => s.name === 'hollow-nodes')!.args).toEqual(['--hollow', '--nodes', '10', '--node-name', 'hollow']);
+    const hollow = specs.find((s) => s.name === 'hollow-nodes')!;
+    expect(hollow.args).toEqual(['--hollow', '--nodes', '10', '--node-name', 'hollow', '--port', hollow.env.LOGBOOK_HEALTH_PORT]);
   });
 
   it('points every client at the API server, the bus and the CA, with the topic prefix', () => {

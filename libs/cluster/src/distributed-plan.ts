@@ -131,7 +131,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     specs.push({
       name: 'hollow-nodes',
       app: 'node-agent',
-      args: ['--hollow', '--nodes', String(o.hollowNodes), '--node-name', HOLLOW_NODE_PREFIX, ...heartbeat],
+      args: ['--hollow', '--nodes', String(o.hollowNodes), '--node-name', HOLLOW_NODE_PREFIX, '--port', String(port), ...heartbeat],
       env: { ...client, LOGBOOK_HEALTH_PORT: String(port) },
       readyUrl: health(port),
       identity: `system:node:${HOLLOW_NODE_PREFIX}`,

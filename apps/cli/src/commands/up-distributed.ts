@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { startDistributedCluster } from '@logbook/cluster';
+import { removeOwnPidFile, runningUpPid, writePidFile } from './pid-file';
 
 /** The `logbook up` options distributed mode reads (the rest are embedded-only). */
 export interface DistributedUpOptions {
@@ -37,6 +40,12 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
   if (opts.bus !== 'embedded:' && !opts.bus.startsWith('kafka://')) {
     throw new Error(`--distributed needs Kafka: --bus kafka://host:port, or no --bus to start the local broker (not "${opts.bus}")`);
   }
+  const dataDir = resolve(opts.dataDir);
+  const running = runningUpPid(dataDir);
+  if (running !== undefined) throw new Error(`logbook up is already running in ${dataDir} (pid ${running}): use it, or stop it with "logbook down --data-dir ${opts.dataDir}"`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The same pid file as the embedded mode: \`logbook down\` stops this supervisor, which stops its children.
+  writePidFile(dataDir);
   const controllers = opts.controllers !== false;
   // Signals are handled from the start: the children have process groups of their own, so an
   // interrupted start-up must stop the ones already running.
@@ -49,7 +58,10 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
     process.stderr.write(`${signal}: stopping the cluster\n`);
     if (!stopCluster) return startup.abort();
     stopCluster().then(
-      () => process.exit(0),
+      () => {
+        removeOwnPidFile(dataDir);
+        process.exit(0);
+      },
       (err: Error) => {
         process.stderr.write(`unclean stop: ${err.message}\n`);
         process.exit(1);
@@ -61,7 +73,7 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
 
   const cluster = await startDistributedCluster({
     abort: startup.signal,
-    dataDir: opts.dataDir,
+    dataDir,
     host: opts.host,
     port: count(opts.port, '--port'),
     bus: opts.bus === 'embedded:' ? undefined : opts.bus,
@@ -77,6 +89,9 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
     podEvictionSeconds: count(opts.podEvictionTimeout, '--pod-eviction-timeout'),
     schedulerConfig: opts.schedulerConfig,
     snapshotEvery: count(opts.snapshotEvery, '--snapshot-every'),
+  }).catch((err: Error) => {
+    removeOwnPidFile(dataDir);
+    throw err;
   });
   process.stdout.write(`Logbook is up at ${cluster.url} (distributed: ${cluster.processes.length} processes on ${cluster.bus}; pids in ${cluster.pidsFile})\n`);
   process.stdout.write(`Use it with: export KUBECONFIG=${cluster.kubeconfig}\n`);
