@@ -45,7 +45,12 @@ export class ClusterWriter {
   async write(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller): Promise<WriteResult> {
     const stream = streamName(resource.kind, resource.namespaced ? namespace : undefined, name);
     return this.mutex.run(stream, async () => {
+      const known = await this.streamRevision(stream);
+      // From here to the append nothing awaits: the state decided on and the expected revision
+      // are read in one tick, so an append of another API server (sharing the log) that this
+      // projection applies meanwhile cannot slip between them — it makes our append a 409.
       const current = this.projector.state.getByStream(stream);
+      const revision = this.revisions.get(stream) ?? known;
       const ctx: WriteContext = {
         actor: caller.actor,
         correlationId: caller.correlationId,
@@ -55,7 +60,6 @@ export class ClusterWriter {
       };
       const events = decide(command, current, ctx);
       if (events.length === 0) return { object: current, before: current, changed: false };
-      const revision = await this.streamRevision(stream);
       try {
         const result = await this.store.append(stream, events, revision);
         this.onAppended?.(resource.kind, events.length);
@@ -74,7 +78,11 @@ export class ClusterWriter {
     if (known !== undefined) return known;
     const events = await this.store.readStream(stream);
     if (events.length === 0) return 'no_stream';
-    const revision = events[events.length - 1].revision;
+    const last = events[events.length - 1];
+    // Another API server may have appended what this projection has not applied yet: decide
+    // against a state that includes the revision we are about to expect.
+    await this.projector.waitFor(last.position);
+    const revision = last.revision;
     // Don't cache over a newer value the projection may have delivered meanwhile.
     if (!this.revisions.has(stream)) this.revisions.set(stream, revision);
     return this.revisions.get(stream)!;

@@ -1,0 +1,128 @@
+import { ApiError, resourceByKind, type KubeObject } from '@logbook/kube';
+import { InMemoryEventStore, type EventStore } from '@logbook/eventstore';
+import { Projector } from '@logbook/projections';
+import { ClusterWriter, type Caller } from './cluster-writer';
+
+/**
+ * Two API servers on one log (EventStoreDB in distributed mode), store-agnostic: two
+ * projector+writer pairs over one shared store whose subscriptions see every append, as the
+ * EventStoreDB adapter's `$all` subscription does. Replica B's delivery can be held back to
+ * make it lag deterministically.
+ */
+const configmaps = resourceByKind('ConfigMap')!;
+const caller: Caller = { actor: 'alice', correlationId: 'req-1' };
+const cm = (data: Record<string, string>, resourceVersion?: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'settings', namespace: 'default', ...(resourceVersion ? { resourceVersion } : {}) },
+  data,
+});
+
+class Gate {
+  private opened: Promise<void> = Promise.resolve();
+  private release: () => void = () => undefined;
+  close(): void {
+    this.opened = new Promise((resolve) => (this.release = resolve));
+  }
+  open(): void {
+    this.release();
+  }
+  wait(): Promise<void> {
+    return this.opened;
+  }
+}
+
+/** The same store, with live delivery held while the gate is closed: a replica that lags. */
+function lagging(store: EventStore, gate: Gate): EventStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'subscribeAll') {
+        return (after: number, handler: Parameters<EventStore['subscribeAll']>[1]) =>
+          target.subscribeAll(after, async (event) => {
+            await gate.wait();
+            await handler(event);
+          });
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function replicas() {
+  const store = new InMemoryEventStore();
+  const gate = new Gate();
+  const open = async (view: EventStore) => {
+    const projector = new Projector(view, undefined);
+    await projector.start();
+    return { projector, writer: new ClusterWriter(view, projector) };
+  };
+  const a = await open(store);
+  const b = await open(lagging(store, gate));
+  const stop = () => Promise.all([a.projector.stop(), b.projector.stop()]);
+  return { store, gate, a, b, stop };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(check()).toBe(true);
+}
+
+const rejection = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as ApiError);
+
+describe('two API servers writing to one log', () => {
+  it('reads its own write at once; the other replica shows it once its projection has applied it', async () => {
+    const { a, b, stop } = await replicas();
+    const written = await a.writer.write(configmaps, 'default', 'settings', { type: 'Create', resource: configmaps, object: cm({ v: '1' }) }, caller);
+    expect(a.projector.state.getByStream('ConfigMap/default/settings')).toBe(written.object);
+    await until(() => b.projector.state.position >= Number(written.object!.metadata.resourceVersion));
+    expect(b.projector.state.getByStream('ConfigMap/default/settings')?.data).toEqual({ v: '1' });
+    await stop();
+  });
+
+  it('answers 409 to a write decided on a state the other replica has since changed, and accepts it once caught up', async () => {
+    const { store, gate, a, b, stop } = await replicas();
+    await a.writer.write(configmaps, 'default', 'settings', { type: 'Create', resource: configmaps, object: cm({ v: '1' }) }, caller);
+    await until(() => b.projector.state.getByStream('ConfigMap/default/settings') !== undefined);
+
+    gate.close();
+    await a.writer.write(configmaps, 'default', 'settings', { type: 'Update', resource: configmaps, object: cm({ v: 'from-a' }) }, caller);
+    const stale = await rejection(b.writer.write(configmaps, 'default', 'settings', { type: 'Update', resource: configmaps, object: cm({ v: 'from-b' }) }, caller));
+    expect(stale).toMatchObject({ code: 409, reason: 'Conflict' });
+    expect((await store.readStream('ConfigMap/default/settings')).map((e) => e.type)).toEqual(['ConfigMapCreated', 'ConfigMapUpdated']);
+
+    gate.open();
+    await until(() => b.projector.state.position === a.projector.state.position);
+    const retried = await b.writer.write(configmaps, 'default', 'settings', { type: 'Update', resource: configmaps, object: cm({ v: 'from-b' }) }, caller);
+    expect(retried.before?.data).toEqual({ v: 'from-a' });
+    expect(retried.object?.data).toEqual({ v: 'from-b' });
+    await stop();
+  });
+
+  it('decides on a stream its projection has not seen yet only after applying it (no second create)', async () => {
+    const { store, gate, a, b, stop } = await replicas();
+    gate.close();
+    await a.writer.write(configmaps, 'default', 'settings', { type: 'Create', resource: configmaps, object: cm({ v: 'a' }) }, caller);
+    // B has not applied A's create; it learns the stream's revision from the log and must
+    // wait for its projection to include it before deciding.
+    const fromB = rejection(b.writer.write(configmaps, 'default', 'settings', { type: 'Create', resource: configmaps, object: cm({ v: 'b' }) }, caller));
+    gate.open();
+    expect(await fromB).toMatchObject({ code: 409, reason: 'AlreadyExists' });
+    expect(await store.readStream('ConfigMap/default/settings')).toHaveLength(1);
+    await stop();
+  });
+
+  it('lets exactly one of two racing updates with the same resourceVersion win', async () => {
+    const { a, b, stop } = await replicas();
+    const created = await a.writer.write(configmaps, 'default', 'settings', { type: 'Create', resource: configmaps, object: cm({ v: '1' }) }, caller);
+    const rv = created.object!.metadata.resourceVersion!;
+    await until(() => b.projector.state.position >= Number(rv));
+    const outcomes = await Promise.allSettled([
+      a.writer.write(configmaps, 'default', 'settings', { type: 'Update', resource: configmaps, object: cm({ v: 'a' }, rv) }, caller),
+      b.writer.write(configmaps, 'default', 'settings', { type: 'Update', resource: configmaps, object: cm({ v: 'b' }, rv) }, caller),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { code: 409 } });
+    await stop();
+  });
+});
