@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { createLogger, startStandaloneApiServer, stopOnSignals } from '@logbook/cluster';
+import { healthListenOptions, startHealthServer, type HealthServer } from '@logbook/observability';
 
 /**
  * The API server alone (distributed mode): the log, the projection and the HTTPS API; no relay,
@@ -37,8 +38,17 @@ async function main(): Promise<void> {
     finalizeNamespaces: Boolean(opts.finalizeNamespaces),
     logger: log,
   });
-  // TODO(observability): start the health server from @logbook/observability on opts.healthPort.
-  stopOnSignals(log, () => server.close());
+  // The API port serves the health endpoints already; this plain-HTTP one is for probes without TLS.
+  let health: HealthServer | undefined;
+  if (opts.healthPort !== undefined && opts.healthPort !== '') {
+    const { host } = healthListenOptions(process.env, 0);
+    health = await startHealthServer({ host, port: Number(opts.healthPort), registry: server.registry, ready: () => true });
+    log.info({ url: health.url }, 'health server listening');
+  }
+  stopOnSignals(log, async () => {
+    await server.close();
+    await health?.close();
+  });
   log.info({ url: server.url, kubeconfig: server.kubeconfig }, 'api server running');
 }
 

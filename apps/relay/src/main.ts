@@ -18,7 +18,7 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  * Logs JSON lines; SIGTERM/SIGINT finish the batch in flight, checkpoint it and exit 0.
  */
 async function main(): Promise<void> {
-  const log = pino({ name: 'relay' });
+  const log = pino({ name: 'relay', level: process.env.LOG_LEVEL ?? 'info' });
   const storeUrl = process.env.LOGBOOK_STORE;
   if (!storeUrl) {
     log.error('LOGBOOK_STORE is required, e.g. LOGBOOK_STORE=sqlite:./data');

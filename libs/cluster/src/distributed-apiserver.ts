@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry } from '@logbook/observability';
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
@@ -18,6 +20,8 @@ export interface StandaloneApiServerOptions {
   readonly snapshotEvery?: number;
   /** Empty deleted namespaces in the API server: only when no controller manager runs. */
   readonly finalizeNamespaces?: boolean;
+  /** Served on the API port's /metrics (bearer token). Default: a new `apiserver` registry. */
+  readonly registry?: Registry;
 }
 
 export interface StandaloneApiServer {
@@ -27,6 +31,7 @@ export interface StandaloneApiServer {
   readonly store: FullEventStore;
   readonly projector: Projector;
   readonly api: RunningApiServer;
+  readonly registry: Registry;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
   // (`logbook up --distributed` does it, docs/configuration.md says how by hand).
   for (const identity of CONTROL_PLANE_IDENTITIES) ensureUserToken(tokenFile, identity);
 
+  const registry = options.registry ?? createMetricsRegistry('apiserver');
   const storeUrl = options.store ?? `sqlite:${dataDir}`;
   const store = await createEventStore(storeUrl);
   const projector = new Projector(store, store, { snapshotEvery: options.snapshotEvery ?? 10_000 });
@@ -61,6 +67,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     port: options.port ?? 6443,
     logger: log,
     finalizeNamespaces: options.finalizeNamespaces ?? false,
+    registry,
   });
   await ensureSystemNamespaces(api, projector);
   const kubeconfig = join(dataDir, 'kubeconfig');
@@ -74,6 +81,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     store,
     projector,
     api,
+    registry,
     async close() {
       await api.close();
       await projector.stop();
