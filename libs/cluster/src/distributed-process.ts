@@ -83,10 +83,11 @@ export class SupervisedProcess {
     this.o.onPidChange();
   }
 
-  /** Resolves once /readyz answers 200; the process may die and come back meanwhile. */
+  /** Resolves once /readyz answers 200 (the process may die and come back meanwhile); rejects when it is stopped first. */
   async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.stopping) {
+    for (;;) {
+      if (this.stopping) throw new Error(`${this.name} was stopped before it was ready`);
       if (this.pid !== undefined && (await answers200(this.o.spec.readyUrl))) return;
       if (Date.now() > deadline) {
         throw new Error(`${this.name} not ready after ${Math.round(timeoutMs / 1000)} s (${this.o.spec.readyUrl}); its last lines:\n${this.lastLines()}`);
@@ -139,7 +140,7 @@ export class SupervisedProcess {
       this.say(`restarted (pid ${this.child?.pid}, restart ${this.restartCount})`);
       void this.waitReady(120_000).then(
         () => this.say(`ready again (pid ${this.pid})`),
-        (err: Error) => this.say(err.message.split('\n')[0]),
+        (err: Error) => this.stopping || this.say(err.message.split('\n')[0]),
       );
     }, delay);
   }

@@ -140,10 +140,9 @@ export async function startDistributedCluster(options: DistributedClusterOptions
   options.abort?.addEventListener('abort', interrupt);
   try {
     await startInOrder(processes, specs, options.readyTimeoutMs ?? 180_000, out);
-    if (options.abort?.aborted) throw new Error('start-up interrupted');
   } catch (err) {
     await stop();
-    throw err;
+    throw options.abort?.aborted ? new Error('start-up interrupted') : err;
   } finally {
     options.abort?.removeEventListener('abort', interrupt);
   }
