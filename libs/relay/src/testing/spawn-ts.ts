@@ -14,8 +14,8 @@ export interface TsChild {
  * Runs a TypeScript entry point in a child Node process through the repository's swc require
  * hook (libs/eventstore/src/testing/ts-register.cjs): no build step, @logbook/* resolved.
  */
-export function spawnTs(entry: string, env: Record<string, string>): TsChild {
-  const child = spawn(process.execPath, ['-r', join(root, 'libs/eventstore/src/testing/ts-register.cjs'), join(root, entry)], {
+export function spawnTs(entry: string, env: Record<string, string>, args: readonly string[] = []): TsChild {
+  const child = spawn(process.execPath, ['-r', join(root, 'libs/eventstore/src/testing/ts-register.cjs'), join(root, entry), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
