@@ -27,6 +27,8 @@ export class LogFollower {
   private current?: AllStreamSubscription;
   private stopped = false;
   private running?: Promise<void>;
+  /** Ends the back-off wait before a resubscription, so stop() does not wait it out. */
+  private wakeBackOff?: () => void;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -66,6 +68,7 @@ export class LogFollower {
     // Cancelling the call does not end the client's stream by itself; destroying it ends the loop.
     await this.current?.unsubscribe().catch(() => undefined);
     this.current?.destroy();
+    this.wakeBackOff?.();
     await this.running;
     for (const [id, waiters] of this.idWaiters) {
       for (const w of waiters) {
@@ -103,7 +106,13 @@ export class LogFollower {
         this.onError(toPortError(error, { operation: 'following $all' }));
       }
       if (this.stopped) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt));
+        this.wakeBackOff = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   }
 
