@@ -5,8 +5,11 @@ import { parse, stringify } from 'yaml';
 import { ApiClient, ApiRequestError, loadEndpoint } from '@logbook/client';
 import { addToken, eventually, kubectl, makeTmpDir, randomName, startLogbook, type LogbookProcess } from '@logbook/testing';
 import { changeList } from '../../../libs/apiserver/src/history/change-list';
+import { alive, containerPid, nodeStateDir, randomPort, removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
+/** The node-agent fixture: an HTTP server on $POD_IP:$PORT (images are not pulled; the command runs). */
+const HTTP_SERVER = join(ROOT, 'libs', 'node-agent', 'test-fixtures', 'http-server.js');
 
 function logbook(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
@@ -33,9 +36,15 @@ interface Capture {
 }
 
 /**
- * A scripted history (issue 6 acceptance): alice creates, scales, changes the image and undoes;
- * bob annotates and deletes. At five points the test captures what the live API returned, then
+ * A scripted history (issue 6 acceptance) on a real node agent (pods are processes): alice
+ * creates, scales, changes the image and undoes; one pod's process is killed and restarts;
+ * bob annotates and deletes. At six points the test captures what the live API returned, then
  * checks history, audit, get --at, diff, explain, hash and replay against those captures.
+ *
+ * Status writes come from the agent asynchronously, so a point is captured only once the
+ * deployment and its pods have settled (nothing left to write), and compared at the list's own
+ * resourceVersion: what get --at returns there is the state those reads saw, whatever the agent
+ * writes afterwards.
  */
 describe('history, audit, time travel, diff, explain and replay on a scripted scenario', () => {
   const dir = makeTmpDir();
@@ -44,18 +53,21 @@ describe('history, audit, time travel, diff, explain and replay on a scripted sc
   let cluster: LogbookProcess;
   let admin: ApiClient;
   const ns = randomName('hist');
+  const nodeName = randomName('node');
+  const port = randomPort();
   const k = (args: string[], user: string, input?: string) => kubectl(user, args, { cacheDir: cache.path, ...(input ? { input } : {}) });
 
   beforeAll(async () => {
-    cluster = await startLogbook(dir.path, ['--hollow-nodes', '2']);
+    cluster = await startLogbook(dir.path, ['--node-agent', '--node-agent-port', '0', '--node-name', nodeName]);
     admin = new ApiClient(loadEndpoint(cluster.kubeconfig));
-  });
+  }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
+    await removeLeftoverSandboxes(nodeStateDir(dir.path));
     dir.remove();
     replayDir.remove();
     cache.remove();
-  });
+  }, 30_000);
 
   function kubeconfigFor(user: string): string {
     const token = randomName(`${user}-token`);
@@ -70,8 +82,11 @@ describe('history, audit, time travel, diff, explain and replay on a scripted sc
   const deployments = `/apis/apps/v1/namespaces/${ns}/deployments`;
   const pods = `/api/v1/namespaces/${ns}/pods`;
 
-  /** Waits for the rollout to settle, then captures deployment and pods consistent at one rv. */
-  async function capture(replicas: number | undefined): Promise<Capture> {
+  /**
+   * Waits for the rollout to settle (every pod Running and Ready, so the agent has nothing left
+   * to write, and `also` holds), then captures deployment and pods consistent at one rv.
+   */
+  async function capture(replicas: number | undefined, also: (pods: any[]) => boolean = () => true): Promise<Capture> {
     return eventually<Capture | false>(
       async (): Promise<Capture | false> => {
         const d1 = await admin.getJson(deployments);
@@ -86,27 +101,41 @@ describe('history, audit, time travel, diff, explain and replay on a scripted sc
           d?.status?.availableReplicas === replicas &&
           d?.status?.replicas === replicas &&
           p.items.length === replicas &&
-          p.items.every((x: any) => x.status?.phase === 'Running');
+          p.items.every((x: any) => x.status?.phase === 'Running' && x.status.containerStatuses?.[0]?.ready === true) &&
+          also(p.items);
         return settled ? { rv: p.metadata.resourceVersion, time: new Date().toISOString(), deployment: d, pods: p.items } : false;
       },
-      { timeoutMs: 20_000, what: `deployment web to settle at ${replicas} replicas` },
+      { timeoutMs: 45_000, what: `deployment web to settle at ${replicas} replicas` },
     ) as Promise<Capture>;
   }
 
   it('answers every history question exactly as the live API did', async () => {
     const alice = kubeconfigFor('alice');
     const bob = kubeconfigFor('bob');
-    const manifest = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: ${ns} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: { containers: [ { name: web, image: "nginx:1.25" } ] }
-`;
+    const manifest = JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [
+              {
+                name: 'web',
+                image: 'nginx:1.25',
+                command: [process.execPath, HTTP_SERVER],
+                env: [{ name: 'PORT', value: String(port) }],
+                readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
+              },
+            ],
+          },
+        },
+      },
+    });
     const points: Capture[] = [];
     expect((await k(['create', 'namespace', ns], alice)).code).toBe(0);
     expect((await k(['apply', '-f', '-'], alice, manifest)).code).toBe(0);
@@ -118,11 +147,19 @@ spec:
     const midHash = await admin.getJson('/apis/logbook.io/v1/hash');
     expect((await k(['rollout', 'undo', 'deployment/web', '-n', ns], alice)).code).toBe(0);
     points.push(await capture(3));
-    const explained = points[3].pods[0].metadata.name;
+
+    // A pod's process crashes (killed from outside); its agent restarts it at once (restartCount 1).
+    const victim = points[3].pods[0];
+    const explained = victim.metadata.name;
+    const pid = containerPid(victim);
+    expect(alive(pid)).toBe(true);
+    process.kill(pid, 'SIGKILL');
+    points.push(await capture(3, (ps) => ps.some((x) => x.metadata.uid === victim.metadata.uid && x.status.containerStatuses[0].restartCount === 1)));
+    const restartHash = await admin.getJson('/apis/logbook.io/v1/hash');
     const explanation = await json(['explain', `pod/${explained}`, '-n', ns, '--kubeconfig', cluster.kubeconfig]);
 
     // bob's writes, followed live by `logbook tail` (from the last point, so its start-up time cannot race bob).
-    const tail = spawn(process.execPath, [join(ROOT, 'bin', 'logbook.js'), 'tail', '--user', 'bob', '--after', points[3].rv, '-o', 'json', '--kubeconfig', cluster.kubeconfig], { env: { ...process.env, NODE_OPTIONS: '' } });
+    const tail = spawn(process.execPath, [join(ROOT, 'bin', 'logbook.js'), 'tail', '--user', 'bob', '--after', points[4].rv, '-o', 'json', '--kubeconfig', cluster.kubeconfig], { env: { ...process.env, NODE_OPTIONS: '' } });
     let tailed = '';
     tail.stdout.on('data', (d) => (tailed += d));
     try {
@@ -181,9 +218,9 @@ spec:
       expect({ i, items: podsThen.items }).toEqual({ i, items: p.pods });
       if (p.deployment) expect({ i, d: await json(['get', 'deployment', 'web', '-n', ns, '--at', p.rv, ...kc]) }).toEqual({ i, d: p.deployment });
     }
-    const gone = await logbook(['get', 'deployment', 'web', '-n', ns, '--at', points[4].rv, ...kc]);
+    const gone = await logbook(['get', 'deployment', 'web', '-n', ns, '--at', points[5].rv, ...kc]);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain(`deployments.apps "web" not found as of resourceVersion ${points[4].rv}`);
+    expect(gone.stderr).toContain(`deployments.apps "web" not found as of resourceVersion ${points[5].rv}`);
     // A time names the last event written at or before it; nothing touched the pods after the capture.
     expect((await json(['get', 'pods', '-n', ns, '--at', points[1].time, ...kc])).items).toEqual(points[1].pods);
     const table = await logbook(['get', 'pods', '-n', ns, '--at', points[1].rv, ...kc]);
@@ -196,7 +233,56 @@ spec:
     expect(dd.added).toEqual([]);
     expect(dd.removed).toEqual([]);
     expect(dd.changed).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', changes: changeList(before.deployment, after.deployment) })]);
-    const pd = await json(['diff', '--from', before.rv, '--to', after.rv, '-n', ns, 'pods', ...kc]);
+    await expectPodDiff(points[1], points[2]);
+    // Across the crash: only the restarted pod changed (its restart count, last state, new process).
+    const crashDiff = await expectPodDiff(points[3], points[4]);
+    expect(crashDiff.changed.map((c: any) => c.name)).toEqual([explained]);
+    expect(crashDiff.changed[0].changes).toContainEqual({ path: 'status.containerStatuses[0].restartCount', op: 'replace', from: 0, to: 1 });
+
+    // The restarted pod's history: started, then the crash with its restart, then Ready again, in order.
+    const podHistory = await json(['history', `pod/${explained}`, '-n', ns, ...kc]);
+    const podPositions = podHistory.map((e: any) => e.position);
+    expect([...podPositions].sort((a, b) => a - b)).toEqual(podPositions);
+    expect(podHistory.slice(0, 2).map((e: any) => e.type)).toEqual(['PodCreated', 'PodBound']);
+    const changed = (e: any, path: string, to: unknown) => e.changes.some((c: any) => c.path === path && c.to === to);
+    const running = podHistory.findIndex((e: any) => changed(e, 'status.phase', 'Running'));
+    const crash = podHistory.findIndex((e: any) => changed(e, 'status.containerStatuses[0].restartCount', 1));
+    const readyAgain = podHistory.findIndex((e: any, i: number) => i > crash && changed(e, 'status.containerStatuses[0].ready', true));
+    expect({ running, crash, readyAgain }).toEqual({ running: expect.any(Number), crash: expect.any(Number), readyAgain: expect.any(Number) });
+    expect(running).toBeGreaterThan(1);
+    expect(crash).toBeGreaterThan(running);
+    expect(readyAgain).toBeGreaterThan(crash);
+    expect(podHistory[crash]).toMatchObject({ type: 'PodStatusChanged', actor: expect.stringMatching(/^system:node:/) });
+    expect(podHistory[crash].changes).toContainEqual(expect.objectContaining({ path: 'status.containerStatuses[0].lastState.terminated', op: 'add', to: expect.objectContaining({ exitCode: 137 }) }));
+    expect(podHistory[crash].position).toBeGreaterThan(Number(points[3].rv));
+    expect(podHistory[readyAgain].position).toBeLessThanOrEqual(Number(points[4].rv));
+
+    // explain: the pod's chain starts at alice's request, and what happened to it since includes the restart.
+    expect(explanation.rootActor).toBe('alice');
+    expect(explanation.rootIsUser).toBe(true);
+    expect(explanation.chain[explanation.chain.length - 1]).toMatchObject({ type: 'PodCreated', name: explained });
+    expect(explanation.events).toContainEqual(expect.objectContaining({ type: 'PodBound', node: nodeName }));
+    expect(explanation.events).toContainEqual(
+      expect.objectContaining({ type: 'PodStatusChanged', position: podHistory[crash].position, restarts: [expect.objectContaining({ container: 'web', restartCount: 1, exitCode: 137 })] }),
+    );
+    const text = await logbook(['explain', `pod/${explained}`, '-n', ns, ...kc]);
+    expect(text.stdout.split('\n')[0]).toMatch(/alice\s+Deployment(Created|Updated|Scaled)\s+deployment\/.*\[user request\]/);
+    expect(text.stdout).toContain('container web restarted (restart 1, last exit 137');
+
+    // hash and replay: the same log gives the same hash, at the head and at earlier points.
+    const live = await admin.getJson('/apis/logbook.io/v1/hash');
+    const replayed = await json(['replay', '--data-dir', dir.path, '--to', String(live.position), '--into', join(replayDir.path, 'copy'), '--no-progress']);
+    expect(replayed).toMatchObject({ position: live.position, hash: live.hash, objects: live.objects });
+    for (const then of [midHash, restartHash]) {
+      const replayedThen = await json(['replay', '--data-dir', dir.path, '--to', String(then.position), '--no-progress']);
+      expect(replayedThen).toMatchObject({ position: then.position, hash: then.hash });
+      expect(await json(['hash', '--at', String(then.position), ...kc])).toMatchObject({ position: then.position, hash: then.hash });
+    }
+  }, 300_000);
+
+  /** `logbook diff` of the namespace's pods between two points lists exactly the captured differences. */
+  async function expectPodDiff(before: Capture, after: Capture): Promise<any> {
+    const pd = await json(['diff', '--from', before.rv, '--to', after.rv, '-n', ns, 'pods', '--kubeconfig', cluster.kubeconfig]);
     const names = (list: any[]) => list.map((x: any) => x.metadata?.name ?? x.name).sort();
     const beforeNames = new Set(names(before.pods));
     const afterNames = new Set(names(after.pods));
@@ -209,23 +295,8 @@ spec:
       return changes.length ? [{ name: x.metadata.name, changes }] : [];
     });
     expect(pd.changed.map((c: any) => ({ name: c.name, changes: c.changes }))).toEqual(changedKept);
-
-    // explain: the pod's chain starts at alice's request.
-    expect(explanation.rootActor).toBe('alice');
-    expect(explanation.rootIsUser).toBe(true);
-    expect(explanation.chain[explanation.chain.length - 1]).toMatchObject({ type: 'PodCreated', name: explained });
-    expect(explanation.events).toContainEqual(expect.objectContaining({ type: 'PodBound', node: expect.stringMatching(/hollow/) }));
-    const text = await logbook(['explain', `pod/${explained}`, '-n', ns, ...kc]);
-    expect(text.stdout.split('\n')[0]).toMatch(/alice\s+Deployment(Created|Updated|Scaled)\s+deployment\/.*\[user request\]/);
-
-    // hash and replay: the same log gives the same hash, at the head and at an earlier point.
-    const live = await admin.getJson('/apis/logbook.io/v1/hash');
-    const replayed = await json(['replay', '--data-dir', dir.path, '--to', String(live.position), '--into', join(replayDir.path, 'copy'), '--no-progress']);
-    expect(replayed).toMatchObject({ position: live.position, hash: live.hash, objects: live.objects });
-    const mid = await json(['replay', '--data-dir', dir.path, '--to', String(midHash.position), '--no-progress']);
-    expect(mid).toMatchObject({ position: midHash.position, hash: midHash.hash });
-    expect(await json(['hash', '--at', String(midHash.position), ...kc])).toMatchObject({ position: midHash.position, hash: midHash.hash });
-  }, 60_000);
+    return pd;
+  }
 
   it('answers bad input with clear 4xx errors', async () => {
     const head = (await admin.getJson('/apis/logbook.io/v1/hash')).position;

@@ -35,6 +35,24 @@ describe('explainStream', () => {
     ]);
   });
 
+  it('says what status writes did: phase changes and container restarts with the exit before', async () => {
+    const store = new InMemoryEventStore();
+    const pod = { ...obj('Pod', 'p', {}), status: { phase: 'Pending' } };
+    const running = (restartCount: number, lastState: object = {}) => ({
+      op: 'replace',
+      path: '/status',
+      value: { phase: 'Running', containerStatuses: [{ name: 'web', restartCount, lastState, state: { running: {} } }] },
+    });
+    await store.append('Pod/ns/p', [ev('s1', 'PodCreated', 'alice', { object: pod })], 'no_stream');
+    await store.append('Pod/ns/p', [ev('s2', 'PodStatusChanged', 'system:node:n1', { patch: [running(0)] }, 's1')], 0);
+    await store.append('Pod/ns/p', [ev('s3', 'PodStatusChanged', 'system:node:n1', { patch: [running(1, { terminated: { exitCode: 137, reason: 'Error' } })] }, 's2')], 1);
+    const x = (await explainStream(store, 'Pod/ns/p'))!;
+    expect(x.events.map((s) => [s.detail, s.restarts])).toEqual([
+      ['phase Pending → Running', undefined],
+      ['container web restarted (restart 1, last exit 137 Error)', [{ container: 'web', restartCount: 1, exitCode: 137, reason: 'Error' }]],
+    ]);
+  });
+
   it('explains the current incarnation of a re-created object, and nothing for a stream never created', async () => {
     const store = new InMemoryEventStore();
     await store.append('Pod/ns/p', [ev('a1', 'PodCreated', 'alice', { object: obj('Pod', 'p', {}, 'u1') })], 'no_stream');

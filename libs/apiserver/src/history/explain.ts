@@ -1,10 +1,15 @@
 import type { EventStore } from '@logbook/eventstore';
 import type { StoredEvent } from '@logbook/events';
+import type { KubeObject } from '@logbook/kube';
+import { PatchConflict, evolveObject } from '@logbook/projections';
 import { type AuditEntry, toAuditEntry } from './audit';
+import { type ContainerRestart, restartsBetween, statusSummary } from './status-summary';
 
 export interface ExplainStep extends AuditEntry {
   /** The node a PodBound bound the pod to. */
   readonly node?: string;
+  /** Containers this event shows restarted (their restartCount went up), with the exit before. */
+  readonly restarts?: ContainerRestart[];
 }
 
 export interface Explanation {
@@ -49,8 +54,13 @@ export async function explainStream(store: EventStore, stream: string): Promise<
   }
   const causes = new Map<string, ExplainStep>(chain.map((s) => [s.id, s]));
   const later: Explanation['events'] = [];
+  // The object before and after each later event, so that status writes can say what they did.
+  let object: KubeObject | undefined;
+  for (const e of events.slice(0, created + 1)) object = evolveSkippingConflicts(object, e);
   for (const e of events.slice(created + 1)) {
-    const s = step(e);
+    const before = object;
+    object = evolveSkippingConflicts(object, e);
+    const s = withStatusSummary(step(e), e, before, object);
     const causeId = e.metadata.causationId;
     let cause = causeId ? causes.get(causeId) : undefined;
     if (causeId && !cause) {
@@ -62,6 +72,24 @@ export async function explainStream(store: EventStore, stream: string): Promise<
   }
   const root = chain[0];
   return { chain, events: later, rootActor: root.actor, rootIsUser: !root.actor.startsWith('system:') };
+}
+
+/** As the projection folds: a patch that does not apply is skipped. */
+function evolveSkippingConflicts(object: KubeObject | undefined, e: StoredEvent): KubeObject | undefined {
+  try {
+    return evolveObject(object, e);
+  } catch (error) {
+    if (error instanceof PatchConflict) return object;
+    throw error;
+  }
+}
+
+/** A status write's own words (phase change, restarts) instead of the list of fields it touched. */
+function withStatusSummary(s: ExplainStep, e: StoredEvent, before: KubeObject | undefined, after: KubeObject | undefined): ExplainStep {
+  if (!e.type.endsWith('StatusChanged')) return s;
+  const restarts = restartsBetween(before, after);
+  const summary = statusSummary(before, after, restarts);
+  return { ...s, ...(summary ? { detail: summary } : {}), ...(restarts.length > 0 ? { restarts } : {}) };
 }
 
 function step(e: StoredEvent): ExplainStep {
