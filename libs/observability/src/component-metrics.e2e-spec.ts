@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { addToken, eventually, makeTmpDir, parsePrometheusText, randomName, startLogbook, type LogbookProcess, type PrometheusText } from '@logbook/testing';
 import { describeWithKafka, testBrokers } from '../../bus/src/testing/kafka-for-tests';
@@ -8,7 +9,7 @@ import { describeWithKafka, testBrokers } from '../../bus/src/testing/kafka-for-
 const ROOT = resolve(__dirname, '..', '..', '..');
 const REPLICAS = 6;
 
-type App = 'relay' | 'scheduler' | 'controller-manager' | 'proxy';
+type App = 'relay' | 'scheduler' | 'controller-manager' | 'proxy' | 'node-agent';
 
 interface Component {
   readonly app: App;
@@ -22,6 +23,18 @@ interface Response {
   readonly status: number;
   readonly type: string;
   readonly body: string;
+}
+
+/** A port nobody listens on right now (the node agent's read-only port must be known before it logs). */
+function freePort(): Promise<number> {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
 }
 
 function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -38,9 +51,9 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Respons
 }
 
 /**
- * The relay, the scheduler, the controller manager and the proxy as their own OS processes
- * (the built mains) on the real broker, beside `logbook up --no-controllers`: each serves
- * /healthz, /readyz and /metrics on its own health port, /readyz goes from 503 to 200, and after
+ * The relay, the scheduler, the controller manager, the proxy and a node agent as their own OS
+ * processes (the built mains) on the real broker, beside `logbook up --no-controllers`: each
+ * serves /healthz, /readyz and /metrics (the node agent on its read-only port), /readyz goes from 503 to 200, and after
  * a Deployment on hollow nodes their metrics parse as Prometheus text and show the work done.
  */
 describeWithKafka('health and metrics of every component process', () => {
@@ -61,8 +74,8 @@ describeWithKafka('health and metrics of every component process', () => {
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
 
-  const start = (app: App, env: Record<string, string>): Component => {
-    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+  const start = (app: App, env: Record<string, string>, args: string[] = []): Component => {
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js'), ...args], {
       env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', LOGBOOK_BUS: brokers, LOGBOOK_HEALTH_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -73,6 +86,8 @@ describeWithKafka('health and metrics of every component process', () => {
       eventually(
         () => {
           if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${out}`);
+          // The node agent serves them on its read-only port, given with --port.
+          if (app === 'node-agent') return `http://127.0.0.1:${args[args.indexOf('--port') + 1]}`;
           return /"url":"(http:\/\/[^"]+)","msg":"health server listening"/.exec(out)?.[1];
         },
         { timeoutMs: 30_000, what: `${app}'s health server` },
@@ -107,6 +122,9 @@ describeWithKafka('health and metrics of every component process', () => {
     addToken(dir.path, 'metrics-scheduler-token', 'system:scheduler');
     addToken(dir.path, 'metrics-cm-token', 'system:controller-manager');
     addToken(dir.path, 'metrics-proxy-token', 'system:proxy');
+    const nodeName = randomName('metrics-node');
+    addToken(dir.path, 'metrics-node-token', `system:node:${nodeName}`);
+    const agentPort = await freePort();
     const client = (token: string) => ({ LOGBOOK_API: cluster.url, LOGBOOK_TOKEN: token, LOGBOOK_CA_FILE: join(dir.path, 'pki', 'ca.crt'), LOGBOOK_TOPIC_PREFIX: prefix });
 
     // With the API server paused, the components cannot list what they cache: they stay unready
@@ -115,17 +133,19 @@ describeWithKafka('health and metrics of every component process', () => {
     const waiting = [
       start('scheduler', client('metrics-scheduler-token')),
       start('controller-manager', client('metrics-cm-token')),
-      start('proxy', { ...client('metrics-proxy-token'), LOGBOOK_NODE_NAME: randomName('metrics-node') }),
+      start('proxy', { ...client('metrics-proxy-token'), LOGBOOK_NODE_NAME: nodeName }),
+      // A real node agent that takes no pods (--pods 0): the Deployment goes to the hollow nodes.
+      start('node-agent', client('metrics-node-token'), ['--node-name', nodeName, '--port', String(agentPort), '--pods', '0', '--heartbeat', '60000', '--state-dir', join(dir.path, 'agent')]),
     ];
     // The relay reads the log file directly; it publishes to topics of its own so it does not
     // double the messages the embedded relay gives the components.
     const relay = start('relay', { LOGBOOK_STORE: `sqlite:${dir.path}`, LOGBOOK_TOPIC_PREFIX: `${randomName('mxr')}.`, LOGBOOK_RELAY_POLL_MS: '100' });
     for (const c of waiting) {
       const url = await c.healthUrl();
-      expect(await get(`${url}/healthz`)).toMatchObject({ status: 200, body: 'ok' });
+      await eventually(async () => (await get(`${url}/healthz`)).body === 'ok', { timeoutMs: 30_000, what: `${c.app} to answer /healthz` });
       const ready = await get(`${url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(ready.body).toMatch(/^not ready: .*consumer groups/);
+      expect(ready.body).toMatch(/^not ready: .*(consumer groups|not registered)/);
     }
     cluster.proc.kill('SIGCONT');
     for (const c of [...waiting, relay]) {
@@ -151,8 +171,8 @@ describeWithKafka('health and metrics of every component process', () => {
       what: `${REPLICAS} available replicas`,
     });
 
-    const [scheduler, manager, proxy] = waiting;
-    for (const c of waiting) {
+    const [scheduler, manager, proxy, agent] = waiting;
+    for (const c of [scheduler, manager, proxy]) {
       // Every group read and committed something, and caught up after the burst.
       await eventually(
         async () => {
@@ -183,6 +203,11 @@ describeWithKafka('health and metrics of every component process', () => {
     expect(controllers.samples('logbook_workqueue_depth', { controller: 'deployment' })).toHaveLength(1);
 
     expect((await scrape(proxy)).samples('logbook_workqueue_depth').length).toBeGreaterThan(0);
+
+    // The node agent's own group on its node's topic (no pods bound there: end offset 0, nothing to commit).
+    const node = await scrape(agent);
+    expect(node.samples('logbook_consumer_group_end_offset', { group: `${prefix}logbook-node-${nodeName}`, topic: `${prefix}logbook.node.${nodeName}` })).toHaveLength(1);
+    expect(node.samples('process_cpu_user_seconds_total', { component: 'node-agent' })).toHaveLength(1);
 
     await eventually(
       async () => {
