@@ -44,20 +44,20 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
   const running = runningUpPid(dataDir);
   if (running !== undefined) throw new Error(`logbook up is already running in ${dataDir} (pid ${running}): use it, or stop it with "logbook down --data-dir ${opts.dataDir}"`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  // The same pid file as the embedded mode: \`logbook down\` stops this supervisor, which stops its children.
+  // The same pid file as the embedded mode: `logbook down` stops this supervisor, which stops its children.
   writePidFile(dataDir);
   const controllers = opts.controllers !== false;
   // Signals are handled from the start: the children have process groups of their own, so an
   // interrupted start-up must stop the ones already running.
   const startup = new AbortController();
-  let stopCluster: (() => Promise<void>) | undefined;
+  const started: { stop?: () => Promise<void> } = {};
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: stopping the cluster\n`);
-    if (!stopCluster) return startup.abort();
-    stopCluster().then(
+    if (!started.stop) return startup.abort();
+    started.stop().then(
       () => {
         removeOwnPidFile(dataDir);
         process.exit(0);
@@ -96,5 +96,5 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
   process.stdout.write(`Logbook is up at ${cluster.url} (distributed: ${cluster.processes.length} processes on ${cluster.bus}; pids in ${cluster.pidsFile})\n`);
   process.stdout.write(`Use it with: export KUBECONFIG=${cluster.kubeconfig}\n`);
 
-  stopCluster = () => cluster.stop();
+  started.stop = () => cluster.stop();
 }
