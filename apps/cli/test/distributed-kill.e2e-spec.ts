@@ -120,14 +120,16 @@ describeWithKafka('logbook up --distributed survives SIGKILLs during a rollout',
     expect([...boundCount].filter(([, n]) => n > 1)).toEqual([]);
     expect([...running].filter((name) => boundCount.get(name) !== 1)).toEqual([]);
 
-    // Consumer lag returns to zero in every group that has members. A killed process's own cache
-    // group (named by a random instance id) is left behind without members: its replacement
-    // bootstraps from a list and reads under a new group.
+    // Consumer lag returns to zero in every group that has members. Exactly the two killed
+    // ControllerHost processes (scheduler-1, controller-manager-1) leave their cache group behind
+    // without members: it is named by a random instance id, and the replacement bootstraps from a
+    // list and reads under a new one (docs/operations.md, "Distributed mode"). The killed node
+    // agent's group is named by its node and taken over by its replacement.
     await eventually(
       async () => {
         const groups = await consumerLag(prefix);
         const abandoned = groups.filter((g) => g.state === 'Empty');
-        expect(abandoned.filter((g) => !/logbook-cache-/.test(g.groupId))).toEqual([]);
+        expect(abandoned.map((g) => g.groupId.slice(prefix.length).replace(/[0-9a-f]{8}$/, '<id>'))).toEqual(['logbook-cache-<id>', 'logbook-cache-<id>']);
         const active = groups.filter((g) => g.state !== 'Empty');
         expect(active.length).toBeGreaterThan(10);
         expect(active.filter((g) => g.state !== 'Stable' || g.lag !== 0)).toEqual([]);

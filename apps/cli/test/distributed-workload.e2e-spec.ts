@@ -1,9 +1,20 @@
 import { join } from 'node:path';
-import { eventually, makeTmpDir, randomName } from '@logbook/testing';
-import { describeWithKafka } from '../../../libs/bus/src/testing/kafka-for-tests';
+import { eventually, makeTmpDir, randomName, runLogbook, type PrometheusText } from '@logbook/testing';
+import { describeWithKafka, testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 import { podReady } from '../../../libs/cluster/src/acceptance/harness';
-import { HTTP_SERVER, getMany, randomPort, removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
-import { startDistributed, type DistributedProcess } from './distributed.test-kit';
+import { HTTP_SERVER, containerPid, getMany, randomPort, removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
+import { alive, scrapeMetrics, startDistributed, type DistributedProcess } from './distributed.test-kit';
+
+/** The processes that consume the bus, and the groups (besides their own cache group) that must have committed. */
+const CONSUMERS: Record<string, (node: string) => string[]> = {
+  'scheduler-1': () => ['logbook-scheduler'],
+  'scheduler-2': () => ['logbook-scheduler'],
+  'controller-manager-1': () => ['logbook-deployment', 'logbook-replicaset'],
+  'controller-manager-2': () => ['logbook-deployment', 'logbook-replicaset'],
+  'node-agent-1': (node) => [`logbook-node-${node}-1`],
+  'node-agent-2': (node) => [`logbook-node-${node}-2`],
+  proxy: () => [],
+};
 
 /**
  * Acceptance (issue 7): `logbook up --distributed` — the API server, the relay, two schedulers,
@@ -41,6 +52,15 @@ describeWithKafka('logbook up --distributed runs a Deployment of 3 HTTP servers 
     expect(pids).not.toContain(cluster.proc.pid);
     for (const name of Object.keys(components)) expect(cluster.output()).toContain(`✓ ${name} ready`);
     expect(cluster.output()).toMatch(/scheduler-1\s+\| /);
+  });
+
+  it('refuses a second logbook up on the same data directory, embedded or distributed', async () => {
+    for (const mode of [['--distributed', '--bus', `kafka://${testBrokers().join(',')}`], ['--no-node-agent']]) {
+      const second = await runLogbook(['up', ...mode, '--data-dir', dir.path, '--port', '0']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`logbook up is already running in ${dir.path} (pid ${cluster.proc.pid})`);
+    }
+    expect(cluster.proc.exitCode).toBeNull();
   });
 
   it('places 3 Running and Ready pods on the real node agents; clusterIP:port is answered by all three', async () => {
@@ -96,4 +116,87 @@ describeWithKafka('logbook up --distributed runs a Deployment of 3 HTTP servers 
     expect(failures).toEqual([]);
     expect([...answers.keys()].sort()).toEqual(pods.map((p) => `hello from ${p.metadata.name} at ${p.status.podIP}\n`).sort());
   }, 240_000);
+
+  it('serves /metrics from every process: strict Prometheus text, committed consumer groups, lag, API requests and appended events', async () => {
+    // One pod bound to each node agent from the start (spec.nodeName), so both agents' groups have read their topic.
+    for (const n of [1, 2]) {
+      const pin = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${app}-pin-${n}`, labels: { pin: app } }, spec: { nodeName: `${node}-${n}`, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox:1', command: ['/bin/sleep', '3600'] }] } };
+      expect((await cluster.api('POST', '/api/v1/namespaces/default/pods', pin)).status).toBe(201);
+    }
+    await eventually(
+      async () => {
+        const items: any[] = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=pin%3D${app}`)).body.items;
+        return items.length === 2 && items.every((p) => p.status?.phase === 'Running');
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: 'a pod Running on each node agent' },
+    );
+
+    const components = cluster.pids().components;
+    expect(Object.entries(components).filter(([, c]) => !c.metricsUrl || !c.healthPort)).toEqual([]);
+    const scraped = new Map<string, PrometheusText>();
+    const ours = (text: PrometheusText, metric: string, group?: string) => text.samples(metric).filter((s) => (group ? s.labels.group === prefix + group : s.labels.group.startsWith(prefix)));
+    const committedOf = (text: PrometheusText, group: string) => ours(text, 'logbook_consumer_group_committed_offset', group).reduce((n, s) => n + s.value, 0);
+
+    for (const [name, expected] of Object.entries(CONSUMERS)) {
+      await eventually(
+        async () => {
+          const text = await scrapeMetrics(components[name].metricsUrl!);
+          scraped.set(name, text);
+          const groups = new Set(ours(text, 'logbook_consumer_group_end_offset').map((s) => s.labels.group.slice(prefix.length)));
+          // Node agents follow only their node's topic; every other consumer keeps a cache from a group of its own.
+          const cache = [...groups].filter((g) => g.startsWith('logbook-cache-'));
+          expect(cache).toHaveLength(name.startsWith('node-agent-') ? 0 : 1);
+          const notCommitted = [...cache, ...expected(node)].filter((group) => !(committedOf(text, group) > 0));
+          expect({ name, notCommitted }).toEqual({ name, notCommitted: [] });
+          // Lag is reported (a gauge per partition with a commit) and has come back to zero.
+          const lag = ours(text, 'logbook_consumer_group_lag');
+          expect(lag.length).toBeGreaterThan(0);
+          expect(lag.filter((s) => s.value !== 0)).toEqual([]);
+          expect(text.samples('process_cpu_user_seconds_total')).toHaveLength(1);
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000, what: `${name}'s consumer groups committed and caught up` },
+      );
+    }
+
+    const sum = (names: string[], metric: string, labels: Record<string, string> = {}) => names.reduce((n, name) => n + scraped.get(name)!.sum(metric, labels), 0);
+    // Either scheduler may own the pods' partitions: together they scheduled the 3 replicas.
+    expect(sum(['scheduler-1', 'scheduler-2'], 'logbook_scheduler_attempts_total', { result: 'scheduled' })).toBeGreaterThanOrEqual(3);
+    expect(sum(['controller-manager-1', 'controller-manager-2'], 'logbook_reconcile_duration_seconds_count', { controller: 'deployment' })).toBeGreaterThan(0);
+
+    const relay = await scrapeMetrics(components.relay.metricsUrl!);
+    expect(relay.sum('logbook_relay_events_published_total')).toBeGreaterThan(0);
+    expect(relay.sum('logbook_relay_checkpoint_position')).toBeGreaterThan(0);
+
+    // The API server's /metrics is on its API port and needs a token, like Kubernetes'.
+    await expect(scrapeMetrics(components.apiserver.metricsUrl!)).rejects.toThrow(/401/);
+    const api = await scrapeMetrics(components.apiserver.metricsUrl!, cluster.adminToken);
+    expect(api.sum('apiserver_request_duration_seconds_count', { verb: 'create', resource: 'deployments' })).toBeGreaterThanOrEqual(1);
+    expect(api.samples('apiserver_request_duration_seconds_bucket', { verb: 'create', resource: 'deployments', le: '+Inf' })).toHaveLength(1);
+    expect(api.sum('apiserver_request_total', { verb: 'create', resource: 'pods', subresource: 'binding', code: '201' })).toBeGreaterThanOrEqual(3);
+    expect(api.sum('logbook_events_appended_total', { kind: 'Pod' })).toBeGreaterThan(0);
+    expect(api.sum('logbook_events_appended_total', { kind: 'Deployment' })).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('logbook down stops the supervisor, every component and the pods the node agents left running', async () => {
+    const components = Object.values(cluster.pids().components).map((c) => c.pid!);
+    const pods: any[] = (await cluster.api('GET', '/api/v1/namespaces/default/pods')).body.items;
+    const podPids = pods.map(containerPid).filter((pid) => pid > 0);
+    expect(podPids.length).toBe(5);
+    expect(podPids.every(alive)).toBe(true);
+
+    const down = await runLogbook(['down', '--data-dir', dir.path]);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain(`stopping logbook up (pid ${cluster.proc.pid})`);
+    expect(down.stdout).toContain('logbook up stopped');
+    for (const n of [1, 2]) expect(down.stdout).toMatch(new RegExp(`stopped \\d+ pod process(es)? on node ${node}-${n}; cleared`));
+    expect(await cluster.stop()).toBe(0); // already exited: the supervisor's own exit code
+    // Stopped processes may stay zombies for a moment, until their new parent reaps them.
+    await eventually(() => [...components, ...podPids].filter(alive).length === 0, { timeoutMs: 10_000, what: `every process to be gone after:\n${down.stdout}` });
+    expect(cluster.output()).toContain('stopped');
+
+    const again = await runLogbook(['down', '--data-dir', dir.path]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`nothing is running in ${dir.path}`);
+  }, 180_000);
 });

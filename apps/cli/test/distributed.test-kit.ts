@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse } from 'yaml';
 import type { PidsDocument } from '@logbook/cluster';
-import { eventually } from '@logbook/testing';
+import { eventually, parsePrometheusText, type PrometheusText } from '@logbook/testing';
 import { testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -73,6 +74,32 @@ export async function startDistributed(dataDir: string, topicPrefix: string, ext
       return exited;
     },
   };
+}
+
+/**
+ * One component's /metrics, at the URL pids.json records for it (the API server's with a bearer
+ * token), parsed by the strict text-format parser: a malformed exposition throws.
+ */
+export function scrapeMetrics(url: string, token?: string): Promise<PrometheusText> {
+  const send = url.startsWith('https:') ? request : httpRequest;
+  return new Promise((ok, fail) => {
+    const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+    const req = send(url, { headers, rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return fail(new Error(`${url}: ${res.statusCode} ${text}`));
+        if (!/^text\/plain; version=0\.0\.4/.test(String(res.headers['content-type']))) return fail(new Error(`${url}: content type ${res.headers['content-type']}`));
+        try {
+          ok(parsePrometheusText(text));
+        } catch (err) {
+          fail(new Error(`${url}: ${(err as Error).message}`));
+        }
+      });
+    });
+    req.on('error', fail);
+    req.end();
+  });
 }
 
 export function alive(pid: number): boolean {

@@ -1,9 +1,17 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** `<data-dir>/distributed/pids.json`. */
+export const distributedPidsPath = (dataDir: string): string => join(dataDir, 'distributed', 'pids.json');
 
 /** One process's entry in pids.json. */
 export interface PidEntry {
   readonly pid: number | null;
   readonly restarts: number;
+  /** Its plain-HTTP health server's port (the node agent's read-only port). */
+  readonly healthPort?: number;
+  /** Where its Prometheus `/metrics` is scraped; the API server's (on its API port) needs a bearer token. */
+  readonly metricsUrl?: string;
 }
 
 /** The shape of `<data-dir>/distributed/pids.json`. */
@@ -18,6 +26,8 @@ interface Tracked {
   readonly name: string;
   readonly pid: number | undefined;
   readonly restarts: number;
+  readonly healthPort?: number;
+  readonly metricsUrl?: string;
 }
 
 /**
@@ -44,7 +54,7 @@ export class PidsFile {
 
   update(processes: readonly Tracked[]): void {
     const components: Record<string, PidEntry> = {};
-    for (const p of processes) components[p.name] = { pid: p.pid ?? null, restarts: p.restarts };
+    for (const p of processes) components[p.name] = { pid: p.pid ?? null, restarts: p.restarts, healthPort: p.healthPort, metricsUrl: p.metricsUrl };
     const doc: PidsDocument = { supervisor: process.pid, broker: this.broker, components };
     writeFileSync(`${this.path}.tmp`, `${JSON.stringify(doc, null, 2)}\n`);
     renameSync(`${this.path}.tmp`, this.path);
@@ -53,11 +63,12 @@ export class PidsFile {
 
 /**
  * Components left running by a supervisor that was killed outright (its children have their own
- * process groups): stopped with SIGTERM before new ones start, when they still run a Logbook app.
+ * process groups): stopped with SIGTERM (SIGKILL after 10 s) when they still run a Logbook app —
+ * by the next `up --distributed` before new ones start, and by `logbook down`. Returns how many.
  */
-export async function stopLeftovers(pids: PidsFile, out: (line: string) => void): Promise<void> {
+export async function stopLeftovers(pids: PidsFile, out: (line: string) => void): Promise<number> {
   const previous = pids.read();
-  if (!previous) return;
+  if (!previous) return 0;
   if (previous.supervisor !== process.pid && alive(previous.supervisor) && isLogbook(previous.supervisor)) {
     throw new Error(`another "logbook up --distributed" (pid ${previous.supervisor}) runs on this data dir; stop it first`);
   }
@@ -69,6 +80,7 @@ export async function stopLeftovers(pids: PidsFile, out: (line: string) => void)
   const deadline = Date.now() + 10_000;
   while (leftovers.some(([, e]) => alive(e.pid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   for (const [, e] of leftovers) if (alive(e.pid!)) process.kill(e.pid!, 'SIGKILL');
+  return leftovers.length;
 }
 
 function alive(pid: number): boolean {

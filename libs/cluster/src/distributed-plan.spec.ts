@@ -45,6 +45,13 @@ describe('distributedPlan', () => {
     expect(scheduler.readyUrl).toBe(`http://127.0.0.1:${scheduler.env.LOGBOOK_HEALTH_PORT}/readyz`);
   });
 
+  it('says where each process serves /metrics: its health port, the API server its API port', () => {
+    const specs = plan();
+    for (const s of specs.slice(1)) expect(s.metricsUrl).toBe(`http://127.0.0.1:${s.healthPort}/metrics`);
+    expect(specs.map((s) => String(s.healthPort))).toEqual(specs.map((s) => s.env.LOGBOOK_HEALTH_PORT));
+    expect(specs[0].metricsUrl).toBe('https://127.0.0.1:6443/metrics');
+  });
+
   it('lets the API server empty deleted namespaces only when no controller manager runs', () => {
     expect(plan().find((s) => s.name === 'apiserver')!.env.LOGBOOK_FINALIZE_NAMESPACES).toBe('false');
     expect(plan({ controllerManagers: 0 }).find((s) => s.name === 'apiserver')!.env.LOGBOOK_FINALIZE_NAMESPACES).toBe('true');

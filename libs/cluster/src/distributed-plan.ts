@@ -12,6 +12,10 @@ export interface ComponentSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Polled until it answers 200 (`/readyz` of the process). */
   readonly readyUrl: string;
+  /** Its plain-HTTP health server (`/healthz`, `/readyz`, `/metrics`; the node agent's read-only port). */
+  readonly healthPort: number;
+  /** Where its Prometheus `/metrics` is scraped (the API server's needs a bearer token). */
+  readonly metricsUrl: string;
   /** The API identity this process authenticates as; undefined for the API server and the relay. */
   readonly identity?: string;
 }
@@ -64,7 +68,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     if (port === undefined) throw new Error('distributedPlan: not enough ports');
     return port;
   };
-  const health = (port: number) => `http://127.0.0.1:${port}/readyz`;
+  const health = (port: number) => ({ readyUrl: `http://127.0.0.1:${port}/readyz`, healthPort: port, metricsUrl: `http://127.0.0.1:${port}/metrics` });
   const apiUrl = `https://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`;
   const common = { LOG_LEVEL: o.logLevel, LOGBOOK_HEALTH_HOST: '127.0.0.1' };
   const client = { ...common, LOGBOOK_BUS: o.bus, LOGBOOK_API: apiUrl, LOGBOOK_CA_FILE: join(o.dataDir, 'pki', 'ca.crt'), LOGBOOK_TOPIC_PREFIX: o.topicPrefix };
@@ -86,6 +90,8 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     },
     // The API's own /readyz: ready once the projection has caught up with the log.
     readyUrl: `${apiUrl}/readyz`,
+    healthPort: apiHealth,
+    metricsUrl: `${apiUrl}/metrics`,
   });
 
   const relayHealth = takePort();
@@ -94,13 +100,13 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     app: 'relay',
     args: [],
     env: { ...common, LOGBOOK_STORE: `sqlite:${o.dataDir}`, LOGBOOK_BUS: o.bus, LOGBOOK_TOPIC_PREFIX: o.topicPrefix, LOGBOOK_HEALTH_PORT: String(relayHealth) },
-    readyUrl: health(relayHealth),
+    ...health(relayHealth),
   });
 
   for (let i = 1; i <= o.schedulers; i++) {
     const port = takePort();
     const config: Record<string, string> = o.schedulerConfig ? { LOGBOOK_SCHEDULER_CONFIG: o.schedulerConfig } : {};
-    specs.push({ name: `scheduler-${i}`, app: 'scheduler', args: [], env: { ...client, ...config, LOGBOOK_HEALTH_PORT: String(port) }, readyUrl: health(port), identity: 'system:scheduler' });
+    specs.push({ name: `scheduler-${i}`, app: 'scheduler', args: [], env: { ...client, ...config, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:scheduler' });
   }
 
   for (let i = 1; i <= o.controllerManagers; i++) {
@@ -109,7 +115,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
       ...(o.nodeGracePeriodMs !== undefined ? { LOGBOOK_NODE_GRACE_PERIOD_MS: String(o.nodeGracePeriodMs) } : {}),
       ...(o.podEvictionSeconds !== undefined ? { LOGBOOK_POD_EVICTION_SECONDS: String(o.podEvictionSeconds) } : {}),
     };
-    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, LOGBOOK_HEALTH_PORT: String(port) }, readyUrl: health(port), identity: 'system:controller-manager' });
+    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:controller-manager' });
   }
 
   const heartbeat = o.hollowHeartbeatMs !== undefined ? ['--heartbeat', String(o.hollowHeartbeatMs)] : [];
@@ -122,7 +128,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
       app: 'node-agent',
       args: ['--node-name', nodeName, '--port', String(port), '--state-dir', join(o.dataDir, 'nodes', nodeName), '--pod-cidr', podCidrFor(i)],
       env: { ...client, LOGBOOK_HEALTH_PORT: String(port) },
-      readyUrl: health(port),
+      ...health(port),
       identity: `system:node:${nodeName}`,
     });
   }
@@ -133,7 +139,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
       app: 'node-agent',
       args: ['--hollow', '--nodes', String(o.hollowNodes), '--node-name', HOLLOW_NODE_PREFIX, '--port', String(port), ...heartbeat],
       env: { ...client, LOGBOOK_HEALTH_PORT: String(port) },
-      readyUrl: health(port),
+      ...health(port),
       identity: `system:node:${HOLLOW_NODE_PREFIX}`,
     });
   }
@@ -142,7 +148,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     const port = takePort();
     // One proxy serves every ClusterIP of this machine, whichever local node runs the endpoints.
     const nodeName = o.nodeAgents > 0 ? nodeAgentName(o.nodeNamePrefix, 1) : o.nodeNamePrefix;
-    specs.push({ name: 'proxy', app: 'proxy', args: [], env: { ...client, LOGBOOK_NODE_NAME: nodeName, LOGBOOK_HEALTH_PORT: String(port) }, readyUrl: health(port), identity: 'system:proxy' });
+    specs.push({ name: 'proxy', app: 'proxy', args: [], env: { ...client, LOGBOOK_NODE_NAME: nodeName, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:proxy' });
   }
   return specs;
 }

@@ -65,6 +65,14 @@ export class SupervisedProcess {
     return this.restartCount;
   }
 
+  get healthPort(): number {
+    return this.o.spec.healthPort;
+  }
+
+  get metricsUrl(): string {
+    return this.o.spec.metricsUrl;
+  }
+
   start(): void {
     if (this.stopping) return;
     const child = spawn(process.execPath, [this.o.entry, ...this.o.spec.args], {

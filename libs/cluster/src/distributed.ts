@@ -7,7 +7,7 @@ import { appEntry, checkoutRoot } from './distributed-paths';
 import { distributedPlan, nodeAgentName, portsNeeded, HOLLOW_NODE_PREFIX, type ComponentSpec } from './distributed-plan';
 import { freePorts } from './distributed-ports';
 import { SupervisedProcess, type RestartPolicy } from './distributed-process';
-import { PidsFile, stopLeftovers } from './distributed-pids';
+import { PidsFile, distributedPidsPath, stopLeftovers } from './distributed-pids';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken, nodeIdentity, type ComponentIdentity } from './distributed-tokens';
 
 export interface DistributedClusterOptions {
@@ -66,7 +66,7 @@ export async function startDistributedCluster(options: DistributedClusterOptions
   const out = options.out ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const home = join(dataDir, 'distributed');
   mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o700 });
-  const pids = new PidsFile(join(home, 'pids.json'));
+  const pids = new PidsFile(distributedPidsPath(dataDir));
   await stopLeftovers(pids, out);
 
   const nodeAgents = options.nodeAgents ?? 2;

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { PidsFile, distributedPidsPath, stopLeftovers } from '@logbook/cluster';
 import { type ContainerStatus, ProcessRuntime } from '@logbook/runtime';
 import { isAlive, removePidFile, runningUpPid } from './pid-file';
 import { DEFAULT_DATA_DIR } from './up';
@@ -16,15 +17,25 @@ type Say = (line: string) => void;
 export function registerDown(program: Command): void {
   program
     .command('down')
-    .description('stop the logbook up of a data directory, then the pod processes its node agent left running')
+    .description('stop the logbook up (embedded or --distributed) of a data directory, then the pod processes its node agents left running')
     .option('--data-dir <dir>', 'the data directory `logbook up` was started with', DEFAULT_DATA_DIR)
     .action(async (opts: { dataDir: string }) => {
       const dataDir = resolve(opts.dataDir);
       const say: Say = (line) => process.stdout.write(`${line}\n`);
+      // A --distributed supervisor stops its children and the broker it started; children of one
+      // that was killed outright are still in pids.json.
       const stoppedUp = await stopUp(dataDir, say);
-      const stoppedPods = await stopPods(join(dataDir, 'node'), say);
-      if (!stoppedUp && !stoppedPods) say(`nothing is running in ${dataDir}`);
+      const leftovers = await stopLeftovers(new PidsFile(distributedPidsPath(dataDir)), say);
+      const stoppedPods = await Promise.all(nodeStateDirs(dataDir).map(({ stateDir, node }) => stopPods(stateDir, say, node)));
+      if (!stoppedUp && leftovers === 0 && !stoppedPods.includes(true)) say(`nothing is running in ${dataDir}`);
     });
+}
+
+/** The embedded node agent's state (`<data-dir>/node`) and each distributed one's (`<data-dir>/nodes/<name>`). */
+function nodeStateDirs(dataDir: string): { stateDir: string; node?: string }[] {
+  const nodes = join(dataDir, 'nodes');
+  const distributed = existsSync(nodes) ? readdirSync(nodes, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => ({ stateDir: join(nodes, d.name), node: d.name })) : [];
+  return [{ stateDir: join(dataDir, 'node') }, ...distributed];
 }
 
 /** SIGTERM to the `logbook up` named by the pid file, then waits for it to exit (SIGKILL after a minute). */
@@ -48,11 +59,12 @@ async function stopUp(dataDir: string, say: Say): Promise<boolean> {
 }
 
 /**
- * The pod processes the node agent left running (they outlive `up` on purpose): SIGTERM, each
+ * The pod processes a node agent left running (they outlive `up` on purpose): SIGTERM, each
  * pod's grace period, SIGKILL; then the runtime's state is cleared, so the next `up` adopts
  * nothing and starts the pods still bound to its node afresh. Log files stay.
  */
-async function stopPods(stateDir: string, say: Say): Promise<boolean> {
+async function stopPods(stateDir: string, say: Say, node?: string): Promise<boolean> {
+  const on = node ? ` on node ${node}` : '';
   if (!existsSync(stateDir)) return false;
   const runtime = new ProcessRuntime({ stateDir, adoptPollMs: 100 });
   try {
@@ -65,8 +77,8 @@ async function stopPods(stateDir: string, say: Say): Promise<boolean> {
     const running = containers.filter((c) => c.status.state === 'running');
     if (running.length > 0) {
       const longest = Math.max(...running.map((c) => graceOf(c.podUid)));
-      say(`stopping ${processes(running.length)} of ${plural(new Set(running.map((c) => c.podUid)).size, 'pod')}: SIGTERM, then SIGKILL after the pod's grace period (at most ${longest} s)...`);
-      const progress = setInterval(() => void stillRunning(runtime).then((n) => n > 0 && say(`  ${processes(n)} still stopping...`)), PROGRESS_EVERY_MS);
+      say(`stopping ${processes(running.length)} of ${plural(new Set(running.map((c) => c.podUid)).size, 'pod')}${on}: SIGTERM, then SIGKILL after the pod's grace period (at most ${longest} s)...`);
+      const progress = setInterval(() => void stillRunning(runtime).then((n) => n > 0 && say(`  ${processes(n)}${on} still stopping...`)), PROGRESS_EVERY_MS);
       try {
         await Promise.all(running.map((c) => runtime.stopContainer(c.podUid, c.name, graceOf(c.podUid))));
       } finally {
@@ -74,7 +86,7 @@ async function stopPods(stateDir: string, say: Say): Promise<boolean> {
       }
     }
     for (const uid of pods) await runtime.removePodSandbox(uid);
-    say(`stopped ${processes(running.length)}; cleared the node agent's state of ${plural(pods.size, 'pod')} (${stateDir})`);
+    say(`stopped ${processes(running.length)}${on}; cleared the node agent's state of ${plural(pods.size, 'pod')} (${stateDir})`);
     return true;
   } finally {
     await runtime.close();
