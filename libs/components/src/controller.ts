@@ -8,6 +8,8 @@ export interface ComponentLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** pino's: lets a hot path skip building a debug line nobody reads. Absent means every level is on. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface ReconcileContext {

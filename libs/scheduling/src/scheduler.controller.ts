@@ -125,7 +125,8 @@ export class SchedulerController implements Controller {
   private async attempt(key: string, pod: KubeObject, ctx: ReconcileContext): Promise<AttemptResult> {
     const { namespace, name } = splitKey(key);
     const nodeInfos = this.snapshot.nodeInfos();
-    const result = schedule(pod, nodeInfos, this.profile, { startIndex: this.nextStartIndex, percentageOfNodesToScore: this.percentageOfNodesToScore });
+    const debug = ctx.log.isLevelEnabled?.('debug') ?? true;
+    const result = schedule(pod, nodeInfos, this.profile, { startIndex: this.nextStartIndex, percentageOfNodesToScore: this.percentageOfNodesToScore, withScores: debug });
     this.nextStartIndex = nodeInfos.length ? (this.nextStartIndex + (result.evaluated ?? 0)) % nodeInfos.length : 0;
     if (!result.node) {
       this.unschedulable.add(key);
@@ -135,7 +136,7 @@ export class SchedulerController implements Controller {
     this.unschedulable.delete(key);
     // Assume before the first await: the next cycle (another worker) already counts this pod.
     this.snapshot.assume(pod, result.node, ctx.now().getTime() + this.assumeTtlMs);
-    ctx.log.debug({ pod: key, node: result.node, top: topScores(result.scores ?? {}) }, 'scheduling pod');
+    if (debug) ctx.log.debug({ pod: key, node: result.node, top: topScores(result.scores ?? {}) }, 'scheduling pod');
     try {
       await ctx.client.bind(namespace ?? 'default', name, result.node, pod.metadata.resourceVersion ?? '', ctx.cause);
     } catch (err) {

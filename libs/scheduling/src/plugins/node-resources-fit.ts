@@ -15,10 +15,18 @@ export function insufficientResources(pod: KubeObject, info: NodeInfo): string[]
   return reasons;
 }
 
+/** The same test without the reasons: every node of every cycle asks, most of them fit. */
+export function fitsResources(pod: KubeObject, info: NodeInfo): boolean {
+  const r = podRequests(pod);
+  const free = info.allocatable;
+  const used = info.requested;
+  return info.pods.length + 1 <= free.pods && (r.milliCpu <= 0 || r.milliCpu <= free.milliCpu - used.milliCpu) && (r.memory <= 0 || r.memory <= free.memory - used.memory);
+}
+
 export const nodeResourcesFit: FilterPlugin = {
   name: 'NodeResourcesFit',
   filter(pod, info): Status {
-    const reasons = insufficientResources(pod, info);
-    return reasons.length ? unschedulable(...reasons) : SUCCESS;
+    if (fitsResources(pod, info)) return SUCCESS;
+    return unschedulable(...insufficientResources(pod, info));
   },
 };
