@@ -19,6 +19,8 @@ export class ObjectCache {
   private readonly byNamespace = new Map<string, Set<string>>();
   /** Owner uid → streams of objects with an ownerReference to it (any kind). */
   private readonly byOwner = new Map<string, Set<string>>();
+  /** Controller owner uid → streams of the objects it controls (a ReplicaSet's thousands of pods). */
+  private readonly byController = new Map<string, Set<string>>();
   /** `kind\0namespace` → streams of objects without a controller owner (adoption candidates). */
   private readonly uncontrolledIndex = new Map<string, Set<string>>();
   /** Events at or below this position are already in the bootstrap list. */
@@ -60,7 +62,12 @@ export class ObjectCache {
 
   /** Objects of `kind` whose controller owner (the ownerReference with `controller: true`) has this uid. */
   controlledBy(kind: string, ownerUid: string): KubeObject[] {
-    return this.resolve(this.byOwner.get(ownerUid)).filter((o) => o.kind === kind && controllerUidOf(o) === ownerUid);
+    const out: KubeObject[] = [];
+    for (const stream of this.byController.get(ownerUid) ?? []) {
+      const obj = this.objects.get(stream)!;
+      if (obj.kind === kind) out.push(obj);
+    }
+    return out;
   }
 
   /** Objects of `kind` in the namespace without a controller owner: what a controller may adopt. */
@@ -82,14 +89,18 @@ export class ObjectCache {
     addTo(this.byKind, obj.kind, stream);
     addTo(this.byNamespace, nsKey(obj.kind, obj.metadata.namespace), stream);
     for (const ref of obj.metadata.ownerReferences ?? []) addTo(this.byOwner, ref.uid, stream);
-    if (controllerUidOf(obj) === undefined) addTo(this.uncontrolledIndex, nsKey(obj.kind, obj.metadata.namespace), stream);
+    const controller = controllerUidOf(obj);
+    if (controller === undefined) addTo(this.uncontrolledIndex, nsKey(obj.kind, obj.metadata.namespace), stream);
+    else addTo(this.byController, controller, stream);
   }
 
   /** Removes the secondary index entries of the object a stream held (byKind stays: same kind). */
   private unindex(stream: string, obj: KubeObject): void {
     removeFrom(this.byNamespace, nsKey(obj.kind, obj.metadata.namespace), stream);
     for (const ref of obj.metadata.ownerReferences ?? []) removeFrom(this.byOwner, ref.uid, stream);
-    removeFrom(this.uncontrolledIndex, nsKey(obj.kind, obj.metadata.namespace), stream);
+    const controller = controllerUidOf(obj);
+    if (controller === undefined) removeFrom(this.uncontrolledIndex, nsKey(obj.kind, obj.metadata.namespace), stream);
+    else removeFrom(this.byController, controller, stream);
   }
 }
 

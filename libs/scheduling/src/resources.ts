@@ -34,13 +34,17 @@ function containerRequests(c: any): { cpu?: number; memory?: number } {
  * others), plus spec.overhead — computePodResourceRequest in kube-scheduler.
  */
 export function podRequests(pod: KubeObject): PodRequests {
+  // A cycle asks for the same pod once per filter and score per node: answer that from the last pod asked.
+  if (pod === last.pod) return last.requests;
   // Cached objects are read-only, so a pod's requests are parsed once, not once per node.
   let r = memo.get(pod);
   if (!r) memo.set(pod, (r = computePodRequests(pod)));
+  last = { pod, requests: r };
   return r;
 }
 
 const memo = new WeakMap<KubeObject, PodRequests>();
+let last: { pod?: KubeObject; requests: PodRequests } = { requests: { milliCpu: 0, memory: 0, nonZeroMilliCpu: 0, nonZeroMemory: 0 } };
 
 function computePodRequests(pod: KubeObject): PodRequests {
   let milliCpu = 0;
