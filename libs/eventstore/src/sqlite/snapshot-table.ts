@@ -13,7 +13,7 @@ const SAVE_CHUNK = 2_000;
  * half a snapshot, and a crash mid-save leaves rows that the next open deletes.
  */
 export class SnapshotTable {
-  private readonly sql: Record<'insert' | 'point' | 'latest' | 'all' | 'scoped' | 'clear' | 'orphans' | 'keptFrom' | 'pruneObjects' | 'prunePoints', StatementSync>;
+  private readonly sql: Record<'insert' | 'point' | 'latest' | 'all' | 'scoped' | 'clear' | 'unpoint' | 'orphans' | 'keptFrom' | 'pruneObjects' | 'prunePoints', StatementSync>;
 
   constructor(private readonly db: DatabaseSync) {
     this.sql = {
@@ -29,6 +29,7 @@ export class SnapshotTable {
          ORDER BY stream`,
       ),
       clear: db.prepare('DELETE FROM snapshot_objects WHERE position = ?'),
+      unpoint: db.prepare('DELETE FROM snapshot_points WHERE position = ?'),
       orphans: db.prepare('DELETE FROM snapshot_objects WHERE position > (SELECT COALESCE(MAX(position), 0) FROM snapshot_points)'),
       keptFrom: db.prepare('SELECT position FROM snapshot_points ORDER BY position DESC LIMIT 1 OFFSET ?'),
       pruneObjects: db.prepare('DELETE FROM snapshot_objects WHERE position < ?'),
@@ -38,12 +39,17 @@ export class SnapshotTable {
     this.sql.orphans.run();
   }
 
-  async save(position: number, entries: readonly SnapshotEntry[], stillOpen: () => void): Promise<void> {
-    this.sql.clear.run(position);
+  /** `assertOpen` is called after each pause: the store may have been closed meanwhile. */
+  async save(position: number, entries: readonly SnapshotEntry[], assertOpen: () => void): Promise<void> {
+    // Saving a position again: it disappears until the new copy is complete.
+    this.transaction(() => {
+      this.sql.unpoint.run(position);
+      this.sql.clear.run(position);
+    });
     for (let i = 0; i < entries.length; i += SAVE_CHUNK) {
       if (i > 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        stillOpen();
+        assertOpen();
       }
       this.transaction(() => {
         const end = Math.min(entries.length, i + SAVE_CHUNK);

@@ -89,6 +89,9 @@ describe('SqliteEventStore on disk', () => {
       expect(await store.readSnapshot(100)).toEqual(entries);
       expect(await store.readSnapshot(200)).toEqual([]);
       expect(await store.readSnapshot(100, 'Pod/ns/p-04999')).toEqual([entries[4999]]);
+      // Saved again, a position holds only the new copy.
+      await store.saveSnapshot(100, [['Pod/ns/again', '{}']]);
+      expect(await store.readSnapshot(100)).toEqual([['Pod/ns/again', '{}']]);
     } finally {
       await store.close();
     }
