@@ -25,10 +25,9 @@ const shared = {
 const config: Config = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
-    // Real brokers and processes on a loaded 2-core CI machine: a test's own deadlines (eventually())
-    // say what it waited for; jest's 5 s default would only cut them short with a less useful message.
-    { ...shared, displayName: 'int', testMatch: ['**/*.int-spec.ts'], slowTestThreshold: 30, testTimeout: 60_000 },
-    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], slowTestThreshold: 60, testTimeout: 120_000 },
+    // testTimeout is a global option that projects ignore: each tier sets its own in a setup file.
+    { ...shared, displayName: 'int', testMatch: ['**/*.int-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/infra/jest/int-timeout.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], slowTestThreshold: 60, setupFilesAfterEnv: ['<rootDir>/infra/jest/e2e-timeout.ts'] },
   ],
 };
 
