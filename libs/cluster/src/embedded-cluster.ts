@@ -190,6 +190,7 @@ async function startNodeAgent(
     throw new Error(
       `the node agent's read-only port ${port ?? 10255} on 127.0.0.1 is in use (another logbook up with a node agent on this machine?): ` +
         'pass --node-agent-port with a free port (0 picks one), or --no-node-agent to run without a node agent',
+      { cause: err },
     );
   }
   log.info({ node: agent.nodeName, port: agent.port }, 'node agent started');
