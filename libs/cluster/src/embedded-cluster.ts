@@ -1,13 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { resourceByKind, streamName } from '@logbook/kube';
-import { createEventStore, type EventStore } from '@logbook/eventstore';
+import type { EventStore } from '@logbook/eventstore';
 import { createEventBus, type EventBus } from '@logbook/bus';
 import { Relay, relayCheckpointName } from '@logbook/relay';
-import { Projector } from '@logbook/projections';
-import { InProcessClusterClient, ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
+import type { Projector } from '@logbook/projections';
+import { InProcessClusterClient, type RunningApiServer } from '@logbook/apiserver';
+import { startStandaloneApiServer } from './api-server';
 import { type ComponentsOptions, type RunningComponents, startComponents, startHollowNodes } from './components';
 import type { RunningHollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
@@ -52,41 +50,29 @@ export interface EmbeddedCluster {
   close(): Promise<void>;
 }
 
-/** Namespaces every Kubernetes cluster starts with. */
-const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
 /**
- * `logbook up`: the log on SQLite in the data directory, the projection, the HTTPS API server,
- * and a kubeconfig for kubectl. Start-up is the latest snapshot plus the log's tail.
+ * `logbook up`: the API server (log on SQLite in the data directory, projection, HTTPS API,
+ * kubeconfig), and beside it in this process the relay to the bus, the scheduler, the controller
+ * manager, a node agent for this machine and its service proxy.
  */
 export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
   const dataDir = resolve(options.dataDir);
   const log = options.logger;
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const tokenFile = join(dataDir, 'tokens.csv');
-  const adminToken = ensureTokenFile(tokenFile);
   const registry = options.registry ?? createMetricsRegistry('logbook');
-
-  const store = await createEventStore(`sqlite:${dataDir}`);
-  const projector = new Projector(store, store, { snapshotEvery: options.snapshotEvery ?? 10_000 });
-  const started = Date.now();
-  await projector.start();
-  log.info({ position: projector.state.position, objects: projector.state.count(), ms: Date.now() - started }, 'projection ready');
-
-  const api = await startApiServer({
-    store,
-    projector,
+  const server = await startStandaloneApiServer({
     dataDir,
-    tokenFile,
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 6443,
+    host: options.host,
+    port: options.port,
     logger: log,
+    snapshotEvery: options.snapshotEvery,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    // The components run in this process and write as their identities without tokens.
+    controlPlaneTokens: false,
     // Without a controller manager the API server empties deleted namespaces itself.
     finalizeNamespaces: options.components === false,
     registry,
   });
-  await ensureSystemNamespaces(api, projector);
+  const { store, projector, api } = server;
 
   // The relay publishes the log to the bus the components consume (DESIGN §4).
   const busUrl = options.bus ?? `embedded:${join(dataDir, 'bus')}`;
@@ -122,11 +108,9 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     await nodeAgent?.runtime.close();
     await hollow?.stop();
     await components?.stop();
-    await api.close();
     await relay.stop();
     await bus.close();
-    await projector.stop();
-    await store.close();
+    await server.close();
   };
   try {
     nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent, registry) : undefined;
@@ -137,14 +121,10 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     throw err;
   }
 
-  const kubeconfig = join(dataDir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
-  log.info({ url: api.url, kubeconfig }, 'api server listening');
-
   return {
     url: api.url,
-    kubeconfig,
-    adminToken,
+    kubeconfig: server.kubeconfig,
+    adminToken: server.adminToken,
     store,
     projector,
     api,
@@ -157,17 +137,6 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     registry,
     close,
   };
-}
-
-export async function ensureSystemNamespaces(api: RunningApiServer, projector: Projector): Promise<void> {
-  const resource = resourceByKind('Namespace')!;
-  for (const name of SYSTEM_NAMESPACES) {
-    if (projector.state.getByStream(streamName('Namespace', undefined, name))) continue;
-    await api.writer.write(resource, undefined, name, { type: 'Create', resource, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }, {
-      actor: 'system:apiserver',
-      correlationId: randomUUID(),
-    });
-  }
 }
 
 async function startNodeAgent(

@@ -3,7 +3,7 @@ export * from './logger';
 export * from './components';
 export * from './shutdown';
 export * from './distributed';
-export * from './distributed-apiserver';
+export * from './api-server';
 export * from './distributed-plan';
 export * from './distributed-pids';
 export * from './distributed-tokens';

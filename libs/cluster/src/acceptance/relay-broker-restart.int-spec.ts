@@ -10,7 +10,7 @@ import { eventually, makeTmpDir, randomName } from '@logbook/testing';
 import { describeWithKafka, TEST_KAFKA_TIMINGS } from '../../../bus/src/testing/kafka-for-tests';
 import { consumeAllTopics } from '../../../relay/src/testing/consume-all';
 import { spawnTs, type TsChild } from '../../../relay/src/testing/spawn-ts';
-import { startStandaloneApiServer, type StandaloneApiServer } from '../distributed-apiserver';
+import { startStandaloneApiServer, type StandaloneApiServer } from '../api-server';
 import { ensureUserToken, nodeIdentity } from '../distributed-tokens';
 
 /**

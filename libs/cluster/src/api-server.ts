@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from '@logbook/observability';
+import { resourceByKind, streamName } from '@logbook/kube';
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
-import { ensureSystemNamespaces } from './embedded-cluster';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken } from './distributed-tokens';
 
 export interface StandaloneApiServerOptions {
@@ -18,6 +19,9 @@ export interface StandaloneApiServerOptions {
   readonly port?: number;
   readonly logger: Logger;
   readonly snapshotEvery?: number;
+  readonly bookmarkIntervalMs?: number;
+  /** Write tokens for the control plane's own identities (components in other processes). Default true. */
+  readonly controlPlaneTokens?: boolean;
   /** Empty deleted namespaces in the API server: only when no controller manager runs. */
   readonly finalizeNamespaces?: boolean;
   /** Served on the API port's /metrics (bearer token). Default: a new `apiserver` registry. */
@@ -35,10 +39,14 @@ export interface StandaloneApiServer {
   close(): Promise<void>;
 }
 
+/** Namespaces every Kubernetes cluster starts with. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
 /**
- * The API server of distributed mode: the log, the projection, the HTTPS API, tokens, the CA and
- * a kubeconfig in the data directory, and nothing else — the relay, the scheduler, the controller
- * manager, node agents and proxies are processes of their own that reach it over HTTPS.
+ * The API server: the log, the projection, the HTTPS API, tokens, the CA and a kubeconfig in the
+ * data directory, and nothing else. In distributed mode it is the whole process (the relay, the
+ * scheduler, the controller manager, node agents and proxies reach it over HTTPS); `logbook up`
+ * starts the rest beside it in the same process. Start-up is the latest snapshot plus the log's tail.
  */
 export async function startStandaloneApiServer(options: StandaloneApiServerOptions): Promise<StandaloneApiServer> {
   const dataDir = resolve(options.dataDir);
@@ -48,7 +56,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
   const adminToken = ensureTokenFile(tokenFile);
   // Components authenticate as their own identities; node identities are added per node
   // (`logbook up --distributed` does it, docs/configuration.md says how by hand).
-  for (const identity of CONTROL_PLANE_IDENTITIES) ensureUserToken(tokenFile, identity);
+  if (options.controlPlaneTokens ?? true) for (const identity of CONTROL_PLANE_IDENTITIES) ensureUserToken(tokenFile, identity);
 
   const registry = options.registry ?? createMetricsRegistry('apiserver');
   const storeUrl = options.store ?? `sqlite:${dataDir}`;
@@ -66,6 +74,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 6443,
     logger: log,
+    bookmarkIntervalMs: options.bookmarkIntervalMs,
     finalizeNamespaces: options.finalizeNamespaces ?? false,
     registry,
   });
@@ -88,4 +97,15 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
       await store.close();
     },
   };
+}
+
+async function ensureSystemNamespaces(api: RunningApiServer, projector: Projector): Promise<void> {
+  const resource = resourceByKind('Namespace')!;
+  for (const name of SYSTEM_NAMESPACES) {
+    if (projector.state.getByStream(streamName('Namespace', undefined, name))) continue;
+    await api.writer.write(resource, undefined, name, { type: 'Create', resource, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }, {
+      actor: 'system:apiserver',
+      correlationId: randomUUID(),
+    });
+  }
 }
