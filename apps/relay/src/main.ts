@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     logger: log,
     onPublished: ({ events, position, ms }) => log.debug({ events, position, ms }, 'published'),
     registry,
+    // A relay that no longer publishes must not look alive: exit, so the supervisor starts a new one
+    // (it resumes from the checkpoint).
+    onFatal: () => process.exit(1),
   });
   // Up before the relay starts: /readyz answers 503 until it has published the log as it was at start.
   const health = await startHealthServer({ ...healthListenOptions(process.env, DEFAULT_HEALTH_PORTS.relay), registry, ready: () => relay.ready, notReadyReason: 'the relay has not caught up with the log yet' });

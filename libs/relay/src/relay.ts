@@ -40,6 +40,8 @@ export interface RelayOptions {
   readonly onPublished?: (batch: { readonly events: number; readonly position: number; readonly ms: number }) => void;
   /** Where the relay's metrics go (docs/operations.md "Metrics"); default a private registry nobody scrapes. */
   readonly registry?: Registry;
+  /** Called when publishing stopped on an error it cannot retry (the store failed): a process should exit. */
+  readonly onFatal?: (error: unknown) => void;
 }
 
 export function relayCheckpointName(busUrl: string): string {
@@ -66,7 +68,7 @@ export class Relay {
   /** Per-node topics known to exist (created on first use, 1 partition each). */
   private readonly nodeTopics = new Set<string>();
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
-  private readonly o: Required<Omit<RelayOptions, 'snapshots' | 'logger' | 'onPublished' | 'registry'>> & RelayOptions;
+  private readonly o: Required<Omit<RelayOptions, 'snapshots' | 'logger' | 'onPublished' | 'registry' | 'onFatal'>> & RelayOptions;
   private readonly metrics: RelayMetrics;
   /** Set once the relay has published everything the log held when it started. */
   private caughtUp = false;
@@ -99,6 +101,7 @@ export class Relay {
     this.pump = this.run().catch((error) => {
       this.o.logger?.error({ err: error }, 'relay stopped on an error');
       this.running = false;
+      this.o.onFatal?.(error);
     });
   }
 
@@ -187,10 +190,11 @@ export class Relay {
     if (events.length === 0) return;
     const started = Date.now();
     const batch = this.toBatch(events);
-    await this.createNodeTopics(batch);
     const last = events[events.length - 1].position;
     for (let attempt = 0; ; attempt++) {
       try {
+        // Inside the retry: a node's first pod needs its topic, and the broker may be down then too.
+        await this.createNodeTopics(batch);
         if (batch.length > 0) await this.producer!.sendBatch(batch);
         break;
       } catch (error) {

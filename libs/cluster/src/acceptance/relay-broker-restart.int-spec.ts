@@ -149,7 +149,12 @@ describeWithKafka('relay and broker restart during a write burst', () => {
     const head = await api.store.headPosition();
 
     // The relay has published the whole log; the restarted relay stops cleanly.
-    await eventually(async () => (await checkpoint()) === (await api!.store.headPosition()), { timeoutMs: 90_000, what: 'relay checkpoint at the head' });
+    await eventually(async () => {
+      if (died.length > 0) throw new Error(died.join('\n'));
+      const [at, now] = [await checkpoint(), await api!.store.headPosition()];
+      if (at !== now) throw new Error(`checkpoint ${at}, head ${now}; the relay's last lines:\n${relay.stderr.join('').slice(-1000)}${relay.lines.slice(-5).join('\n')}`);
+      return true;
+    }, { timeoutMs: 90_000, what: 'relay checkpoint at the head' });
     expect(died).toEqual([]);
 
     // Every acknowledged write is in its topic exactly once after dedupe by position.
