@@ -18,12 +18,14 @@ lat_sum{verb="list"} 0.5
 lat_count{verb="list"} 1
 escaped{path="C:\\\\dir\\"x\\"\\n"} NaN
 up 1e-3
+# what prom-client writes for a gauge without samples yet (Go's ParseFloat ignores case)
+lag_mean Nan
 `;
 
 describe('parsePrometheusText', () => {
   it('reads families, types, labels with escapes, values and a labelled histogram per series', () => {
     const text = parsePrometheusText(VALID);
-    expect([...text.families.keys()]).toEqual(['http_requests_total', 'lat', 'escaped', 'up']);
+    expect([...text.families.keys()]).toEqual(['http_requests_total', 'lat', 'escaped', 'up', 'lag_mean']);
     expect(text.families.get('http_requests_total')).toMatchObject({ type: 'counter', help: 'Requests, by "code".' });
     expect(text.sum('http_requests_total', { method: 'post' })).toBe(1030);
     expect(text.sum('lat_count')).toBe(7);
@@ -31,6 +33,7 @@ describe('parsePrometheusText', () => {
     expect(text.samples('escaped')[0].labels.path).toBe('C:\\dir"x"\n');
     expect(text.sum('up')).toBe(0.001);
     expect(text.families.get('up')!.type).toBe('untyped');
+    expect(text.samples('lag_mean')[0].value).toBeNaN();
   });
 
   it.each([

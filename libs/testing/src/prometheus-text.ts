@@ -135,10 +135,12 @@ function parseSample(line: string, fail: (why: string) => never): Sample {
   return { name, labels, value: parseValue(m[1], fail) };
 }
 
+/** Values as Prometheus reads them (Go's ParseFloat): NaN and Inf in any case — prom-client writes `Nan`. */
 function parseValue(text: string, fail: (why: string) => never): number {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const special = text.toLowerCase();
+  if (special === '+inf' || special === 'inf' || special === '+infinity' || special === 'infinity') return Infinity;
+  if (special === '-inf' || special === '-infinity') return -Infinity;
+  if (special === 'nan') return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) fail(`invalid value ${text}`);
   return Number(text);
 }
