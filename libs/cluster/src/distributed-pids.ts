@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive, isLogbookProcess } from './pid-file';
 
 /** `<data-dir>/distributed/pids.json`. */
 export const distributedPidsPath = (dataDir: string): string => join(dataDir, 'distributed', 'pids.json');
@@ -69,35 +70,18 @@ export class PidsFile {
 export async function stopLeftovers(pids: PidsFile, out: (line: string) => void): Promise<number> {
   const previous = pids.read();
   if (!previous) return 0;
-  if (previous.supervisor !== process.pid && alive(previous.supervisor) && isLogbook(previous.supervisor)) {
+  if (previous.supervisor !== process.pid && isAlive(previous.supervisor) && isLogbookProcess(previous.supervisor)) {
     throw new Error(`another "logbook up --distributed" (pid ${previous.supervisor}) runs on this data dir; stop it first`);
   }
-  const leftovers = Object.entries(previous.components).filter(([, e]) => e.pid !== null && alive(e.pid) && isLogbook(e.pid));
+  const leftovers = Object.entries(previous.components).filter(([, e]) => e.pid !== null && isAlive(e.pid) && isLogbookProcess(e.pid));
   for (const [name, e] of leftovers) {
     out(`stopping ${name} (pid ${e.pid}) left running by an earlier supervisor`);
     process.kill(e.pid!, 'SIGTERM');
   }
   const deadline = Date.now() + 10_000;
-  while (leftovers.some(([, e]) => alive(e.pid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const [, e] of leftovers) if (alive(e.pid!)) process.kill(e.pid!, 'SIGKILL');
+  while (leftovers.some(([, e]) => isAlive(e.pid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const [, e] of leftovers) if (isAlive(e.pid!)) process.kill(e.pid!, 'SIGKILL');
   return leftovers.length;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-/** The pid still belongs to a Logbook process (pids get reused). Linux /proc; elsewhere assume so. */
-function isLogbook(pid: number): boolean {
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('dist/apps/') || cmdline.includes('logbook');
-  } catch {
-    return existsSync('/proc') ? false : true;
-  }
-}

@@ -7,3 +7,4 @@ export * from './api-server';
 export * from './distributed-plan';
 export * from './distributed-pids';
 export * from './distributed-tokens';
+export * from './pid-file';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PidsFile, distributedPidsPath, stopLeftovers } from '@logbook/cluster';
 import { type ContainerStatus, ProcessRuntime } from '@logbook/runtime';
-import { isAlive, removePidFile, runningUpPid } from './pid-file';
+import { isAlive, removePidFile, runningUpPid } from '@logbook/cluster';
 import { DEFAULT_DATA_DIR } from './up';
 
 /** How long `logbook up` gets to stop after SIGTERM before it is killed. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startDistributedCluster } from '@logbook/cluster';
-import { removeOwnPidFile, runningUpPid, writePidFile } from './pid-file';
+import { removeOwnPidFile, runningUpPid, writePidFile } from '@logbook/cluster';
 
 /** The `logbook up` options distributed mode reads (the rest are embedded-only). */
 export interface DistributedUpOptions {

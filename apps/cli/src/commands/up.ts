@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
 import type { ContainerRuntime } from '@logbook/runtime';
-import { removeOwnPidFile, runningUpPid, writePidFile } from './pid-file';
+import { removeOwnPidFile, runningUpPid, writePidFile } from '@logbook/cluster';
 import { upDistributed, type DistributedUpOptions } from './up-distributed';
 
 export const DEFAULT_DATA_DIR = './.logbook';

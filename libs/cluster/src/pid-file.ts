@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTicks } from '@logbook/runtime';
 
@@ -19,7 +19,7 @@ export function runningUpPid(dataDir: string): number | undefined {
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
-  return isAlive(pid) && commandLine(pid).includes('logbook') ? pid : undefined;
+  return isAlive(pid) && isLogbookProcess(pid) ? pid : undefined;
 }
 
 export function writePidFile(dataDir: string): void {
@@ -44,10 +44,12 @@ export function isAlive(pid: number): boolean {
   return processStartTicks(pid) !== undefined;
 }
 
-function commandLine(pid: number): string {
+/** The pid still belongs to a Logbook process (pids get reused). Linux /proc; elsewhere assume so. */
+export function isLogbookProcess(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('dist/apps/') || cmdline.includes('logbook');
   } catch {
-    return '';
+    return !existsSync('/proc');
   }
 }
