@@ -20,7 +20,7 @@ import { toEsdbExpected, toPortError } from './esdb-errors';
 import { parseEsdbUrl, type EsdbLocation } from './esdb-url';
 import { LogFollower } from './log-follower';
 import { comparePositions, PositionIndex } from './position-index';
-import { RecentEvents } from './recent-events';
+import { PositionWindow } from '../subscription/position-window';
 import { EsdbSideStreams } from './side-streams';
 import { StreamNames } from './stream-names';
 
@@ -47,7 +47,7 @@ const HISTORY_WINDOW = 1000;
  */
 export class EsdbEventStore implements EventStore, SnapshotStore, CheckpointStore {
   private readonly index = new PositionIndex();
-  private readonly recent = new RecentEvents();
+  private readonly recent = new PositionWindow<StoredEvent>();
   private readonly follower: LogFollower;
   private readonly side: EsdbSideStreams;
   private readonly subscriptions = new Set<CatchUpSubscription>();

@@ -4,7 +4,7 @@ import { EventStoreClosed, EventStoreUnavailable } from '../errors';
 import { eventTimeMs, fromRecorded, logbookId } from './event-encoding';
 import { toPortError } from './esdb-errors';
 import type { PositionIndex } from './position-index';
-import type { RecentEvents } from './recent-events';
+import type { PositionWindow } from '../subscription/position-window';
 import type { StreamNames } from './stream-names';
 
 interface IdWaiter {
@@ -15,7 +15,7 @@ interface IdWaiter {
 
 /**
  * One catch-up subscription to `$all`, filtered on the log's stream prefix, per process: it
- * numbers the log's events (PositionIndex), keeps the newest in memory (RecentEvents) and
+ * numbers the log's events (PositionIndex), keeps the newest in memory (a PositionWindow) and
  * wakes the port's subscriptions, so appends of every process (API server replicas) are seen
  * live. On a dropped connection it resubscribes from the last event it numbered.
  */
@@ -34,7 +34,7 @@ export class LogFollower {
     private readonly client: EventStoreDBClient,
     private readonly names: StreamNames,
     private readonly index: PositionIndex,
-    private readonly recent: RecentEvents,
+    private readonly recent: PositionWindow<StoredEvent>,
     private readonly onAdvance: () => void,
     private readonly onError: (error: unknown) => void,
   ) {
@@ -126,7 +126,9 @@ export class LogFollower {
     const provisional = fromRecorded(recorded, stream, this.index.head + 1);
     const position = this.index.add(id, recorded.position, eventTimeMs(recorded), createdUid(provisional));
     if (position === undefined) return;
-    this.recent.push(provisional);
+    // Every subscriber gets this same object: frozen, as consumers treat events as read-only.
+    Object.freeze(provisional.metadata);
+    this.recent.push([Object.freeze(provisional)]);
     const waiters = this.idWaiters.get(id);
     if (waiters) {
       this.idWaiters.delete(id);

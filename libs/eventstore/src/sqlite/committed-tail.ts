@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@logbook/events';
 import { fromParams, type EventParams } from './rows';
+import { PositionWindow } from '../subscription/position-window';
 
 /** One committed event as the writer knows it: serialised, materialised on first read. */
 export interface CommittedEvent {
@@ -17,7 +18,7 @@ interface Entry extends CommittedEvent {
  * The last `capacity` (at least) committed events, kept in memory so that subscriptions that
  * are caught up take live events from here instead of re-reading from SQLite the rows the
  * writer just committed. A reader further behind than the tail gets undefined and reads the
- * file. Positions are gapless, so the entry of position p sits at index p - first.
+ * file. Positions are gapless (see PositionWindow).
  *
  * Sharing: every subscriber of the same event gets the SAME object, built once from the
  * serialised row (so it never aliases the appender's objects, and reads exactly as a row read
@@ -27,33 +28,19 @@ interface Entry extends CommittedEvent {
  * shares structure with them, see immutable-patch.ts), so production skips the deep walk.
  */
 export class CommittedTail {
-  private entries: Entry[] = [];
-  /** Position of entries[0]; head + 1 while empty. */
-  private first: number;
+  private readonly window: PositionWindow<Entry>;
 
   constructor(
     head: number,
-    private readonly capacity = 4096,
+    capacity = 4096,
     private readonly deepFreeze = process.env.NODE_ENV === 'test' || process.env.NODE_ENV === 'development',
   ) {
-    this.first = head + 1;
+    this.window = new PositionWindow<Entry>(head + 1, capacity);
   }
 
   /** Called after each COMMIT with the events it made durable, in position order. */
   push(committed: readonly CommittedEvent[]): void {
-    if (committed.length === 0) return;
-    if (committed[0].position !== this.first + this.entries.length) {
-      // Not contiguous with what we hold (cannot happen with one writer): start over from here.
-      this.entries = [];
-      this.first = committed[0].position;
-    }
-    for (const c of committed) this.entries.push(c);
-    // Trim in chunks so the copy is amortised over `capacity` pushes.
-    if (this.entries.length > 2 * this.capacity) {
-      const drop = this.entries.length - this.capacity;
-      this.entries = this.entries.slice(drop);
-      this.first += drop;
-    }
+    this.window.push(committed);
   }
 
   /**
@@ -61,12 +48,7 @@ export class CommittedTail {
    * (or not yet known to be) in memory and the caller must read the file.
    */
   read(after: number, limit: number): StoredEvent[] | undefined {
-    const from = after + 1 - this.first;
-    if (from < 0) return undefined;
-    const to = Math.min(this.entries.length, from + limit);
-    const page: StoredEvent[] = [];
-    for (let i = from; i < to; i++) page.push(this.materialise(this.entries[i]));
-    return page;
+    return this.window.read(after, limit)?.map((entry) => this.materialise(entry));
   }
 
   private materialise(entry: Entry): StoredEvent {
