@@ -7,6 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createLogger, startDistributedCluster, startEmbeddedCluster } from '@logbook/cluster';
 import { streamJsonLines } from '@logbook/client';
 import { keepAliveAgent, openLoop, percentile, postJson } from './http-load';
+import { placementDeployment } from './placement.bench';
 
 /**
  * End-to-end placement in distributed mode (issue 7), next to the embedded mode in the same run:
@@ -80,18 +81,6 @@ function rssOf(pid: number): number {
   }
 }
 
-function deployment(replicas: number) {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: LABEL, namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: LABEL } },
-      template: { metadata: { labels: { app: LABEL } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '50m', memory: '64Mi' } } }] } },
-    },
-  };
-}
 
 /** Every consumer group of the prefix has consumed everything (the schedulers have seen every node). */
 async function kafkaCaughtUp(prefix: string): Promise<boolean> {
@@ -213,7 +202,7 @@ async function run(mode: string, log: (line: string) => void): Promise<Result> {
     const load = { url: target.url, token: target.token, agent };
     const cpuBefore = target.cpuSeconds();
     const start = Date.now();
-    const created = await postJson(load, '/apis/apps/v1/namespaces/default/deployments', deployment(PODS));
+    const created = await postJson(load, '/apis/apps/v1/namespaces/default/deployments', placementDeployment(LABEL, PODS));
     if (created !== 201) throw new Error(`creating the Deployment answered ${created}`);
     const progress = setInterval(() => log(`  ${((Date.now() - start) / 1000).toFixed(0)} s: ${bound.size} bound, ${running.size} running`), 10_000);
     try {

@@ -19,16 +19,17 @@ const KAFKA = process.env.PLACEMENT_KAFKA ?? 'kafka://127.0.0.1:9092';
 const TIMEOUT_MS = Number(process.env.PLACEMENT_TIMEOUT_S ?? 900) * 1000;
 const LABEL = 'placement-bench';
 
-function deployment(replicas: number): KubeObject {
+/** The placement workload: N replicas of 50m CPU / 64Mi, labelled app=<name> (also used by distributed-placement). */
+export function placementDeployment(name: string, replicas: number): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: LABEL, namespace: 'default' },
+    metadata: { name, namespace: 'default' },
     spec: {
       replicas,
-      selector: { matchLabels: { app: LABEL } },
+      selector: { matchLabels: { app: name } },
       template: {
-        metadata: { labels: { app: LABEL } },
+        metadata: { labels: { app: name } },
         spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '50m', memory: '64Mi' } } }] },
       },
     },
@@ -104,7 +105,7 @@ async function run(bus: string, log: (line: string) => void): Promise<Result> {
     const head0 = await cluster.store.headPosition();
     const start = Date.now();
     const cpu0 = process.cpuUsage();
-    await client.create(deployment(PODS), {});
+    await client.create(placementDeployment(LABEL, PODS), {});
     const progress = setInterval(() => log(`  ${((Date.now() - start) / 1000).toFixed(0)} s: ${created.size} created, ${bound.size} bound, ${running.size} running`), 5_000);
     try {
       await waitUntil(`${PODS} pods Running (${bound.size} bound, ${running.size} running)`, () => runningAt > 0 && boundAt > 0, TIMEOUT_MS);
