@@ -60,6 +60,14 @@ const DCLINT_RULES = {
   'top-level-properties-order': 0,
 } as const;
 
+/** Replicas of each scalable component, the same in the compose file and the manifests. */
+const EXPECTED_REPLICAS = { apiserver: 1, relay: 1, scheduler: 2, 'controller-manager': 2, 'node-agent': 2, proxy: 2 };
+
+/** Every component on disk (apps/, but the CLI) with the replicas `replicasOf` counts for it. */
+function replicasPerComponent(replicasOf: (component: string) => number): Record<string, number> {
+  return Object.fromEntries(appsOnDisk().filter((a) => a !== 'cli').map((a) => [a, replicasOf(a)]));
+}
+
 function lintCompose(path: string): string[] {
   const linter = new DCLinter({ rules: DCLINT_RULES as any, quiet: false, debug: false, exclude: [] });
   return linter.lintFiles([path], false).flatMap((r) => r.messages.map((m) => `${m.rule}: ${m.message} (line ${m.line})`));
@@ -252,14 +260,7 @@ describe('deployment artefacts', () => {
       expect(services.eventstore.image).toMatch(/\/eventstore\/eventstore:\d+\.\d+/);
       const replicas = (component: string) =>
         logbookServices.filter(([, s]) => componentOf(s) === component).reduce((n, [, s]) => n + (s.deploy?.replicas ?? 1), 0);
-      expect(Object.fromEntries(appsOnDisk().filter((a) => a !== 'cli').map((a) => [a, replicas(a)]))).toEqual({
-        apiserver: 1,
-        relay: 1,
-        scheduler: 2,
-        'controller-manager': 2,
-        'node-agent': 2,
-        proxy: 2,
-      });
+      expect(replicasPerComponent(replicas)).toEqual(EXPECTED_REPLICAS);
       for (const [name, proxy] of logbookServices.filter(([, s]) => componentOf(s) === 'proxy')) {
         const node = proxy.network_mode.replace(/^service:/, '');
         expect({ name, node: composeEnv(services[node]).LOGBOOK_NODE_NAME }).toEqual({ name, node: composeEnv(proxy).LOGBOOK_NODE_NAME });
@@ -397,14 +398,7 @@ describe('deployment artefacts', () => {
     it('runs a workload per component: two schedulers, two controller managers, node agents with their proxies in a StatefulSet', () => {
       const replicasOf = (component: string) =>
         logbookContainers.filter(({ container }) => container.args[0] === component).reduce((n, { workload }) => n + (workload.spec.replicas ?? 1), 0);
-      expect(Object.fromEntries(appsOnDisk().filter((a) => a !== 'cli').map((a) => [a, replicasOf(a)]))).toEqual({
-        apiserver: 1,
-        relay: 1,
-        scheduler: 2,
-        'controller-manager': 2,
-        'node-agent': 2,
-        proxy: 2,
-      });
+      expect(replicasPerComponent(replicasOf)).toEqual(EXPECTED_REPLICAS);
       const node = workloads.find(({ obj }) => podSpecOf(obj).containers.some((c: any) => c.args?.[0] === 'node-agent'))!.obj;
       expect(node.kind).toBe('StatefulSet');
       expect(podSpecOf(node).containers.map((c: any) => c.args[0]).sort()).toEqual(['node-agent', 'proxy']);
