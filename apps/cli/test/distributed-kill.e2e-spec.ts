@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { streamJsonLines, type LineStream } from '@logbook/client';
-import { eventually, makeTmpDir, randomName } from '@logbook/testing';
+import { deploymentManifest, eventually, makeTmpDir, randomName, rolledOut } from '@logbook/testing';
 import { describeWithKafka } from '../../../libs/bus/src/testing/kafka-for-tests';
-import { removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
-import { alive, consumerLag, startDistributed, type DistributedProcess } from './distributed.test-kit';
+import { alive, removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
+import { consumerLag, startDistributed, type DistributedProcess } from './distributed.test-kit';
 
 const REPLICAS = 20;
 const MAX_SURGE = 5;
@@ -36,36 +36,19 @@ describeWithKafka('logbook up --distributed survives SIGKILLs during a rollout',
     dir.remove();
   }, 120_000);
 
-  const deployment = (image: string) => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: app },
-    spec: {
-      replicas: REPLICAS,
-      selector: { matchLabels: { app } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: MAX_SURGE, maxUnavailable: 5 } },
-      template: {
-        metadata: { labels: { app } },
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image, command: ['/bin/sleep', '3600'], resources: { requests: { cpu: '10m' } } }] },
-      },
-    },
-  });
-
-  const rolledOut = async (image: string) => {
-    const d = (await cluster.api('GET', `/apis/apps/v1/namespaces/default/deployments/${app}`)).body;
-    const s = d.status ?? {};
-    return (
-      d.spec.template.spec.containers[0].image === image &&
-      s.observedGeneration === d.metadata.generation &&
-      s.updatedReplicas === REPLICAS &&
-      s.replicas === REPLICAS &&
-      s.availableReplicas === REPLICAS
+  const deployment = (image: string) =>
+    deploymentManifest(
+      app,
+      REPLICAS,
+      { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image, command: ['/bin/sleep', '3600'], resources: { requests: { cpu: '10m' } } }] },
+      { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: MAX_SURGE, maxUnavailable: 5 } } },
     );
-  };
+
+  const rolledOutTo = async (image: string) => rolledOut((await cluster.api('GET', `/apis/apps/v1/namespaces/default/deployments/${app}`)).body, image, REPLICAS);
 
   it(`completes a rollout of ${REPLICAS} replicas; no pod bound twice; never more than replicas + maxSurge pods; lag back to zero`, async () => {
     expect((await cluster.api('POST', '/apis/apps/v1/namespaces/default/deployments', deployment('busybox:1'))).status).toBe(201);
-    await eventually(() => rolledOut('busybox:1'), { timeoutMs: 120_000, intervalMs: 500, what: 'the first rollout' });
+    await eventually(() => rolledOutTo('busybox:1'), { timeoutMs: 120_000, intervalMs: 500, what: 'the first rollout' });
 
     // Every change to the Deployment's pods, as a watch delivers it: the live (not terminating)
     // pods are what the Deployment controller bounds by replicas + maxSurge.
@@ -101,7 +84,7 @@ describeWithKafka('logbook up --distributed survives SIGKILLs during a rollout',
     );
     expect(cluster.output()).toMatch(/!!! scheduler-1 \(pid \d+\) DIED: killed by SIGKILL/);
 
-    await eventually(() => rolledOut('busybox:2'), { timeoutMs: 180_000, intervalMs: 500, what: 'the rollout to finish after the kills' });
+    await eventually(() => rolledOutTo('busybox:2'), { timeoutMs: 180_000, intervalMs: 500, what: 'the rollout to finish after the kills' });
     const pods: any[] = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)).body.items.filter((p: any) => !p.metadata.deletionTimestamp);
     expect(pods).toHaveLength(REPLICAS);
     expect(pods.every((p) => p.spec.containers[0].image === 'busybox:2' && p.status.phase === 'Running')).toBe(true);

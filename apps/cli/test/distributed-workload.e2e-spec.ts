@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { eventually, makeTmpDir, randomName, runLogbook, type PrometheusText } from '@logbook/testing';
 import { describeWithKafka, testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
-import { podReady } from '../../../libs/cluster/src/acceptance/harness';
-import { HTTP_SERVER, containerPid, getMany, randomPort, removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
-import { alive, scrapeMetrics, startDistributed, type DistributedProcess } from './distributed.test-kit';
+import { alive, containerPid, getMany, httpServerDeployment, httpService, podsRunningAndReady, randomPort, removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
+import { scrapeMetrics, startDistributed, type DistributedProcess } from './distributed.test-kit';
 
 /** The processes that consume the bus, and the groups (besides their own cache group) that must have committed. */
 const CONSUMERS: Record<string, (node: string) => string[]> = {
@@ -64,47 +63,13 @@ describeWithKafka('logbook up --distributed runs a Deployment of 3 HTTP servers 
   });
 
   it('places 3 Running and Ready pods on the real node agents; clusterIP:port is answered by all three', async () => {
-    const labels = { app };
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: app },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            terminationGracePeriodSeconds: 2,
-            containers: [
-              {
-                name: 'web',
-                image: 'node:24',
-                command: [process.execPath, HTTP_SERVER],
-                env: [
-                  { name: 'PORT', value: String(port) },
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                ],
-                ports: [{ containerPort: port }],
-                readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
-              },
-            ],
-          },
-        },
-      },
-    };
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: app }, spec: { selector: labels, ports: [{ port: 80, targetPort: port }] } };
-    expect((await cluster.api('POST', '/apis/apps/v1/namespaces/default/deployments', deployment)).status).toBe(201);
-    expect((await cluster.api('POST', '/api/v1/namespaces/default/services', service)).status).toBe(201);
+    expect((await cluster.api('POST', '/apis/apps/v1/namespaces/default/deployments', httpServerDeployment(app, port))).status).toBe(201);
+    expect((await cluster.api('POST', '/api/v1/namespaces/default/services', httpService(app, port))).status).toBe(201);
 
-    const pods: any[] = await eventually(
-      async () => {
-        const items: any[] = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)).body.items;
-        const live = items.filter((p) => !p.metadata.deletionTimestamp);
-        return live.length === 3 && live.every((p) => p.status?.phase === 'Running' && podReady(p)) && live;
-      },
-      { timeoutMs: 90_000, intervalMs: 500, what: '3 pods Running and Ready' },
-    );
+    const pods: any[] = await podsRunningAndReady(async () => (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)).body.items, 3, {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
     expect(pods.every((p) => [`${node}-1`, `${node}-2`].includes(p.spec.nodeName))).toBe(true);
     expect(new Set(pods.map((p) => p.status.podIP)).size).toBe(3);
 

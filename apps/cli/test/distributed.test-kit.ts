@@ -1,58 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse } from 'yaml';
 import type { PidsDocument } from '@logbook/cluster';
-import { eventually, parsePrometheusText, type PrometheusText } from '@logbook/testing';
+import { parsePrometheusText, spawnLogbookUntilUp, type PrometheusText, type SpawnedLogbook } from '@logbook/testing';
 import { testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-
 /** `logbook up --distributed` as a real OS process (the built CLI), on the shared test broker. */
-export interface DistributedProcess {
-  readonly url: string;
+export interface DistributedProcess extends SpawnedLogbook {
   readonly dataDir: string;
   readonly kubeconfig: string;
   readonly adminToken: string;
-  readonly proc: ChildProcess;
-  output(): string;
   pids(): PidsDocument;
   /** JSON over HTTPS as the admin. */
   api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export async function startDistributed(dataDir: string, topicPrefix: string, extraArgs: string[] = []): Promise<DistributedProcess> {
-  if (!existsSync(join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'))) throw new Error('dist/ is missing: run "npm run build" before the end-to-end tests');
   const args = ['up', '--distributed', '--data-dir', dataDir, '--port', '0', '--bus', `kafka://${testBrokers().join(',')}`, '--topic-prefix', topicPrefix, ...extraArgs];
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'logbook.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const url = await eventually(
-    () => {
-      if (proc.exitCode !== null) throw new Error(`logbook up --distributed exited with ${proc.exitCode}:\n${out}`);
-      return /Logbook is up at (\S+)/.exec(out)?.[1];
-    },
-    // Nine Node processes start on a shared 2-core machine.
-    { timeoutMs: 240_000, intervalMs: 250, what: 'logbook up --distributed to print its URL' },
-  ).catch((err: Error) => {
-    proc.kill('SIGTERM');
-    throw err;
-  });
+  // Nine Node processes start on a shared 2-core machine.
+  const up = await spawnLogbookUntilUp(args, { logLevel: process.env.TEST_LOG_LEVEL, timeoutMs: 240_000, intervalMs: 250, what: 'logbook up --distributed to print its URL' });
   const kubeconfig = join(dataDir, 'kubeconfig');
   const adminToken = parse(readFileSync(kubeconfig, 'utf8')).users[0].user.token as string;
   const api = (method: string, path: string, body?: unknown, contentType = 'application/json') =>
     new Promise<{ status: number; body: any }>((ok, fail) => {
-      const req = request(new URL(path, url), { method, rejectUnauthorized: false, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': contentType } }, (res) => {
+      const req = request(new URL(path, up.url), { method, rejectUnauthorized: false, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': contentType } }, (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
         res.on('end', () => ok({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
@@ -61,18 +35,12 @@ export async function startDistributed(dataDir: string, topicPrefix: string, ext
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
   return {
-    url,
+    ...up,
     dataDir,
     kubeconfig,
     adminToken,
-    proc,
-    output: () => out,
     pids: () => JSON.parse(readFileSync(join(dataDir, 'distributed', 'pids.json'), 'utf8')) as PidsDocument,
     api,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exited;
-    },
   };
 }
 
@@ -100,15 +68,6 @@ export function scrapeMetrics(url: string, token?: string): Promise<PrometheusTe
     req.on('error', fail);
     req.end();
   });
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface GroupLag {

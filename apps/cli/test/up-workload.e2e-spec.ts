@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { KubeObject } from '@logbook/kube';
 import { eventually, kubectl, makeTmpDir, randomName, runLogbook, startLogbook, type LogbookProcess } from '@logbook/testing';
-import { HTTP_SERVER, containerPid, getMany, randomPort } from '../../../libs/cluster/src/acceptance/workload-kit';
+import { containerPid, getMany, httpServerDeployment, httpService, podsRunningAndReady, randomPort } from '../../../libs/cluster/src/acceptance/workload-kit';
 
 jest.setTimeout(180_000);
 
@@ -32,8 +32,6 @@ function podProcesses(app: string): number[] {
   return pids.sort((a, b) => a - b);
 }
 
-const ready = (p: KubeObject) => p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
-
 /** `logbook up` as a person runs it: its node agent runs pods as processes, its proxy serves their Service. */
 describe('logbook up runs real workloads; logbook down stops them', () => {
   const dir = makeTmpDir('logbook-up-workload-');
@@ -51,11 +49,7 @@ describe('logbook up runs real workloads; logbook down stops them', () => {
     return r.stdout;
   };
   const pods = async (): Promise<KubeObject[]> => JSON.parse(await k(['get', 'pods', '-l', `app=${app}`, '-o', 'json'])).items;
-  const threeReady = () =>
-    eventually(async () => {
-      const ps = await pods();
-      return ps.length === 3 && ps.every(ready) && ps;
-    }, { timeoutMs: 60_000, what: '3 pods Running and Ready' });
+  const threeReady = () => podsRunningAndReady(pods, 3, { timeoutMs: 60_000 });
   const answeredByAll = () => eventually(async () => (await getMany(clusterIP, 80, 30)).answers.size === 3, { timeoutMs: 30_000, what: 'the Service answered by all 3 pods' });
 
   beforeAll(async () => {
@@ -70,35 +64,7 @@ describe('logbook up runs real workloads; logbook down stops them', () => {
   });
 
   it('runs a Deployment of 3 HTTP servers: Ready pods with their own IPs, answering through the Service, logs through kubectl', async () => {
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: app, namespace: 'default' },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app } },
-        template: {
-          metadata: { labels: { app } },
-          spec: {
-            terminationGracePeriodSeconds: 2,
-            containers: [
-              {
-                name: 'web',
-                image: 'node:24', // recorded, not pulled: the process runtime runs `command`
-                command: [process.execPath, HTTP_SERVER],
-                env: [
-                  { name: 'PORT', value: String(port) },
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                ],
-                readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
-              },
-            ],
-          },
-        },
-      },
-    };
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ port: 80, targetPort: port }] } };
-    await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [deployment, service] }));
+    await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [httpServerDeployment(app, port), httpService(app, port)] }));
 
     const ps = await threeReady();
     expect(new Set(ps.map((p) => p.status.podIP)).size).toBe(3);

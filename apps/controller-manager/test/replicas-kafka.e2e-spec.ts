@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
-import { addToken, eventually, makeTmpDir, randomName, startLogbook, type LogbookProcess } from '@logbook/testing';
+import { addToken, deploymentManifest, eventually, makeTmpDir, randomName, rolledOut, startLogbook, type LogbookProcess } from '@logbook/testing';
 import { describeWithKafka, testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -72,30 +72,12 @@ describeWithKafka('scheduler and controller-manager replicas on Kafka', () => {
       await eventually(() => /running/.test(c.output()) || (c.proc.exitCode !== null && Promise.reject(new Error(c.output()))), { timeoutMs: 60_000, what: `${c.name} to start` });
     }
 
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web' },
-      spec: {
-        replicas: REPLICAS,
-        selector: { matchLabels: { app: 'web' } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25', resources: { requests: { cpu: '100m' } } }] } },
-      },
-    };
+    const deployment = deploymentManifest('web', REPLICAS, { containers: [{ name: 'web', image: 'nginx:1.25', resources: { requests: { cpu: '100m' } } }] }, {
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+    });
     expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', deployment)).status).toBe(201);
-    const rolledOut = async (image: string) => {
-      const d = (await api('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body;
-      const s = d.status ?? {};
-      return (
-        d.spec.template.spec.containers[0].image === image &&
-        s.observedGeneration === d.metadata.generation &&
-        s.updatedReplicas === REPLICAS &&
-        s.replicas === REPLICAS &&
-        s.availableReplicas === REPLICAS
-      );
-    };
-    await eventually(() => rolledOut('nginx:1.25'), { timeoutMs: 90_000, intervalMs: 250, what: 'the first rollout' });
+    const rolledOutTo = async (image: string) => rolledOut((await api('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body, image, REPLICAS);
+    await eventually(() => rolledOutTo('nginx:1.25'), { timeoutMs: 90_000, intervalMs: 250, what: 'the first rollout' });
 
     // Count the deployment's pods after every change while the second rollout runs.
     let maxPods = 0;
@@ -110,7 +92,7 @@ describeWithKafka('scheduler and controller-manager replicas on Kafka', () => {
       await eventually(async () => (await sample()).some((p: any) => p.spec.containers[0].image === 'nginx:1.26'), { timeoutMs: 30_000, intervalMs: 20, what: 'the first new pod' });
       schedulers[0].proc.kill('SIGKILL');
       managers[0].proc.kill('SIGKILL');
-      await eventually(() => rolledOut('nginx:1.26'), { timeoutMs: 120_000, intervalMs: 250, what: 'the rollout to finish after the kills' });
+      await eventually(() => rolledOutTo('nginx:1.26'), { timeoutMs: 120_000, intervalMs: 250, what: 'the rollout to finish after the kills' });
     } finally {
       clearInterval(sampler);
     }

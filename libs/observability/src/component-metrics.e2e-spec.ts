@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { addToken, eventually, makeTmpDir, parsePrometheusText, randomName, startLogbook, type LogbookProcess, type PrometheusText } from '@logbook/testing';
+import { addToken, deploymentManifest, eventually, makeTmpDir, parsePrometheusText, randomName, startLogbook, type LogbookProcess, type PrometheusText } from '@logbook/testing';
 import { describeWithKafka, testBrokers } from '../../bus/src/testing/kafka-for-tests';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -154,16 +154,7 @@ describeWithKafka('health and metrics of every component process', () => {
 
     const port = 20_000 + Math.floor(Math.random() * 10_000);
     expect((await api('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port, targetPort: 8080 }] } })).status).toBe(201);
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web' },
-      spec: {
-        replicas: REPLICAS,
-        selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '100m' } } }] } },
-      },
-    };
+    const deployment = deploymentManifest('web', REPLICAS, { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '100m' } } }] });
     expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', deployment)).status).toBe(201);
     await eventually(async () => (await api('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body.status?.availableReplicas === REPLICAS, {
       timeoutMs: 90_000,

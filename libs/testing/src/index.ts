@@ -3,3 +3,4 @@ export * from './tmp-dir';
 export * from './logbook-process';
 export * from './kubectl';
 export * from './prometheus-text';
+export * from './workloads';

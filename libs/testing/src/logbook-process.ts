@@ -6,15 +6,10 @@ import { eventually } from './eventually';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
-export interface LogbookProcess {
-  readonly url: string;
+export interface LogbookProcess extends SpawnedLogbook {
   readonly dataDir: string;
   readonly kubeconfig: string;
   readonly adminToken: string;
-  readonly proc: ChildProcess;
-  output(): string;
-  /** Graceful stop (SIGTERM) or a crash (SIGKILL); resolves when the process has exited. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 const ENTRY = join(ROOT, 'bin', 'logbook.js');
@@ -32,11 +27,35 @@ function requireBuild(): void {
  * on hollow nodes keep their scheduling deterministic, and parallel tests do not share port 10255.
  */
 export async function startLogbook(dataDir: string, extraArgs: string[] = []): Promise<LogbookProcess> {
-  requireBuild();
   const nodeAgent = extraArgs.includes('--node-agent') ? [] : ['--no-node-agent'];
-  const proc = spawn(process.execPath, [ENTRY, 'up', '--data-dir', dataDir, '--port', '0', ...nodeAgent, ...extraArgs], {
+  const up = await spawnLogbookUntilUp(['up', '--data-dir', dataDir, '--port', '0', ...nodeAgent, ...extraArgs], {
+    logLevel: process.env.LOG_LEVEL,
+    timeoutMs: 30_000,
+    what: 'logbook up to print its URL',
+  });
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const config = parse(readFileSync(kubeconfig, 'utf8'));
+  return { ...up, dataDir, kubeconfig, adminToken: config.users[0].user.token };
+}
+
+/** A `logbook` process that printed "Logbook is up at <url>". */
+export interface SpawnedLogbook {
+  readonly url: string;
+  readonly proc: ChildProcess;
+  output(): string;
+  /** Graceful stop (SIGTERM) or a crash (SIGKILL); resolves when the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Spawns the built CLI with `args` and waits until it prints its URL; a process that exits
+ * first, or misses the deadline, fails the wait (and is stopped). Logs at `logLevel` (warn).
+ */
+export async function spawnLogbookUntilUp(args: string[], options: { timeoutMs: number; intervalMs?: number; what: string; logLevel?: string }): Promise<SpawnedLogbook> {
+  requireBuild();
+  const proc = spawn(process.execPath, [ENTRY, ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_OPTIONS: '' },
+    env: { ...process.env, LOG_LEVEL: options.logLevel ?? 'warn', NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -45,18 +64,16 @@ export async function startLogbook(dataDir: string, extraArgs: string[] = []): P
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const url = await eventually(
     () => {
-      if (proc.exitCode !== null) throw new Error(`logbook up exited with ${proc.exitCode}:\n${out}`);
+      if (proc.exitCode !== null) throw new Error(`logbook ${args[0]} exited with ${proc.exitCode}:\n${out}`);
       return /Logbook is up at (\S+)/.exec(out)?.[1];
     },
-    { timeoutMs: 30_000, what: 'logbook up to print its URL' },
-  );
-  const kubeconfig = join(dataDir, 'kubeconfig');
-  const config = parse(readFileSync(kubeconfig, 'utf8'));
+    { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs, what: options.what },
+  ).catch((err: Error) => {
+    proc.kill('SIGTERM');
+    throw err;
+  });
   return {
     url,
-    dataDir,
-    kubeconfig,
-    adminToken: config.users[0].user.token,
     proc,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

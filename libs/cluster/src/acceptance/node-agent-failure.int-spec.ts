@@ -5,7 +5,7 @@ import { NodeAgent } from '@logbook/node-agent';
 import { ProcessRuntime } from '@logbook/runtime';
 import { eventually, makeTmpDir, randomName } from '@logbook/testing';
 import { type AcceptanceCluster, podReady, podsWithLabels, startAcceptanceCluster } from './harness';
-import { HTTP_SERVER, alive, containerPid, httpGet, randomAddressRange, randomPort, removeLeftoverSandboxes } from './workload-kit';
+import { alive, containerPid, httpGet, httpServerDeployment, podsRunningAndReady, randomAddressRange, randomPort, removeLeftoverSandboxes } from './workload-kit';
 
 jest.setTimeout(120_000);
 
@@ -67,37 +67,10 @@ describe('Two node agents, one stopped for longer than the grace period', () => 
   const node = (i: number) => c.cluster.projector.state.get('Node', undefined, names[i]);
 
   it('node A turns NotReady, its pods are recreated on B; restarted, A stops the leftover processes', async () => {
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: app, namespace: 'default' },
-      spec: {
-        replicas: 4,
-        selector: { matchLabels: { app } },
-        template: {
-          metadata: { labels: { app } },
-          spec: {
-            terminationGracePeriodSeconds: 1,
-            containers: [
-              {
-                name: 'web',
-                image: 'node:24',
-                command: [process.execPath, HTTP_SERVER],
-                env: [
-                  { name: 'PORT', value: String(port) },
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                ],
-                resources: { requests: { cpu: '100m' } },
-                readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
-              },
-            ],
-          },
-        },
-      },
-    };
+    const deployment = httpServerDeployment(app, port, { replicas: 4, terminationGracePeriodSeconds: 1, container: { resources: { requests: { cpu: '100m' } } } });
     await eventually(() => readyStatus(node(0)) === 'True' && readyStatus(node(1)) === 'True', { what: 'both nodes Ready' });
     await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deployment) });
-    await eventually(() => web().length === 4 && web().every((p) => podReady(p)), { timeoutMs: 30_000, what: '4 pods Ready' });
+    await podsRunningAndReady(web, 4, { timeoutMs: 30_000 });
     const onA = web().filter((p) => p.spec.nodeName === names[0]);
     expect(onA.length).toBeGreaterThan(0);
     const leftovers = onA.map((p) => ({ uid: p.metadata.uid!, pid: containerPid(p), ip: p.status.podIP as string }));

@@ -1,9 +1,8 @@
 import pino from 'pino';
-import type { KubeObject } from '@logbook/kube';
 import { eventually, kubectl, kubectlBackground, makeTmpDir, randomName } from '@logbook/testing';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../embedded-cluster';
 import { podReady } from './harness';
-import { HTTP_SERVER, alive, containerPid, getMany, httpGet, nodeStateDir, randomPort, removeLeftoverSandboxes } from './workload-kit';
+import { alive, containerPid, getMany, httpGet, httpServerDeployment, httpService, nodeStateDir, podsRunningAndReady, randomPort, removeLeftoverSandboxes } from './workload-kit';
 
 jest.setTimeout(120_000);
 
@@ -41,42 +40,8 @@ describe('A Deployment of 3 HTTP servers behind a Service (embedded cluster with
   });
 
   it('runs 3 Ready pods with their own IPs; 300 requests to clusterIP:port reach all three', async () => {
-    const manifest = [
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: app, namespace: 'default' },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app } },
-          template: {
-            metadata: { labels: { app } },
-            spec: {
-              terminationGracePeriodSeconds: 2,
-              containers: [
-                {
-                  name: 'web',
-                  image: 'node:24',
-                  command: [process.execPath, HTTP_SERVER],
-                  env: [
-                    { name: 'PORT', value: String(port) },
-                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  ],
-                  ports: [{ containerPort: port }],
-                  readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
-                },
-              ],
-            },
-          },
-        },
-      },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ port: 80, targetPort: port }] } },
-    ];
-    await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }));
-    const ready = (await eventually(() => {
-      const ps = webPods();
-      return ps.length === 3 && ps.every((p) => p.status?.phase === 'Running' && podReady(p)) && ps;
-    }, { timeoutMs: 30_000, what: '3 pods Running and Ready' })) as KubeObject[];
+    await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [httpServerDeployment(app, port), httpService(app, port)] }));
+    const ready = await podsRunningAndReady(webPods, 3, { timeoutMs: 30_000 });
     expect(new Set(ready.map((p) => p.status.podIP)).size).toBe(3);
     clusterIP = JSON.parse(await k(['get', 'service', app, '-o', 'json'])).spec.clusterIP;
     expect(clusterIP).toMatch(/^127\.96\./);

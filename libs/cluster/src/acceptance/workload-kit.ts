@@ -2,9 +2,52 @@ import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { ProcessRuntime } from '@logbook/runtime';
 import type { KubeObject } from '@logbook/kube';
+import { deploymentManifest, eventually } from '@logbook/testing';
+import { podReady } from './harness';
 
 /** The node-agent fixture: an HTTP server on $POD_IP:$PORT that names its pod in each answer. */
 export const HTTP_SERVER = resolve(__dirname, '../../../node-agent/test-fixtures/http-server.js');
+
+/** The fixture as a container listening on `port`, Ready once the port accepts; `more` adds or replaces fields. */
+export function httpServerContainer(port: number, more: Record<string, unknown> = {}) {
+  return {
+    name: 'web',
+    image: 'node:24', // recorded, not pulled: the process runtime runs `command`
+    command: [process.execPath, HTTP_SERVER],
+    env: [
+      { name: 'PORT', value: String(port) },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ],
+    ports: [{ containerPort: port }],
+    readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
+    ...more,
+  };
+}
+
+/** A Deployment `app` of fixture HTTP servers on `port` (3 replicas unless told). */
+export function httpServerDeployment(app: string, port: number, options: { replicas?: number; terminationGracePeriodSeconds?: number; container?: Record<string, unknown> } = {}) {
+  const { replicas = 3, terminationGracePeriodSeconds = 2, container } = options;
+  return deploymentManifest(app, replicas, { terminationGracePeriodSeconds, containers: [httpServerContainer(port, container)] });
+}
+
+/** A Service `app` on port 80 in front of the pods labelled app=<app>, listening on `port`. */
+export const httpService = (app: string, port: number) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: app, namespace: 'default' },
+  spec: { selector: { app }, ports: [{ port: 80, targetPort: port }] },
+});
+
+/** Waits until `list` gives exactly `n` pods, not terminating, every one Running and Ready; resolves to them. */
+export function podsRunningAndReady(list: () => KubeObject[] | Promise<KubeObject[]>, n: number, options: { timeoutMs: number; intervalMs?: number }): Promise<KubeObject[]> {
+  return eventually(
+    async () => {
+      const pods = (await list()).filter((p) => !p.metadata.deletionTimestamp);
+      return pods.length === n && pods.every((p) => p.status?.phase === 'Running' && podReady(p)) && pods;
+    },
+    { ...options, what: `${n} pods Running and Ready` },
+  );
+}
 
 /** A port per test file, so parallel files binding the same pod IP never clash. */
 export const randomPort = (): number => 20_000 + Math.floor(Math.random() * 20_000);
