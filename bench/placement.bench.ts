@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { InProcessClusterClient } from '@logbook/apiserver';
 import { createLogger, startEmbeddedCluster } from '@logbook/cluster';
 import type { KubeObject } from '@logbook/kube';
+import { deploymentManifest } from '@logbook/testing';
 
 /**
  * End-to-end placement (issue 4): one Deployment of PLACEMENT_PODS replicas on PLACEMENT_NODES
@@ -21,19 +22,7 @@ const LABEL = 'placement-bench';
 
 /** The placement workload: N replicas of 50m CPU / 64Mi, labelled app=<name> (also used by distributed-placement). */
 export function placementDeployment(name: string, replicas: number): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '50m', memory: '64Mi' } } }] },
-      },
-    },
-  } as KubeObject;
+  return deploymentManifest(name, replicas, { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '50m', memory: '64Mi' } } }] }) as KubeObject;
 }
 
 interface Result {
