@@ -54,6 +54,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const server = app.getHttpServer();
   // Watches are long-lived responses; only idle keep-alive sockets should time out.
   server.requestTimeout = 0;
+  // Components keep connections open between writes; Node's 5 s default closes idle ones so soon
+  // that a client reusing one races the close (ECONNRESET). kube-apiserver keeps them far longer.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   if (options.finalizeNamespaces) app.get(NamespaceFinalizer).resumeAll();
   return {

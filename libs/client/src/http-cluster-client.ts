@@ -116,6 +116,22 @@ export class HttpClusterClient implements ClusterClient {
       headers['Content-Length'] = payload.length;
     }
     const send = this.https ? httpsRequest : httpRequest;
+    return this.sendOnce<T>(send, method, path, url, headers, payload).catch((err: RequestError) => {
+      // A pooled keep-alive socket the server closed just as it was reused: the request never
+      // reached the server, so it is sent again once, on a new socket (the remedy Node's docs give).
+      if (err.reusedSocket && err.code === 'ECONNRESET') return this.sendOnce<T>(send, method, path, url, headers, payload);
+      throw err;
+    });
+  }
+
+  private sendOnce<T>(
+    send: typeof httpRequest | typeof httpsRequest,
+    method: string,
+    path: string,
+    url: URL,
+    headers: Record<string, string | number>,
+    payload: Buffer | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = send(url, { method, headers, agent: this.agent, timeout: this.o.timeoutMs ?? 30_000 }, (res) => {
         const chunks: Buffer[] = [];
@@ -135,11 +151,21 @@ export class HttpClusterClient implements ClusterClient {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer from ${this.o.server} within ${this.o.timeoutMs ?? 30_000} ms`)));
-      req.on('error', (err) => reject(new Error(`${method} ${url.pathname}: cannot reach the API server at ${this.o.server}: ${err.message}`)));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          Object.assign(new Error(`${method} ${url.pathname}: cannot reach the API server at ${this.o.server}: ${err.message}`, { cause: err }), {
+            code: err.code,
+            reusedSocket: req.reusedSocket,
+          }),
+        ),
+      );
       req.end(payload);
     });
   }
 }
+
+/** A transport error, with what decides whether it may be retried. */
+type RequestError = Error & { readonly code?: string; readonly reusedSocket?: boolean };
 
 function prefix(r: ResourceInfo): string {
   return r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
