@@ -95,11 +95,7 @@ export class PortListener {
     };
     client.once('close', onClientGone);
     upstream.once('timeout', () => {
-      // After the event loop was blocked for longer than the timeout, timers run before the poll
-      // phase that would report the connect: look again once pending I/O has been handled.
-      setImmediate(() => {
-        if (!connected) upstream.destroy(new Error('connect timeout'));
-      });
+      if (!connected) upstream.destroy(new Error('connect timeout'));
     });
     upstream.once('connect', () => {
       connected = true;
