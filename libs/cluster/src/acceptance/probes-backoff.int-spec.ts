@@ -7,7 +7,7 @@ import { ServiceProxy, type RunningServiceProxy } from '@logbook/proxy';
 import { ProcessRuntime } from '@logbook/runtime';
 import { eventually, makeTmpDir, randomName } from '@logbook/testing';
 import { type AcceptanceCluster, podReady, startAcceptanceCluster } from './harness';
-import { getMany, httpServerContainer, httpService, randomAddressRange, randomPort, removeLeftoverSandboxes } from './workload-kit';
+import { HTTP_SERVER, getMany, randomAddressRange, randomPort, removeLeftoverSandboxes } from './workload-kit';
 
 jest.setTimeout(120_000);
 
@@ -62,14 +62,22 @@ describe('Readiness and crash-loop back-off on real processes', () => {
         nodeName,
         terminationGracePeriodSeconds: 1,
         containers: [
-          httpServerContainer(port, {
+          {
+            name: 'web',
+            image: 'node:24',
+            command: [process.execPath, HTTP_SERVER],
+            env: [
+              { name: 'PORT', value: String(port) },
+              { name: 'POD_NAME', value: n },
+            ],
             readinessProbe: { exec: { command: [process.execPath, '-e', `process.exit(require('fs').existsSync(${JSON.stringify(notReadyFile(n))}) ? 1 : 0)`] }, periodSeconds: 1, failureThreshold: 1 },
-          }),
+          },
         ],
       },
     });
     const [a, b] = [`${app}-a`, `${app}-b`];
-    await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [server(a), server(b), httpService(app, port)] }) });
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ port: 80, targetPort: port }] } };
+    await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [server(a), server(b), service] }) });
     await eventually(() => podReady(pod(a)!) && podReady(pod(b)!), { timeoutMs: 30_000, what: 'both pods Ready' });
     const clusterIP = c.cluster.projector.state.get('Service', 'default', app)!.spec.clusterIP;
     const endpoints = () => c.cluster.projector.state.get('Endpoints', 'default', app);
