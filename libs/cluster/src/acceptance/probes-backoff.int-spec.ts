@@ -70,7 +70,15 @@ describe('Readiness and crash-loop back-off on real processes', () => {
               { name: 'PORT', value: String(port) },
               { name: 'POD_NAME', value: n },
             ],
-            readinessProbe: { exec: { command: [process.execPath, '-e', `process.exit(require('fs').existsSync(${JSON.stringify(notReadyFile(n))}) ? 1 : 0)`] }, periodSeconds: 1, failureThreshold: 1 },
+            // A probe second is 200 ms here, so the default timeout (1 s) would be 200 ms: less than a
+            // Node.js start on a loaded CI machine, which made pod a fail its probe too and left the
+            // Service with no endpoint at all. 25 "seconds" is 5 s; only b's marker file fails it.
+            readinessProbe: {
+              exec: { command: [process.execPath, '-e', `process.exit(require('fs').existsSync(${JSON.stringify(notReadyFile(n))}) ? 1 : 0)`] },
+              periodSeconds: 1,
+              timeoutSeconds: 25,
+              failureThreshold: 1,
+            },
           },
         ],
       },
