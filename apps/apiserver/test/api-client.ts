@@ -18,6 +18,8 @@ export function call(url: string, method: string, path: string, opts: { token?: 
           Accept: 'application/json',
           ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
           ...(opts.contentType ? { 'Content-Type': opts.contentType } : {}),
+          // Node sends a DELETE's body with neither length nor chunking unless told its length.
+          ...(opts.body !== undefined ? { 'Content-Length': Buffer.byteLength(opts.body) } : {}),
         },
       },
       (res) => {

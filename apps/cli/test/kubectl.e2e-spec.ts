@@ -143,6 +143,45 @@ data:
     expect(job.spec.template.spec.containers[0].command).toEqual(['echo', 'hi']);
   });
 
+  it('previews with kubectl diff and --dry-run=server (create, apply, server-side apply, delete) and stores nothing', async () => {
+    const ns = randomName('dry');
+    expect((await run(['create', 'namespace', ns])).code).toBe(0);
+    const cm = (greeting: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  greeting: ${greeting}\n`;
+    // What the log holds for an object: every write that was stored (controllers keep writing elsewhere).
+    const stored = async (kind: string, name: string) =>
+      JSON.parse((await run(['get', '--raw', `/apis/logbook.io/v1/history?kind=${kind}&namespace=${ns}&name=${name}`])).stdout).items.map((e: any) => e.type);
+
+    const created = await run(['create', '--dry-run=server', '-f', '-', '-o', 'json'], cm('hello'));
+    expect(created.stderr).toBe('');
+    const preview = JSON.parse(created.stdout);
+    expect(preview).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { greeting: 'hello' } });
+    expect(preview.metadata.uid).toBeDefined();
+    expect((await run(['get', 'cm', 'settings', '-n', ns])).stderr).toContain('NotFound');
+
+    expect((await run(['apply', '-f', '-'], cm('hello'))).code).toBe(0);
+    const live = JSON.parse((await run(['get', 'cm', 'settings', '-n', ns, '-o', 'json'])).stdout);
+
+    const diff = await run(['diff', '-f', '-'], cm('bonjour'));
+    expect(diff.stderr).toBe('');
+    expect(diff.code).toBe(1); // kubectl diff: 1 means "differences found"
+    expect(diff.stdout).toMatch(/^-\s+greeting: hello$/m);
+    expect(diff.stdout).toMatch(/^\+\s+greeting: bonjour$/m);
+    const same = await run(['diff', '-f', '-'], cm('hello'));
+    expect([same.code, same.stdout]).toEqual([0, '']);
+
+    expect((await run(['apply', '--dry-run=server', '-f', '-'], cm('bonjour'))).stdout).toContain('configmap/settings configured (server dry run)');
+    expect((await run(['apply', '--server-side', '--dry-run=server', '-f', '-'], cm('bonjour'))).stdout).toContain('configmap/settings serverside-applied (server dry run)');
+    expect((await run(['delete', 'cm', 'settings', '-n', ns, '--dry-run=server'])).stdout).toContain('configmap "settings" deleted (server dry run)');
+    expect((await run(['delete', 'namespace', ns, '--dry-run=server'])).stdout).toContain(`namespace "${ns}" deleted (server dry run)`);
+
+    const after = JSON.parse((await run(['get', 'cm', 'settings', '-n', ns, '-o', 'json'])).stdout);
+    expect(after.data).toEqual({ greeting: 'hello' });
+    expect(after.metadata.resourceVersion).toBe(live.metadata.resourceVersion);
+    expect((await run(['get', 'namespace', ns, '-o', 'jsonpath={.status.phase}'])).stdout).toBe('Active');
+    expect(await stored('cm', 'settings')).toEqual(['ConfigMapCreated']);
+    expect(await stored('ns', ns)).toEqual(['NamespaceCreated']);
+  });
+
   it('prints a pod change live with kubectl get pods -w', async () => {
     const name = randomName('p');
     const watch = kubectlBackground(cluster.kubeconfig, ['get', 'pods', '-n', 'default', '-w', '--show-labels'], cache.path);

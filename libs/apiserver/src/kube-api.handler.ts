@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OPENAPI_V2_CONTENT_TYPE, openApiV2Document } from './http/openapi-v2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@logbook/kube';
 import type { Logger } from 'pino';
@@ -86,9 +87,10 @@ export class KubeApiHandler {
       if (p === '/apis/logbook.io/v1/explain') return serveExplain(this.deps, url.searchParams, res);
       if (p === '/apis/logbook.io/v1/tail') return serveTail(this.deps, url.searchParams, req, res);
       if (p === '/openapi/v2') {
-        // An empty protobuf Document: enough for kubectl apply/create/edit to proceed (KUBECTL.md §0.2).
-        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': 0 });
-        return void res.end();
+        // No schemas, so kubectl validates and patches with its own types (KUBECTL.md §1); paths declare dryRun.
+        const doc = openApiV2Document();
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_CONTENT_TYPE, 'Content-Length': doc.length });
+        return void res.end(doc);
       }
     }
     const path = parseResourcePath(p);

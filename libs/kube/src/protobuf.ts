@@ -9,6 +9,7 @@ import { DECODED_KINDS, KUBE_SCHEMA, type FieldSpec, type Schema } from './proto
  * that Go's encoding/json would have produced for the same object. Kinds without a table get a
  * 415 that tells the user what to do.
  */
+export type { Schema as ProtobufSchema } from './protobuf/kinds';
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 

@@ -1,7 +1,7 @@
 import { ApiError } from '@logbook/kube';
 import { readBody, parseJson } from '../http/body';
 import { sendJson } from '../http/respond';
-import type { RequestContext } from './context';
+import { type RequestContext, writeOptions } from './context';
 
 /** POST pods/<name>/binding: the scheduler's write. A resourceVersion in the body is a precondition. */
 export async function bindPod(ctx: RequestContext): Promise<void> {
@@ -15,6 +15,6 @@ export async function bindPod(ctx: RequestContext): Promise<void> {
     resource: ctx.path.resource,
     nodeName,
     resourceVersion: body?.metadata?.resourceVersion || undefined,
-  }, ctx.caller);
+  }, ctx.caller, writeOptions(ctx));
   sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

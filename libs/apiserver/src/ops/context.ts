@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type KubeObject, type ResourceInfo, apiVersionOf, parseLabelSelector, parseFieldSelector, matchesLabels } from '@logbook/kube';
+import { ApiError, type KubeObject, type ResourceInfo, apiVersionOf, parseLabelSelector, parseFieldSelector, matchesLabels } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
 import type { EventStore } from '@logbook/eventstore';
 import type { ResourcePath } from '../http/request-path';
-import type { Caller, ClusterWriter } from '../write/cluster-writer';
+import type { Caller, ClusterWriter, WriteOptions } from '../write/cluster-writer';
 import type { WatchHub } from '../watch/watch-hub';
 import type { User } from '../identity/token-file';
 import type { NamespaceFinalizer } from '../lifecycle/namespace-finalizer';
@@ -51,4 +51,17 @@ export function selectorPredicate(ctx: RequestContext): (obj: KubeObject) => boo
 /** The namespace a request is scoped to: the path's, or undefined for all namespaces / cluster scope. */
 export function scopeNamespace(ctx: RequestContext): string | undefined {
   return ctx.path.resource.namespaced ? ctx.path.namespace : undefined;
+}
+
+/**
+ * The write options of a request: `dryRun=All` (kubectl's `--dry-run=server` and `kubectl diff`)
+ * runs every check and answers as usual but stores nothing. Any other value is refused, as
+ * kube-apiserver refuses it, rather than silently writing.
+ */
+export function writeOptions(ctx: RequestContext, bodyDryRun?: unknown): WriteOptions {
+  // DeleteOptions carry it in the body too (kubectl delete --dry-run=server sends it there).
+  const values = [...ctx.query.getAll('dryRun'), ...(Array.isArray(bodyDryRun) ? bodyDryRun.map(String) : bodyDryRun === undefined ? [] : [String(bodyDryRun)])];
+  const unsupported = values.find((v) => v !== 'All');
+  if (unsupported !== undefined) throw ApiError.badRequest(`unsupported dryRun value "${unsupported}": the only supported value is "All"`);
+  return values.length > 0 ? { dryRun: true } : {};
 }

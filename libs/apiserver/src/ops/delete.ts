@@ -2,11 +2,12 @@ import { ApiError, type KubeObject } from '@logbook/kube';
 import { readBody, parseJson } from '../http/body';
 import { sendJson } from '../http/respond';
 import type { PropagationPolicy, WriteCommand } from '../write/commands';
-import { type RequestContext, withTypeMeta, selectorPredicate, scopeNamespace } from './context';
+import { type RequestContext, withTypeMeta, selectorPredicate, scopeNamespace, writeOptions } from './context';
 import { currentObject } from './read';
 import { podNodeReady } from '../write/node-readiness';
 
 interface DeleteOptions {
+  dryRun?: string[];
   gracePeriodSeconds?: number;
   propagationPolicy?: PropagationPolicy;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -33,8 +34,9 @@ function deleteCommand(ctx: RequestContext, opts: DeleteOptions, target: KubeObj
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const existing = currentObject(ctx);
-  const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts, existing), ctx.caller);
-  if (ctx.path.resource.kind === 'Namespace' && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
+  const options = writeOptions(ctx, opts.dryRun);
+  const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts, existing), ctx.caller, options);
+  if (ctx.path.resource.kind === 'Namespace' && result.changed && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
   sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing));
 }
 
@@ -42,10 +44,11 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const { resource } = ctx.path;
   const victims = ctx.deps.projector.state.list(resource.kind, { namespace: scopeNamespace(ctx) }).filter(selectorPredicate(ctx));
+  const options = writeOptions(ctx, opts.dryRun);
   const deleted: KubeObject[] = [];
   for (const obj of victims) {
-    const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts, obj), ctx.caller);
-    if (resource.kind === 'Namespace' && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
+    const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts, obj), ctx.caller, options);
+    if (resource.kind === 'Namespace' && result.changed && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
     deleted.push(withTypeMeta(resource, result.object ?? obj));
   }
   sendJson(ctx.res, 200, {

@@ -1,7 +1,7 @@
 import { ApiError, type KubeObject, type ResourceInfo, labelSelectorToString } from '@logbook/kube';
 import { sendJson } from '../http/respond';
 import { readBody, parseJson } from '../http/body';
-import type { RequestContext } from './context';
+import { type RequestContext, writeOptions } from './context';
 import { currentObject } from './read';
 
 /** The autoscaling/v1 Scale view of a Deployment or ReplicaSet. */
@@ -36,6 +36,6 @@ export async function writeScale(ctx: RequestContext, scale: any): Promise<void>
     resource,
     replicas,
     resourceVersion: scale?.metadata?.resourceVersion || undefined,
-  }, ctx.caller);
+  }, ctx.caller, writeOptions(ctx));
   sendJson(ctx.res, 200, scaleOf(resource, result.object!));
 }

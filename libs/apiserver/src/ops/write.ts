@@ -3,7 +3,7 @@ import { ApiError, type KubeObject, streamName } from '@logbook/kube';
 import { sendJson } from '../http/respond';
 import type { WriteCommand } from '../write/commands';
 import { serviceAllocatorFor } from '../write/cluster-ip';
-import { type RequestContext, withTypeMeta } from './context';
+import { type RequestContext, withTypeMeta, writeOptions } from './context';
 import { readObjectBody } from './object-body';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -11,11 +11,9 @@ const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 /** Runs a write command for the object the request names and answers with the stored object. */
 export async function runWrite(ctx: RequestContext, name: string, command: WriteCommand, code = 200): Promise<KubeObject | undefined> {
   const { resource, namespace } = ctx.path;
-  if (ctx.query.get('dryRun') === 'All') {
-    throw ApiError.badRequest('dryRun is not supported by this server yet: send the request without --dry-run=server');
-  }
+  const options = writeOptions(ctx);
   // Service addresses need state (what other Services hold), so they are chosen here and the decider stays pure.
-  const result = await serviceAllocatorFor(ctx.deps.projector).run(namespace, name, command, (cmd) => ctx.deps.writer.write(resource, namespace, name, cmd, ctx.caller));
+  const result = await serviceAllocatorFor(ctx.deps.projector).run(namespace, name, command, (cmd) => ctx.deps.writer.write(resource, namespace, name, cmd, ctx.caller, options));
   const shown = result.object ?? result.before;
   if (shown) sendJson(ctx.res, code, withTypeMeta(resource, shown));
   return result.object;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type KubeObject, type ResourceInfo, streamName } from '@logbook/kube';
 import { ExpectedRevisionConflict, type EventStore } from '@logbook/eventstore';
-import type { Projector } from '@logbook/projections';
+import { type Projector, evolveObject } from '@logbook/projections';
+import type { NewEvent } from '@logbook/events';
 import { decide } from './decide';
 import type { WriteCommand, WriteContext } from './commands';
 import { KeyedMutex } from './keyed-mutex';
@@ -20,6 +21,14 @@ export interface WriteResult {
   readonly before: KubeObject | undefined;
   /** Whether anything was appended. */
   readonly changed: boolean;
+}
+
+export interface WriteOptions {
+  /**
+   * `dryRun=All`: decide and validate as usual, answer with the object the write would store,
+   * append nothing (so nothing reaches the log, the history or a watch).
+   */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -42,7 +51,7 @@ export class ClusterWriter {
     projector.onApplied((event) => this.revisions.set(event.stream, event.revision));
   }
 
-  async write(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller): Promise<WriteResult> {
+  async write(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller, options: WriteOptions = {}): Promise<WriteResult> {
     const stream = streamName(resource.kind, resource.namespaced ? namespace : undefined, name);
     return this.mutex.run(stream, async () => {
       const known = await this.streamRevision(stream);
@@ -60,6 +69,7 @@ export class ClusterWriter {
       };
       const events = decide(command, current, ctx);
       if (events.length === 0) return { object: current, before: current, changed: false };
+      if (options.dryRun) return { object: preview(current, events, stream, revision), before: current, changed: false };
       try {
         const result = await this.store.append(stream, events, revision);
         this.onAppended?.(resource.kind, events.length);
@@ -87,4 +97,20 @@ export class ClusterWriter {
     if (!this.revisions.has(stream)) this.revisions.set(stream, revision);
     return this.revisions.get(stream)!;
   }
+}
+
+/**
+ * The object `events` would make of `current`, folded as the projection would fold them once
+ * stored. Like kube-apiserver's dry run, a created object has no resourceVersion yet and a
+ * changed one keeps its current resourceVersion: no log position was taken.
+ */
+function preview(current: KubeObject | undefined, events: readonly NewEvent[], stream: string, revision: number | 'no_stream'): KubeObject | undefined {
+  let object = current;
+  let next = revision === 'no_stream' ? 0 : revision + 1;
+  for (const event of events) object = evolveObject(object, { ...event, stream, revision: next++, position: 0 });
+  if (!object) return undefined;
+  const metadata = { ...object.metadata };
+  if (current?.metadata.resourceVersion) metadata.resourceVersion = current.metadata.resourceVersion;
+  else delete metadata.resourceVersion;
+  return { ...object, metadata };
 }

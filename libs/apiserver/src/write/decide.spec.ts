@@ -190,8 +190,9 @@ describe('decide', () => {
     const history = created({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
     it('holds it Terminating on its spec.finalizers when deleted', () =>
       given('Namespace/team', ...history).when({ type: 'Delete', resource: namespaces }).then((events, after) => {
-        expect(events.map((e) => e.type)).toEqual(['DeletionRequested']);
+        expect(events.map((e) => e.type)).toEqual(['DeletionRequested', 'NamespaceStatusChanged']);
         expect(after!.metadata.deletionTimestamp).toBeDefined();
+        expect(after!.status.phase).toBe('Terminating');
       }));
   });
 

@@ -152,17 +152,19 @@ function decideDelete(command: Extract<WriteCommand, { type: 'Delete' }>, curren
   if (finalizers.length === 0) return [event(OBJECT_DELETED, { ...(propagationPolicy ? { propagationPolicy } : {}) }, ctx)];
   if (current.metadata.deletionTimestamp) return []; // already being deleted: nothing new to record
   const grace = command.gracePeriodSeconds ?? current.spec?.terminationGracePeriodSeconds;
-  return [
-    event(
-      DELETION_REQUESTED,
-      {
-        deletionTimestamp: toSeconds(ctx.now),
-        ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
-        ...(propagationPolicy ? { propagationPolicy } : {}),
-      },
-      ctx,
-    ),
-  ];
+  const requested = event(
+    DELETION_REQUESTED,
+    {
+      deletionTimestamp: toSeconds(ctx.now),
+      ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+      ...(propagationPolicy ? { propagationPolicy } : {}),
+    },
+    ctx,
+  );
+  if (current.kind !== 'Namespace') return [requested];
+  // As kube-apiserver: a namespace being emptied shows phase Terminating (`kubectl get ns`).
+  const phase = current.status ? { op: 'add' as const, path: '/status/phase', value: 'Terminating' } : { op: 'add' as const, path: '/status', value: { phase: 'Terminating' } };
+  return [requested, event(eventType('Namespace', 'StatusChanged'), { patch: [phase] }, ctx)];
 }
 
 /**
