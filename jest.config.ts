@@ -23,6 +23,9 @@ const shared = {
 };
 
 const config: Config = {
+  // Only with LOGBOOK_KAFKA=testcontainers: Kafka in a container instead of the jar broker.
+  globalSetup: '<rootDir>/infra/jest/kafka-global-setup.ts',
+  globalTeardown: '<rootDir>/infra/jest/kafka-global-teardown.ts',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     // testTimeout is a global option that projects ignore: each tier sets its own in a setup file.

@@ -11,7 +11,9 @@ export KUBECTL_BINARIES
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
 started_kafka=0
-if ! bash infra/kafka/kafka.sh status >/dev/null 2>&1; then
+if [ "${LOGBOOK_KAFKA:-}" = testcontainers ]; then
+  echo "[setup] LOGBOOK_KAFKA=testcontainers: jest starts Kafka in a container (needs Docker)"
+elif ! bash infra/kafka/kafka.sh status >/dev/null 2>&1; then
   bash infra/kafka/kafka.sh up || { echo "tests: 0 passed, 1 failed"; exit 1; }
   started_kafka=1
 fi

@@ -4,3 +4,4 @@ export * from './logbook-process';
 export * from './kubectl';
 export * from './prometheus-text';
 export * from './workloads';
+export * from './docker-engine';

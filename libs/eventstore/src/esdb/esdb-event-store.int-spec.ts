@@ -4,7 +4,7 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 import { EventStoreUnavailable } from '../errors';
 import { eventStoreContract } from '../testing/event-store.contract';
 import { eventually, events, streamName } from '../testing/fixtures';
-import { detectDockerEngine } from './docker-engine.test-kit';
+import { detectDockerEngine } from '@logbook/testing';
 import { EsdbEventStore } from './esdb-event-store';
 
 /** Pinned: the last EventStoreDB LTS before the KurrentDB rename (the v6 client's own target). */
