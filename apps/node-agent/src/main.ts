@@ -19,6 +19,7 @@ import { createMetricsRegistry, startHealthServer } from '@logbook/observability
  *   /healthz, /readyz and /metrics are served on the read-only port, next to /pods and /spec
  *   --pod-cidr (LOGBOOK_POD_CIDR, default 127.1.0.0/16): pod IPs, one range per agent on a machine
  *   --cpu/--memory/--pods override what the machine reports
+ *   --stats-interval (LOGBOOK_NODE_STATS_INTERVAL_MS, default 10000): usage readings for /stats/summary
  *   --hollow --nodes N         N hollow nodes instead (no processes), for scale tests
  */
 async function main(): Promise<void> {
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     .option('--memory <mem>', 'memory capacity (default: the machine)')
     .option('--pods <n>', 'pod capacity', '110')
     .option('--heartbeat <ms>', 'heartbeat interval', '10000')
+    .option('--stats-interval <ms>', 'how often pod and node usage is read (kubectl top)', process.env.LOGBOOK_NODE_STATS_INTERVAL_MS ?? '10000')
     .option('--hollow', 'play hollow nodes instead of running processes')
     .option('--nodes <n>', 'hollow nodes to register (with --hollow)', '1')
     .parse()
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     memory: opts.memory,
     pods: Number(opts.pods),
     heartbeatIntervalMs: Number(opts.heartbeat),
+    statsIntervalMs: Number(opts.statsInterval),
     topicPrefix,
     log,
     registry: createMetricsRegistry('node-agent'),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { serveResourceMetrics } from './ops/resource-metrics';
 import { OPENAPI_V2_CONTENT_TYPE, openApiV2Document } from './http/openapi-v2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@logbook/kube';
@@ -74,6 +75,7 @@ export class KubeApiHandler {
       // Like Kubernetes: /metrics needs a bearer token, the health paths do not.
       if (p === '/metrics' && this.metrics) return this.metrics.serve(res);
       if (p === '/api/v1') return sendJson(res, 200, apiResourceList(''));
+      if (p.startsWith('/apis/metrics.k8s.io/') && (await serveResourceMetrics(this.deps, p, url.searchParams, res))) return;
       const group = /^\/apis\/([^/]+)\/v1$/.exec(p);
       if (group) {
         const list = apiResourceList(group[1]);

@@ -9,6 +9,7 @@ import { type NodeInfo, machineCapacity } from './node-object';
 import { PodSource } from './pod-source';
 import { PodSync } from './pod-sync';
 import { ReadOnlyServer } from './read-only-server';
+import { ResourceStats } from './resource-stats';
 import { Registry } from 'prom-client';
 import { trackConsumerGroups } from '@logbook/observability';
 
@@ -30,6 +31,8 @@ export interface NodeAgentOptions {
   readonly backoff?: Partial<BackoffPolicy>;
   /** Milliseconds per probe second (default 1000): tests run probes in sub-second periods. */
   readonly probeSecondMs?: number;
+  /** How often container and node usage is read for `/stats/summary` (`kubectl top`); default LOGBOOK_NODE_STATS_INTERVAL_MS, else 10 s. */
+  readonly statsIntervalMs?: number;
   /** Pods synced at once (default 16). */
   readonly workers?: number;
   readonly topicPrefix?: string;
@@ -56,6 +59,7 @@ export class NodeAgent {
   private readonly sync: PodSync;
   private readonly heartbeat: NodeHeartbeat;
   private readonly server: ReadOnlyServer;
+  private readonly stats: ResourceStats;
   private readonly workers: Promise<void>[] = [];
   private readonly log: ComponentLogger;
   private readonly info: NodeInfo;
@@ -97,7 +101,16 @@ export class NodeAgent {
     });
     this.heartbeat = new NodeHeartbeat(o.client, this.info, o.heartbeatIntervalMs ?? 10_000, now, this.log);
     this.registry = o.registry ?? new Registry();
-    this.server = new ReadOnlyServer({ runtime: o.runtime, pods: () => this.source.list(), node: () => this.heartbeat.node, registry: this.registry, ready: () => this.following });
+    const statsIntervalMs = o.statsIntervalMs ?? (Number(process.env.LOGBOOK_NODE_STATS_INTERVAL_MS) || 10_000);
+    this.stats = new ResourceStats(o.runtime, this.nodeName, () => this.source.list(), statsIntervalMs);
+    this.server = new ReadOnlyServer({
+      runtime: o.runtime,
+      pods: () => this.source.list(),
+      node: () => this.heartbeat.node,
+      summary: () => this.stats.summary(),
+      registry: this.registry,
+      ready: () => this.following,
+    });
   }
 
   /** The read-only server's port (after start). */
@@ -124,12 +137,14 @@ export class NodeAgent {
     for (let i = 0; i < (this.o.workers ?? 16); i++) this.workers.push(this.work());
     await this.source.follow();
     this.untrack = trackConsumerGroups(this.registry, this.o.bus, () => [{ groupId: `${this.o.topicPrefix ?? ''}logbook-node-${this.nodeName}`, topics: [this.source.topic] }]);
+    this.stats.start();
     this.following = true;
   }
 
   /** Stops syncing and serving; the pods' processes keep running (a restart adopts them). */
   async stop(): Promise<void> {
     this.following = false;
+    this.stats.stop();
     this.untrack?.();
     this.unsubscribe?.();
     this.queue.close();

@@ -4,6 +4,7 @@ import type { KubeObject } from '@logbook/kube';
 import type { ContainerRuntime, LogOptions } from '@logbook/runtime';
 import { Registry } from 'prom-client';
 import { healthRoutes } from '@logbook/observability';
+import type { Summary } from './resource-stats';
 
 export interface ReadOnlySource {
   readonly runtime: ContainerRuntime;
@@ -11,14 +12,16 @@ export interface ReadOnlySource {
   node(): KubeObject | undefined;
   /** Served on /metrics; default a private registry (process metrics are the agent process's to add). */
   readonly registry?: Registry;
+  /** `/stats/summary`: kubelet's Summary API subset (usage of the node and its pods). */
+  summary?(): Summary;
   /** /readyz: the node is registered and the agent follows its pods. Default: ready once serving. */
   ready?(): boolean;
 }
 
 /**
  * The kubelet's read-only port: `/healthz`, `/livez`, `/readyz`, `/metrics`, `/pods` (a PodList
- * of this node's pods), `/spec` (capacity and system info) and
- * `/containerLogs/<ns>/<pod>/<container>` (the API server's `pods/<name>/log` proxies to it).
+ * of this node's pods), `/spec` (capacity and system info), `/stats/summary` (usage, which the
+ * API server's metrics.k8s.io serves to `kubectl top`) and `/containerLogs/<ns>/<pod>/<container>` (the API server's `pods/<name>/log` proxies to it).
  * No authentication: bind it to a trusted address.
  */
 export class ReadOnlyServer {
@@ -64,6 +67,7 @@ export class ReadOnlyServer {
       const node = this.source.node();
       return send(res, 200, { name: node?.metadata.name, capacity: node?.status?.capacity, allocatable: node?.status?.allocatable, nodeInfo: node?.status?.nodeInfo, addresses: node?.status?.addresses });
     }
+    if (url.pathname === '/stats/summary' && this.source.summary) return send(res, 200, this.source.summary());
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (m) return this.logs(req, res, decodeURIComponent(m[1]), decodeURIComponent(m[2]), decodeURIComponent(m[3]), url.searchParams);
     send(res, 404, { message: `no such path ${url.pathname}` });

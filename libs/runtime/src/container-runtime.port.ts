@@ -44,6 +44,16 @@ export interface ContainerStatus {
   readonly status: ContainerState;
 }
 
+/** A running container's usage, read at one moment (kubelet's Summary API turns two into rates). */
+export interface ContainerStats {
+  readonly podUid: string;
+  readonly name: string;
+  /** CPU time used by the container's processes so far, in seconds. */
+  readonly cpuSeconds: number;
+  /** Memory the container holds, in bytes (the process runtime reads resident set sizes). */
+  readonly memoryWorkingSetBytes: number;
+}
+
 export interface LogOptions {
   readonly follow?: boolean;
   readonly tailLines?: number;
@@ -70,6 +80,8 @@ export interface ContainerRuntime {
   onExit(listener: (status: ContainerStatus) => void): () => void;
   /** The container's log as a stream of lines (ends unless follow). */
   logs(podUid: string, name: string, options: LogOptions): AsyncIterable<string>;
+  /** Usage of every running container (`kubectl top`); optional for runtimes that cannot tell. */
+  stats?(): Promise<ContainerStats[]>;
   /** Runs a command in the container's context (exec probes); resolves with its exit code. */
   exec(podUid: string, name: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   close(): Promise<void>;

@@ -4,3 +4,4 @@ export type { ProcessRuntimeOptions } from './process/process-runtime';
 export type { RuntimeCapabilities } from './process/cgroups';
 export { containerSpecHash } from './process/container-record';
 export { processStartTicks } from './process/proc-stat';
+export { machineUsage, type ProcUsage } from './process/proc-usage';

@@ -26,10 +26,11 @@ function requireBuild(): void {
  * (`--no-node-agent`) unless the args ask for one (`--node-agent --node-agent-port 0`): tests
  * on hollow nodes keep their scheduling deterministic, and parallel tests do not share port 10255.
  */
-export async function startLogbook(dataDir: string, extraArgs: string[] = []): Promise<LogbookProcess> {
+export async function startLogbook(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<LogbookProcess> {
   const nodeAgent = extraArgs.includes('--node-agent') ? [] : ['--no-node-agent'];
   const up = await spawnLogbookUntilUp(['up', '--data-dir', dataDir, '--port', '0', ...nodeAgent, ...extraArgs], {
     logLevel: process.env.LOG_LEVEL,
+    env,
     timeoutMs: 30_000,
     what: 'logbook up to print its URL',
   });
@@ -51,11 +52,11 @@ export interface SpawnedLogbook {
  * Spawns the built CLI with `args` and waits until it prints its URL; a process that exits
  * first, or misses the deadline, fails the wait (and is stopped). Logs at `logLevel` (warn).
  */
-export async function spawnLogbookUntilUp(args: string[], options: { timeoutMs: number; intervalMs?: number; what: string; logLevel?: string }): Promise<SpawnedLogbook> {
+export async function spawnLogbookUntilUp(args: string[], options: { timeoutMs: number; intervalMs?: number; what: string; logLevel?: string; env?: Record<string, string> }): Promise<SpawnedLogbook> {
   requireBuild();
   const proc = spawn(process.execPath, [ENTRY, ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: options.logLevel ?? 'warn', NODE_OPTIONS: '' },
+    env: { ...process.env, ...options.env, LOG_LEVEL: options.logLevel ?? 'warn', NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

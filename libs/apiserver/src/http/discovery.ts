@@ -23,14 +23,16 @@ export function apiVersions(serverAddress: string): object {
 }
 
 export function apiGroupList(): object {
+  const group = (name: string, version: string) => ({
+    name,
+    versions: [{ groupVersion: `${name}/${version}`, version }],
+    preferredVersion: { groupVersion: `${name}/${version}`, version },
+  });
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups().map((name) => ({
-      name,
-      versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
-      preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
-    })),
+    // metrics.k8s.io is served from the node agents' usage, not stored (ops/resource-metrics.ts).
+    groups: [...groups().map((name) => group(name, 'v1')), group('metrics.k8s.io', 'v1beta1')],
   };
 }
 

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { ApiError, streamName } from '@logbook/kube';
 import type { RequestContext } from './context';
+import { nodeAgentEndpoint } from './node-agent-endpoint';
 import { currentObject } from './read';
 
 const FORWARDED = ['follow', 'tailLines', 'sinceSeconds', 'timestamps', 'previous', 'limitBytes'];
@@ -21,9 +22,8 @@ export async function podLog(ctx: RequestContext): Promise<void> {
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw ApiError.badRequest(`pod "${name}" is not scheduled to a node yet, so it has no logs`);
   const node = ctx.deps.projector.state.getByStream(streamName('Node', undefined, nodeName));
-  const address = node?.status?.addresses?.find((a: any) => a.type === 'InternalIP')?.address;
-  const port = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!address || !port || node?.metadata.labels?.['node.logbook.io/hollow'] === 'true') {
+  const endpoint = nodeAgentEndpoint(node);
+  if (!endpoint) {
     throw ApiError.badRequest(`pod "${name}" runs on node "${nodeName}", which has no node agent endpoint serving container logs`);
   }
   const query = new URLSearchParams();
@@ -33,7 +33,7 @@ export async function podLog(ctx: RequestContext): Promise<void> {
   }
   const path = `/containerLogs/${encodeURIComponent(pod.metadata.namespace!)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
   await new Promise<void>((resolve, reject) => {
-    const upstream = request({ host: address, port, path, method: 'GET' }, (res) => {
+    const upstream = request({ host: endpoint.host, port: endpoint.port, path, method: 'GET' }, (res) => {
       const code = res.statusCode ?? 502;
       if (code >= 400) {
         const chunks: Buffer[] = [];
@@ -59,7 +59,7 @@ export async function podLog(ctx: RequestContext): Promise<void> {
     ctx.res.on('close', () => upstream.destroy());
     upstream.on('error', (err) => {
       if (ctx.res.headersSent) return resolve();
-      reject(new ApiError(502, 'ServiceUnavailable', `cannot reach the node agent of node "${nodeName}" at ${address}:${port}: ${err.message}`));
+      reject(new ApiError(502, 'ServiceUnavailable', `cannot reach the node agent of node "${nodeName}" at ${endpoint.host}:${endpoint.port}: ${err.message}`));
     });
     upstream.end();
   });

@@ -12,11 +12,16 @@ export function processStartTicks(pid: number): string | undefined {
   } catch {
     return undefined;
   }
-  // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(stat);
   const state = fields[0];
   if (state === 'Z' || state === 'X') return undefined;
   return fields[19];
+}
+
+/** The fields of /proc/<pid>/stat after the command name: [0] is field 3 (state). */
+export function statFields(stat: string): string[] {
+  // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
+  return stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
 }
 
 /** Whether `pid` still runs and is the process that was recorded with `startTicks`. */

@@ -5,6 +5,7 @@ import {
   ContainerRuntime,
   ContainerSpec,
   ContainerState,
+  ContainerStats,
   ContainerStatus,
   LogOptions,
   PodSandbox,
@@ -17,6 +18,7 @@ import { execCommand, exitCodeOf } from './exec-command';
 import { readLog } from './log-reader';
 import { indexPath, LogTap, rotatedPath } from './log-tap';
 import { isSameProcessAlive, processStartTicks, signalGroup } from './proc-stat';
+import { processGroupUsage } from './proc-usage';
 import { Sandboxes } from './sandboxes';
 import { StateFiles } from './state-files';
 
@@ -196,6 +198,15 @@ export class ProcessRuntime implements ContainerRuntime {
       },
       options,
     );
+  }
+
+  async stats(): Promise<ContainerStats[]> {
+    const running = [...this.live.values()].filter((l) => l.record.status.state === 'running');
+    const usage = processGroupUsage(running.map((l) => l.record.pid!));
+    return running.map((l) => {
+      const u = usage.get(l.record.pid!)!;
+      return { podUid: l.record.podUid, name: l.record.name, cpuSeconds: u.cpuSeconds, memoryWorkingSetBytes: u.rssBytes };
+    });
   }
 
   async exec(podUid: string, name: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
