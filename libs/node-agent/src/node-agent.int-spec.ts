@@ -92,7 +92,8 @@ describe('NodeAgent on the process runtime (embedded cluster)', () => {
                   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 ],
                 ports: [{ containerPort: 8080 }],
-                readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+                // A probe second is 100 ms here: 30 of them give a loaded CI machine 3 s to connect.
+                readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2, timeoutSeconds: 30 },
               },
             ],
           },

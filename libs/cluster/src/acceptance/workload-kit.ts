@@ -19,7 +19,7 @@ export function httpServerContainer(port: number, more: Record<string, unknown> 
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ],
     ports: [{ containerPort: port }],
-    readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
+    readinessProbe: { tcpSocket: { port }, periodSeconds: 1, timeoutSeconds: 5 }, // generous: agents under test may scale a probe second down to 100 ms
     ...more,
   };
 }
