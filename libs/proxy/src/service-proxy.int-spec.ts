@@ -198,7 +198,15 @@ describe('ServiceProxy on an embedded cluster', () => {
   it('resets connections to a Service without endpoints, and listens on the node port of a NodePort Service', async () => {
     const name = randomName('empty');
     const svc = await http.create({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type: 'NodePort', selector: { app: 'nothing' }, ports: [{ port: 8080 }] } }, {});
-    await eventually(() => proxy.controller.listenersOf(`default/${name}`).length === 2, { what: 'listeners of the empty Service' });
+    await eventually(
+      () => {
+        const open = proxy.controller.listenersOf(`default/${name}`).map((l) => l.address);
+        if (open.length === 2) return true;
+        // Said on failure: which address is missing and what the proxy reported about it.
+        throw new Error(`open: ${open.join(', ') || 'none'}; proxy errors: ${proxyErrors.filter((l) => l.includes(name)).join(' ') || 'none'}`);
+      },
+      { timeoutMs: 30_000, what: 'listeners of the empty Service' },
+    );
     expect(proxy.controller.listenersOf(`default/${name}`).map((l) => l.address)).toEqual([`${svc.spec.clusterIP}:8080`, `127.0.0.1:${svc.spec.ports[0].nodePort}`]);
     await expect(get(svc.spec.clusterIP, 8080)).rejects.toThrow(/ECONNRESET|socket hang up/);
 
