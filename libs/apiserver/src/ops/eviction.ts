@@ -2,6 +2,7 @@ import { ApiError, type KubeObject, budgetSelects, isPodReady, resourceByKind } 
 import { decodeObjectBody, mediaType, readBody } from '../http/body';
 import { sendJson } from '../http/respond';
 import { budgetNotProcessed } from '../write/disruption';
+import type { WriteOptions } from '../write/cluster-writer';
 import { type RequestContext, writeOptions } from './context';
 import { type DeleteOptions, checkDeleteOptions, deleteCommand } from './delete';
 import { currentObject } from './read';
@@ -9,6 +10,9 @@ import { currentObject } from './read';
 const BUDGETS = resourceByKind('PodDisruptionBudget')!;
 /** kubectl 1.20 sends policy/v1beta1 (the version its drain was built against), 1.21+ policy/v1. */
 const EVICTION_VERSIONS = ['policy/v1', 'policy/v1beta1'];
+/** kube's EvictionsRetry: how often a budget write lost to another API server's is redone. */
+const CONFLICT_RETRIES = 10;
+const CONFLICT_BACKOFF_MS = 50;
 
 /**
  * POST pods/<name>/eviction: a graceful delete of the pod with the Eviction's DeleteOptions,
@@ -27,9 +31,7 @@ export async function evictPod(ctx: RequestContext): Promise<void> {
   const write = writeOptions(ctx, opts.dryRun);
   const pod = currentObject(ctx);
   const plan = evictionPlan(ctx, pod, opts);
-  if (plan.budget && !plan.unhealthy) {
-    await ctx.deps.writer.write(BUDGETS, pod.metadata.namespace, plan.budget, { type: 'SpendDisruption', resource: BUDGETS, podName: pod.metadata.name! }, ctx.caller, write);
-  }
+  if (plan.budget && !plan.unhealthy) await spendDisruption(ctx, pod, plan.budget, write);
   try {
     await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, plan.options, pod), ctx.caller, write);
   } catch (err) {
@@ -39,6 +41,26 @@ export async function evictPod(ctx: RequestContext): Promise<void> {
     throw err;
   }
   sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+/**
+ * The budget write, redone when another API server's write to the budget won the race (409):
+ * by then this server's projection shows the other write, so the retry decides on it (and
+ * usually answers 429). Like kube-apiserver, it gives up with a 504 after its retries.
+ */
+async function spendDisruption(ctx: RequestContext, pod: KubeObject, budget: string, write: WriteOptions): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.deps.writer.write(BUDGETS, pod.metadata.namespace, budget, { type: 'SpendDisruption', resource: BUDGETS, podName: pod.metadata.name! }, ctx.caller, write);
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 409) throw err;
+      if (attempt >= CONFLICT_RETRIES) {
+        throw new ApiError(504, 'Timeout', `couldn't update PodDisruptionBudget "${budget}" due to conflicts: another API server keeps writing it; retry the eviction`, { retryAfterSeconds: 10 });
+      }
+      await new Promise((resolve) => setTimeout(resolve, CONFLICT_BACKOFF_MS));
+    }
+  }
 }
 
 interface EvictionPlan {
