@@ -1,8 +1,7 @@
-import { request } from 'node:https';
 import type { KubeObject } from '@logbook/kube';
 import { eventually, kubectlBinaries, randomName, useKubectl } from '@logbook/testing';
 import { deploymentManifest } from '@logbook/testing';
-import { type AcceptanceCluster, InvariantWatch, podReady, podsWithLabels, readStream, startAcceptanceCluster } from './harness';
+import { type AcceptanceCluster, InvariantWatch, apiCall as call, podReady, podsWithLabels, readStream, startAcceptanceCluster } from './harness';
 
 const NS = 'default';
 const NODE = 'hollow-node-0';
@@ -105,7 +104,7 @@ describe.each(kubectlBinaries())('drain, cordon and uncordon with a PodDisruptio
     await t.kubectl(['patch', 'pdb', pdb, '-n', NS, '--type=merge', '-p', '{"spec":{"minAvailable":2}}']);
     await eventually(async () => (await getBudget()).status.disruptionsAllowed === 1, { what: 'one allowed disruption', timeoutMs: 15_000 });
     const victim = healthy()[0];
-    const answer = await postProtobuf(t, `/api/v1/namespaces/${NS}/pods/${victim.metadata.name}/eviction`, protobufEviction(victim.metadata.name!, 0));
+    const answer = await call(t, 'POST', `/api/v1/namespaces/${NS}/pods/${victim.metadata.name}/eviction`, protobufEviction(victim.metadata.name!, 0), 'application/vnd.kubernetes.protobuf');
     expect(answer).toMatchObject({ code: 201, body: { kind: 'Status', status: 'Success' } });
     await eventually(() => !t.cluster.projector.state.getByStream(`Pod/${NS}/${victim.metadata.name}`), { what: 'the evicted pod gone', timeoutMs: 10_000 });
     const spent = (await readStream(t.cluster, `PodDisruptionBudget/${NS}/${pdb}`)).filter((e) => e.metadata.actor === 'admin' && e.type === 'PodDisruptionBudgetStatusChanged');
@@ -134,6 +133,14 @@ describe.each(kubectlBinaries())('drain, cordon and uncordon with a PodDisruptio
     expect((await t.kubectl(['auth', 'can-i', 'create', 'pods'])).stdout).toBe('yes\n');
     expect((await t.kubectl(['auth', 'can-i', 'delete', 'nodes'])).stdout).toBe('yes\n');
     expect((await t.kubectl(['auth', 'can-i', '--list'])).stdout).toMatch(/\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/);
+
+    const path = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+    const review = (spec: object) => Buffer.from(JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec }));
+    const allowed = await call(t, 'POST', path, review({ resourceAttributes: { verb: 'delete', resource: 'nodes' } }));
+    expect(allowed).toMatchObject({ code: 201, body: { status: { allowed: true, reason: 'Logbook has no authorization (RBAC) yet: every authenticated user may do everything' } } });
+    expect(await call(t, 'POST', path, review({}))).toMatchObject({ code: 422, body: { reason: 'Invalid' } });
+    expect(await call(t, 'GET', path)).toMatchObject({ code: 405 });
+    expect(await call(t, 'POST', path, review({ resourceAttributes: { verb: 'get', resource: 'pods' } }), 'application/json', 'wrong-token')).toMatchObject({ code: 401 });
   }, 30_000);
 });
 
@@ -150,25 +157,4 @@ function protobufEviction(name: string, gracePeriodSeconds: number): Buffer {
   const deleteOptions = field(2, [...varint(1 * 8), ...varint(gracePeriodSeconds)]);
   const unknown = [...field(1, [...text(1, 'policy/v1'), ...text(2, 'Eviction')]), ...field(2, [...metadata, ...deleteOptions])];
   return Buffer.from([0x6b, 0x38, 0x73, 0x00, ...unknown]);
-}
-
-function postProtobuf(t: AcceptanceCluster, path: string, body: Buffer): Promise<{ code: number; body: any }> {
-  const url = new URL(path, t.cluster.url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        rejectUnauthorized: false,
-        headers: { Authorization: `Bearer ${t.cluster.adminToken}`, 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/json', 'Content-Length': body.length },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
