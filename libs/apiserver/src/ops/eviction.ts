@@ -29,16 +29,22 @@ export async function evictPod(ctx: RequestContext): Promise<void> {
   const eviction = await readEviction(ctx);
   const opts = checkDeleteOptions({ ...eviction.deleteOptions });
   const write = writeOptions(ctx, opts.dryRun);
-  const pod = currentObject(ctx);
-  const plan = evictionPlan(ctx, pod, opts);
-  if (plan.budget && !plan.unhealthy) await spendDisruption(ctx, pod, plan.budget, write);
-  try {
-    await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, plan.options, pod), ctx.caller, write);
-  } catch (err) {
-    // The unready pod we meant to delete without spending budget changed meanwhile (it may be
-    // Ready now): the client retries, and then the budget decides.
-    if (plan.unhealthy && err instanceof ApiError && err.code === 409 && !opts.preconditions?.resourceVersion) throw budgetNotProcessed(plan.budget!);
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    const pod = currentObject(ctx);
+    const plan = evictionPlan(ctx, pod, opts);
+    if (plan.budget && !plan.unhealthy) await spendDisruption(ctx, pod, plan.budget, write);
+    try {
+      await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, plan.options, pod), ctx.caller, write);
+      break;
+    } catch (err) {
+      // Only a resourceVersion we pinned ourselves is ours to handle: the pod changed meanwhile.
+      if (!plan.pinned || !(err instanceof ApiError) || err.code !== 409) throw err;
+      // An unready pod about to go without spending budget may be Ready now: 429, and on the
+      // client's retry the budget decides (kube-apiserver does the same).
+      if (plan.unhealthy) throw budgetNotProcessed(plan.budget!);
+      // A Pending pod that changed: decide again on the pod as it is now.
+      if (attempt >= CONFLICT_RETRIES) throw err;
+    }
   }
   sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
@@ -68,6 +74,8 @@ interface EvictionPlan {
   readonly budget?: string;
   /** The pod is not Ready and may go without spending the budget (with a resourceVersion precondition). */
   readonly unhealthy?: boolean;
+  /** The delete carries the pod's resourceVersion, added here (not asked for by the client). */
+  readonly pinned?: boolean;
   /** The delete to run once the budget (if any) allowed it. */
   readonly options: DeleteOptions;
 }
@@ -83,9 +91,10 @@ interface EvictionPlan {
 function evictionPlan(ctx: RequestContext, pod: KubeObject, opts: DeleteOptions): EvictionPlan {
   const phase = pod.status?.phase;
   const ownVersion = opts.preconditions?.resourceVersion;
-  const pinned = (): DeleteOptions => (ownVersion ? opts : { ...opts, preconditions: { ...opts.preconditions, resourceVersion: pod.metadata.resourceVersion } });
+  const pinned = (): Pick<EvictionPlan, 'options' | 'pinned'> =>
+    ownVersion ? { options: opts } : { options: { ...opts, preconditions: { ...opts.preconditions, resourceVersion: pod.metadata.resourceVersion } }, pinned: true };
   if (phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp) return { options: opts };
-  if (phase === 'Pending') return { options: pinned() };
+  if (phase === 'Pending') return pinned();
 
   const budgets = ctx.deps.projector.state.list(BUDGETS.kind, { namespace: pod.metadata.namespace }).filter((b) => budgetSelects(b, pod));
   if (budgets.length > 1) throw ApiError.internal('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
@@ -95,7 +104,7 @@ function evictionPlan(ctx: RequestContext, pod: KubeObject, opts: DeleteOptions)
   if (!isPodReady(pod)) {
     const status = budget.status ?? {};
     const met = (status.currentHealthy ?? 0) >= (status.desiredHealthy ?? 0) && (status.desiredHealthy ?? 0) > 0;
-    if (budget.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' || met) return { budget: name, unhealthy: true, options: pinned() };
+    if (budget.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' || met) return { budget: name, unhealthy: true, ...pinned() };
   }
   return { budget: name, options: opts };
 }
