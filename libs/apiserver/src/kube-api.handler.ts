@@ -23,6 +23,8 @@ import { serveDiff } from './ops/diff';
 import { serveExplain } from './ops/explain';
 import { serveTail } from './ops/tail';
 import { podLog } from './ops/pod-log';
+import { evictPod } from './ops/eviction';
+import { serveAccessReview } from './ops/access-review';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { requestLabels } from './metrics/request-labels';
 
@@ -95,6 +97,7 @@ export class KubeApiHandler {
         return void res.end(doc);
       }
     }
+    if (p.startsWith('/apis/authorization.k8s.io/v1/')) return serveAccessReview(req, res, p);
     const path = parseResourcePath(p);
     if (!path) throw ApiError.notFoundPath();
     const ctx: RequestContext = {
@@ -137,6 +140,7 @@ export class KubeApiHandler {
       return notAllowed();
     }
     if (subresource === 'binding') return method === 'POST' ? bindPod(ctx) : notAllowed();
+    if (subresource === 'eviction') return method === 'POST' ? evictPod(ctx) : notAllowed();
     if (subresource === 'log') return method === 'GET' && path.resource.kind === 'Pod' ? podLog(ctx) : notAllowed();
     switch (method) {
       case 'GET':

@@ -2,6 +2,7 @@ import type { EventBus } from '@logbook/bus';
 import { type ClusterClient, type ComponentLogger, type Controller, ControllerHost } from '@logbook/components';
 import {
   DeploymentController,
+  DisruptionController,
   EndpointsController,
   JobController,
   NamespaceController,
@@ -37,6 +38,7 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new JobController(),
     new NodeLifecycleController({ gracePeriodMs: options.nodeGracePeriodMs, defaultEvictionSeconds: options.defaultEvictionSeconds }),
     new EndpointsController(),
+    new DisruptionController(),
     new NamespaceController(),
     ...garbageCollectors(),
   ];

@@ -3,9 +3,10 @@
  * this one type, so the HTTP status, `reason` and message conventions live in one place.
  */
 export interface StatusCause {
-  reason: string; // FieldValueInvalid, FieldValueRequired, FieldValueNotSupported, FieldValueDuplicate, ...
+  reason: string; // FieldValueInvalid, FieldValueRequired, FieldValueNotSupported, FieldValueDuplicate, DisruptionBudget, ...
   message: string;
-  field: string;
+  /** Absent for causes that are not about a field (an eviction's DisruptionBudget). */
+  field?: string;
 }
 
 export interface StatusDetails {
@@ -88,6 +89,13 @@ export class ApiError extends Error {
       kind: kind.split('.')[0],
       causes,
     });
+  }
+  /**
+   * 429: try again later. With `retryAfterSeconds` the response carries a Retry-After header,
+   * on which client-go itself waits and retries the request.
+   */
+  static tooManyRequests(message: string, causes: StatusCause[] = [], retryAfterSeconds = 0): ApiError {
+    return new ApiError(429, 'TooManyRequests', message, { ...(causes.length ? { causes } : {}), ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}) });
   }
   static internal(message: string): ApiError {
     return new ApiError(500, 'InternalError', message);

@@ -183,7 +183,7 @@ export function decodeKubeProtobuf(body: Uint8Array): Record<string, unknown> {
   if (contentEncoding) throw ApiError.unsupportedMediaType(`${PROTOBUF_CONTENT_TYPE} with contentEncoding "${contentEncoding}"`);
   const message = DECODED_KINDS[`${apiVersion}/${kind}`];
   if (!message) {
-    const known = Object.keys(DECODED_KINDS).map((k) => k.slice(k.lastIndexOf('/') + 1));
+    const known = [...new Set(Object.keys(DECODED_KINDS).map((k) => k.slice(k.lastIndexOf('/') + 1)))];
     throw ApiError.unsupportedMediaType(
       `${PROTOBUF_CONTENT_TYPE} for ${kind ? `${apiVersion} ${kind}` : 'an unnamed kind'}: only ${known.join(', ')} are decoded; send JSON instead (kubectl apply -f / create -f, or kubectl 1.31 or older; --validate=false does not help)`,
     );

@@ -10,7 +10,7 @@ export interface ResourceInfo {
   singular: string;
   namespaced: boolean;
   shortNames: string[];
-  /** Subresources served: 'status', 'scale', 'binding', 'log'. */
+  /** Subresources served: 'status', 'scale', 'binding', 'log', 'eviction'. */
   subresources: string[];
   /** Whether the kind has a spec whose change bumps metadata.generation. */
   hasSpec: boolean;
@@ -20,11 +20,12 @@ export interface ResourceInfo {
 const core = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: '', version: 'v1', ...r });
 const apps = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'apps', version: 'v1', ...r });
 const batch = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'batch', version: 'v1', ...r });
+const policy = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'policy', version: 'v1', ...r });
 
 export const RESOURCES: readonly ResourceInfo[] = [
   core({ kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], hasSpec: true, categories: [] }),
   core({ kind: 'Node', plural: 'nodes', singular: 'node', namespaced: false, shortNames: ['no'], subresources: ['status'], hasSpec: true, categories: [] }),
-  core({ kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], subresources: ['status', 'binding', 'log'], hasSpec: true, categories: ['all'] }),
+  core({ kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], subresources: ['status', 'binding', 'log', 'eviction'], hasSpec: true, categories: ['all'] }),
   core({ kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
   core({ kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], subresources: [], hasSpec: false, categories: [] }),
@@ -33,6 +34,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   apps({ kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
   apps({ kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
   batch({ kind: 'Job', plural: 'jobs', singular: 'job', namespaced: true, shortNames: [], subresources: ['status'], hasSpec: true, categories: ['all'] }),
+  policy({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', namespaced: true, shortNames: ['pdb'], subresources: ['status'], hasSpec: true, categories: [] }),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

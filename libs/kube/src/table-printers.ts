@@ -148,6 +148,9 @@ function jobDuration(job: KubeObject, now: Date): string {
   return humanDuration(end - Date.parse(start));
 }
 
+/** A budget's bound as kubectl shows it: `2`, `50%`, or `N/A` when that field is not set. */
+const intOrPercentCell = (v: unknown): string => (v === undefined || v === null ? 'N/A' : String(v));
+
 const WIDE_WORKLOAD = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
 const wideWorkload = (o: KubeObject) => [containerNames(o.spec?.template?.spec), containerImages(o.spec?.template?.spec), selectorString(o.spec?.selector)];
 
@@ -214,6 +217,16 @@ export const PRINTERS: Record<string, Printer> = {
       const info = o.status?.nodeInfo ?? {};
       return [o.metadata.name, nodeStatus(o), nodeRoles(o), age(o, now), info.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), none(info.osImage), none(info.kernelVersion), none(info.containerRuntimeVersion)];
     },
+  },
+  PodDisruptionBudget: {
+    columns: [
+      NAME,
+      col('Min Available', 'string', 0, 'The minimum number of pods that must be available.'),
+      col('Max Unavailable', 'string', 0, 'The maximum number of pods that may be unavailable.'),
+      col('Allowed Disruptions', 'integer', 0, 'Calculated number of pods that may be disrupted at this time.'),
+      AGE,
+    ],
+    cells: (o, now) => [o.metadata.name, intOrPercentCell(o.spec?.minAvailable), intOrPercentCell(o.spec?.maxUnavailable), o.status?.disruptionsAllowed ?? 0, age(o, now)],
   },
   Endpoints: {
     columns: [NAME, col('Endpoints'), AGE],

@@ -39,6 +39,7 @@ describe('toTable', () => {
     ['Namespace', 'Name Status Age'],
     ['Node', 'Name Status Roles Age Version +Internal-IP +External-IP +OS-Image +Kernel-Version +Container-Runtime'],
     ['Endpoints', 'Name Endpoints Age'],
+    ['PodDisruptionBudget', 'Name Min Available Max Unavailable Allowed Disruptions Age'],
     ['Job', 'Name Completions Duration Age +Containers +Images +Selector'],
     ['Event', 'Last Seen Type Reason Object Message +Subobject +Source +First Seen +Count +Name'],
     ['Widget', 'Name Age'],
@@ -101,6 +102,8 @@ describe('toTable', () => {
       makeObject('v1', 'Endpoints', 'web', 'default').created(fiveMinAgo).with('subsets', [{ addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }, { ip: '10.0.0.3' }, { ip: '10.0.0.4' }], ports: [{ port: 80 }] }]).obj(),
       ['web', '10.0.0.1:80,10.0.0.2:80,10.0.0.3:80 + 1 more...', '5m'],
     ],
+    ['pdb with minAvailable', 'PodDisruptionBudget', makeObject('policy/v1', 'PodDisruptionBudget', 'web', 'default').created(fiveMinAgo).with('spec', { minAvailable: 2 }).with('status', { disruptionsAllowed: 1 }).obj(), ['web', '2', 'N/A', 1, '5m']],
+    ['pdb with a maxUnavailable percentage, no status yet', 'PodDisruptionBudget', makeObject('policy/v1', 'PodDisruptionBudget', 'web', 'default').created(fiveMinAgo).with('spec', { maxUnavailable: '25%' }).obj(), ['web', 'N/A', '25%', 0, '5m']],
     ['empty endpoints', 'Endpoints', makeObject('v1', 'Endpoints', 'web', 'default').created(fiveMinAgo).obj(), ['web', '<none>', '5m']],
     [
       'event',

@@ -14,8 +14,18 @@ export const VERSION_INFO = {
   platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
 };
 
+/**
+ * authorization.k8s.io serves only the self reviews `kubectl auth can-i` creates; they are
+ * answered, never stored, so they are not in RESOURCES (no stream, topic or table).
+ */
+export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
+const AUTHORIZATION_RESOURCES = [
+  { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+  { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] },
+];
+
 function groups(): string[] {
-  return [...new Set(RESOURCES.map((r) => r.group).filter(Boolean))];
+  return [...new Set([...RESOURCES.map((r) => r.group).filter(Boolean), AUTHORIZATION_GROUP])];
 }
 
 export function apiVersions(serverAddress: string): object {
@@ -38,6 +48,7 @@ export function apiGroupList(): object {
 
 /** `/api/v1` or `/apis/<group>/v1`; undefined for a group Logbook does not serve. */
 export function apiResourceList(group: string): object | undefined {
+  if (group === AUTHORIZATION_GROUP) return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/v1`, resources: AUTHORIZATION_RESOURCES };
   const resources = RESOURCES.filter((r) => r.group === group);
   if (resources.length === 0) return undefined;
   return {
@@ -66,6 +77,9 @@ function resourceEntries(r: ResourceInfo): object[] {
         return { name: `${r.plural}/binding`, singularName: '', namespaced: r.namespaced, kind: 'Binding', verbs: ['create'] };
       case 'log':
         return { name: `${r.plural}/log`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get'] };
+      case 'eviction':
+        // kubectl drain evicts only when it finds this entry (kind Eviction with a group and version).
+        return { name: `${r.plural}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] };
       default:
         return { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] };
     }

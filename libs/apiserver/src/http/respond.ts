@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '@logbook/kube';
 
-export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
@@ -14,6 +14,8 @@ export function sendError(res: ServerResponse, err: unknown): ApiError {
     res.destroy();
     return apiError;
   }
-  sendJson(res, apiError.code, apiError.toStatus());
+  // As kube-apiserver: a suggested retry delay is also a Retry-After header.
+  const retryAfter = apiError.details?.retryAfterSeconds;
+  sendJson(res, apiError.code, apiError.toStatus(), retryAfter ? { 'Retry-After': String(retryAfter) } : {});
   return apiError;
 }

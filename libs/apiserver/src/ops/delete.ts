@@ -6,7 +6,7 @@ import { type RequestContext, withTypeMeta, selectorPredicate, scopeNamespace, w
 import { currentObject } from './read';
 import { podNodeReady } from '../write/node-readiness';
 
-interface DeleteOptions {
+export interface DeleteOptions {
   dryRun?: string[];
   gracePeriodSeconds?: number;
   propagationPolicy?: PropagationPolicy;
@@ -20,13 +20,18 @@ async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   if (grace !== null) opts.gracePeriodSeconds = Number(grace);
   const policy = ctx.query.get('propagationPolicy');
   if (policy) opts.propagationPolicy = policy as PropagationPolicy;
+  return checkDeleteOptions(opts);
+}
+
+/** The DeleteOptions checks shared by DELETE and the eviction subresource. */
+export function checkDeleteOptions(opts: DeleteOptions): DeleteOptions {
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
     throw ApiError.badRequest(`propagationPolicy must be Orphan, Background or Foreground, not "${opts.propagationPolicy}"`);
   }
   return opts;
 }
 
-function deleteCommand(ctx: RequestContext, opts: DeleteOptions, target: KubeObject | undefined): WriteCommand {
+export function deleteCommand(ctx: RequestContext, opts: DeleteOptions, target: KubeObject | undefined): WriteCommand {
   const nodeReady = podNodeReady(ctx.deps.projector.state, target);
   return { type: 'Delete', resource: ctx.path.resource, gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy, preconditions: opts.preconditions, ...(nodeReady !== undefined ? { nodeReady } : {}) };
 }

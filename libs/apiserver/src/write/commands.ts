@@ -18,6 +18,8 @@ export type WriteCommand =
   | { readonly type: 'UpdateStatus'; readonly resource: ResourceInfo; readonly object: KubeObject }
   | { readonly type: 'Scale'; readonly resource: ResourceInfo; readonly replicas: number; readonly resourceVersion?: string }
   | { readonly type: 'Bind'; readonly resource: ResourceInfo; readonly nodeName: string; readonly resourceVersion?: string }
+  /** An eviction of `podName` spends one disruption of this PodDisruptionBudget (write/disruption.ts). */
+  | { readonly type: 'SpendDisruption'; readonly resource: ResourceInfo; readonly podName: string }
   | {
       readonly type: 'Delete';
       readonly resource: ResourceInfo;

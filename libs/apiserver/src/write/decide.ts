@@ -16,6 +16,7 @@ import {
 } from '@logbook/events';
 import type { WriteCommand, WriteContext } from './commands';
 import { qualifiedName, kindWithGroup } from '../resource-names';
+import { spendDisruption } from './disruption';
 
 /**
  * The write side of every kind: `decide(command, current) → events`. Pure: time, ids and the
@@ -53,6 +54,10 @@ export function decide(command: WriteCommand, current: KubeObject | undefined, c
       }
       return [event(eventType('Pod', 'Bound'), { nodeName: command.nodeName }, ctx)];
     }
+    case 'SpendDisruption': {
+      const pdb = requireExisting(command.resource, current);
+      return decideUpdate(command.resource, spendDisruption(pdb, command.podName, toSeconds(ctx.now)), pdb, ctx, 'StatusChanged');
+    }
     case 'Delete':
       return decideDelete(command, requireExisting(command.resource, current), ctx);
     default: {
@@ -76,6 +81,8 @@ function decideCreate(resource: ResourceInfo, input: KubeObject, current: KubeOb
   else delete metadata.generation;
   const object = applyDefaults({ ...input, metadata });
   if (object.kind === 'Pod' && !object.status?.phase) object.status = { ...object.status, phase: 'Pending' };
+  // As kube's PrepareForCreate: a budget starts with a zero status, allowing no disruption until the controller computes it.
+  if (object.kind === 'PodDisruptionBudget') object.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
   validateOrThrow(resource, object);
   return [event(eventType(resource.kind, 'Created'), { object }, ctx)];
 }

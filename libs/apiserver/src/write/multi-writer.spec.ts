@@ -70,6 +70,17 @@ async function until(check: () => boolean): Promise<void> {
 
 const rejection = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as ApiError);
 
+const budgets = resourceByKind('PodDisruptionBudget')!;
+const spend = (podName: string) => ({ type: 'SpendDisruption' as const, resource: budgets, podName });
+
+/** A budget whose controller-computed status allows `allowed` disruptions. */
+async function budgetAllowing(writer: ClusterWriter, allowed: number): Promise<void> {
+  const object: KubeObject = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'default' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } } };
+  const created = await writer.write(budgets, 'default', 'web', { type: 'Create', resource: budgets, object }, caller);
+  const status = { observedGeneration: 1, disruptionsAllowed: allowed, currentHealthy: 2 + allowed, desiredHealthy: 2, expectedPods: 2 + allowed };
+  await writer.write(budgets, 'default', 'web', { type: 'UpdateStatus', resource: budgets, object: { ...created.object!, status } }, caller);
+}
+
 describe('two API servers writing to one log', () => {
   it('reads its own write at once; the other replica shows it once its projection has applied it', async () => {
     const { a, b, stop } = await replicas();
@@ -123,6 +134,35 @@ describe('two API servers writing to one log', () => {
     ]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { code: 409 } });
+    await stop();
+  });
+
+  it('lets concurrent evictions on one replica spend exactly the disruptions allowed', async () => {
+    const { a, stop } = await replicas();
+    await budgetAllowing(a.writer, 2);
+    const outcomes = await Promise.allSettled(['p1', 'p2', 'p3', 'p4', 'p5'].map((pod) => a.writer.write(budgets, 'default', 'web', spend(pod), caller)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).toEqual([429, 429, 429]);
+    const status = a.projector.state.getByStream('PodDisruptionBudget/default/web')!.status;
+    expect(status.disruptionsAllowed).toBe(0);
+    expect(Object.keys(status.disruptedPods)).toEqual(['p1', 'p2']);
+    await stop();
+  });
+
+  it('never lets two replicas both spend the last disruption: the one that decided on a stale budget gets 409, then 429', async () => {
+    const { store, gate, a, b, stop } = await replicas();
+    await budgetAllowing(a.writer, 1);
+    await until(() => b.projector.state.getByStream('PodDisruptionBudget/default/web')?.status?.disruptionsAllowed === 1);
+
+    gate.close();
+    await a.writer.write(budgets, 'default', 'web', spend('p1'), caller);
+    // B still sees one disruption allowed; its append expects the budget's old revision.
+    expect(await rejection(b.writer.write(budgets, 'default', 'web', spend('p2'), caller))).toMatchObject({ code: 409 });
+    gate.open();
+    await until(() => b.projector.state.position === a.projector.state.position);
+    expect(await rejection(b.writer.write(budgets, 'default', 'web', spend('p2'), caller))).toMatchObject({ code: 429, reason: 'TooManyRequests' });
+    const spent = (await store.readStream('PodDisruptionBudget/default/web')).filter((e) => e.type === 'PodDisruptionBudgetStatusChanged');
+    expect(spent).toHaveLength(2); // the controller's status, then p1's eviction
     await stop();
   });
 });

@@ -1,3 +1,4 @@
+import { request } from 'node:https';
 import pino from 'pino';
 import type { KubeObject } from '@logbook/kube';
 import type { StoredEvent } from '@logbook/events';
@@ -98,4 +99,25 @@ export class InvariantWatch {
   assertNone(): void {
     if (this.violations.length) throw new Error(`${this.violations.length} invariant violation(s):\n${this.violations.slice(0, 10).join('\n')}`);
   }
+}
+
+/** One HTTPS request to the cluster's API server, as the admin unless `token` says otherwise; the answer's code and JSON body. */
+export function apiCall(t: AcceptanceCluster, method: string, path: string, body?: Buffer, contentType = 'application/json', token = t.cluster.adminToken): Promise<{ code: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, t.cluster.url),
+      {
+        method,
+        rejectUnauthorized: false,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body ? { 'Content-Type': contentType, 'Content-Length': body.length } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

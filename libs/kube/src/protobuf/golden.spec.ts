@@ -89,6 +89,32 @@ describe('bodies captured from kubectl 1.32', () => {
   });
 });
 
+describe('policy and authorization bodies captured from kubectl 1.32', () => {
+  it('create pdb web --selector=app=web --min-available=50%', () => {
+    expect(decodeHex(GOLDEN.KUBECTL_CREATE_PDB)).toEqual({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web' },
+      spec: { minAvailable: '50%', selector: { matchLabels: { app: 'web' } } },
+      status: {},
+    });
+  });
+
+  it('auth can-i create pods', () => {
+    expect(decodeHex(GOLDEN.KUBECTL_AUTH_CAN_I)).toEqual({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      metadata: {},
+      spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods' } },
+      status: {},
+    });
+  });
+
+  it('auth can-i --list -n team', () => {
+    expect(decodeHex(GOLDEN.KUBECTL_AUTH_CAN_I_LIST)).toEqual({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec: { namespace: 'team' }, status: {} });
+  });
+});
+
 describe('bodies encoded by protobufjs from kubectl 1.32 descriptors', () => {
   it('decodes a Deployment using most of the pod template', () => {
     const container = {

@@ -2,11 +2,12 @@ import { CORE_V1 } from './core';
 import { META_V1 } from './meta';
 import type { Schema } from './schema';
 import { APPS_BATCH_V1 } from './workloads';
+import { POLICY_AUTHORIZATION_V1 } from './policy';
 
 export type { FieldSpec, FieldType, MessageTable, Schema } from './schema';
 
 /** Every message the decoder knows, by its short name (no two packages we cover share one). */
-export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1 };
+export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1, ...POLICY_AUTHORIZATION_V1 };
 
 /** `apiVersion/kind` of the top-level objects decoded from a protobuf body → their message. */
 export const DECODED_KINDS: Readonly<Record<string, string>> = {
@@ -18,4 +19,9 @@ export const DECODED_KINDS: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'Deployment',
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'batch/v1/Job': 'Job',
+  'policy/v1/Eviction': 'Eviction',
+  'policy/v1beta1/Eviction': 'Eviction',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };

@@ -26,6 +26,15 @@ export const META_V1: Schema = {
     6: k('controller', 'bool'),
     7: k('blockOwnerDeletion', 'bool'),
   },
+  DeleteOptions: {
+    1: k('gracePeriodSeconds', 'int64'),
+    2: f('preconditions', 'message:Preconditions'),
+    3: k('orphanDependents', 'bool'),
+    4: k('propagationPolicy', 'string'),
+    5: f('dryRun', 'repeated string'),
+    6: k('ignoreStoreReadErrorWithClusterBreakingPotential', 'bool'),
+  },
+  Preconditions: { 1: k('uid', 'string'), 2: k('resourceVersion', 'string') },
   LabelSelector: {
     1: f('matchLabels', 'map<string,string>'),
     2: f('matchExpressions', 'repeated message:LabelSelectorRequirement'),

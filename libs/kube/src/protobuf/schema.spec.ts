@@ -116,6 +116,22 @@ describe('decodeMessage, driven by the tables', () => {
     expect(roundTrip('Service', svc)).toEqual(svc);
   });
 
+  it('round-trips an Eviction with every DeleteOptions field, keeping a zero grace period', () => {
+    const eviction = {
+      metadata: { name: 'web-1', namespace: 'default' },
+      deleteOptions: { gracePeriodSeconds: 0, preconditions: { uid: 'u-1', resourceVersion: '42' }, orphanDependents: false, propagationPolicy: 'Background', dryRun: ['All'], ignoreStoreReadErrorWithClusterBreakingPotential: false },
+    };
+    expect(roundTrip('Eviction', eviction)).toEqual(eviction);
+  });
+
+  it('round-trips a PodDisruptionBudget and the self access reviews', () => {
+    const pdb = { metadata: { name: 'web' }, spec: { minAvailable: '50%', maxUnavailable: 0, selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] }, unhealthyPodEvictionPolicy: 'AlwaysAllow' } };
+    expect(roundTrip('PodDisruptionBudget', pdb)).toEqual(pdb);
+    const ssar = { metadata: {}, spec: { resourceAttributes: { namespace: 'default', verb: 'create', group: 'apps', version: 'v1', resource: 'deployments', subresource: 'scale', name: 'web' }, nonResourceAttributes: { path: '/healthz', verb: 'get' } } };
+    expect(roundTrip('SelfSubjectAccessReview', ssar)).toEqual(ssar);
+    expect(roundTrip('SelfSubjectRulesReview', { metadata: {}, spec: { namespace: 'team' } })).toEqual({ metadata: {}, spec: { namespace: 'team' } });
+  });
+
   it('drops zero scalars of omitempty fields but keeps those of pointer fields', () => {
     const zeros = { name: '', image: '', workingDir: '', stdin: false, restartPolicy: '', ports: [{ containerPort: 0, hostPort: 0, name: '' }] };
     expect(roundTrip('Container', zeros)).toEqual({ name: '', restartPolicy: '', ports: [{ containerPort: 0 }] });

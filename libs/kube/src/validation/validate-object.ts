@@ -6,6 +6,7 @@ import type { KubeObject } from '../object';
 import { ConfigMapDto, EndpointsDto, EventDto, NamespaceDto, NodeDto, PodDto, SecretDto, ServiceDto } from './core.dto';
 import { Issue, ISSUES_PREFIX, invalid } from './rule';
 import { DeploymentDto, JobDto, ReplicaSetDto } from './workloads.dto';
+import { PodDisruptionBudgetDto } from './policy.dto';
 
 const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Namespace: NamespaceDto,
@@ -19,9 +20,10 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Deployment: DeploymentDto,
   ReplicaSet: ReplicaSetDto,
   Job: JobDto,
+  PodDisruptionBudget: PodDisruptionBudgetDto,
 };
 
-const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job']);
+const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget']);
 const WITH_TEMPLATE = new Set(['Deployment', 'ReplicaSet', 'Job']);
 
 /**

@@ -3,7 +3,7 @@ import type { KubeObject } from '@logbook/kube';
 import { type Condition, findCondition, toSeconds } from '../shared/conditions';
 import { ignoreNotFound } from '../shared/ignore-not-found';
 import { sameJson } from '../shared/same-json';
-import { LIFECYCLE_TAINT_KEYS, type Taint, desiredLifecycleTaints, evictionDeadline } from './taints';
+import { OWNED_TAINT_KEYS, type Taint, desiredLifecycleTaints, desiredUnschedulableTaint, evictionDeadline } from './taints';
 
 export interface NodeLifecycleControllerOptions {
   /** A node whose Ready heartbeat is older than this becomes Unknown and unreachable. Default 40 s. */
@@ -75,7 +75,7 @@ export class NodeLifecycleController implements Controller {
   private async syncTaints(node: KubeObject, now: string, ctx: ReconcileContext): Promise<KubeObject> {
     const taints: Taint[] = node.spec?.taints ?? [];
     const readyStatus = findCondition(node.status?.conditions, 'Ready')?.status;
-    const next = [...taints.filter((t) => !LIFECYCLE_TAINT_KEYS.includes(t.key)), ...desiredLifecycleTaints(readyStatus, taints, now)];
+    const next = [...taints.filter((t) => !OWNED_TAINT_KEYS.includes(t.key)), ...desiredUnschedulableTaint(node, taints, now), ...desiredLifecycleTaints(readyStatus, taints, now)];
     if (sameJson(next, taints)) return node;
     const spec = { ...node.spec, taints: next };
     if (next.length === 0) delete spec.taints;

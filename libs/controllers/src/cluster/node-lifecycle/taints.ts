@@ -17,8 +17,11 @@ export interface Toleration {
 
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
-/** The taints this controller owns; it adds and removes them, and leaves every other alone. */
+export const UNSCHEDULABLE_TAINT = 'node.kubernetes.io/unschedulable';
+/** The taints that follow the Ready condition (and stand in for DefaultTolerationSeconds). */
 export const LIFECYCLE_TAINT_KEYS: readonly string[] = [UNREACHABLE_TAINT, NOT_READY_TAINT];
+/** The taints this controller owns; it adds and removes them, and leaves every other alone. */
+export const OWNED_TAINT_KEYS: readonly string[] = [...LIFECYCLE_TAINT_KEYS, UNSCHEDULABLE_TAINT];
 
 /** Kubernetes' Toleration.ToleratesTaint. */
 export function tolerates(t: Toleration, taint: Taint): boolean {
@@ -49,6 +52,16 @@ export function evictionDeadline(pod: KubeObject, taints: readonly Taint[], defa
     deadline = deadline === undefined ? at : Math.min(deadline, at);
   }
   return deadline;
+}
+
+/**
+ * As Kubernetes' TaintNodesByCondition: a cordoned node (`spec.unschedulable`, what `kubectl
+ * cordon` sets) carries node.kubernetes.io/unschedulable:NoSchedule, which `kubectl describe
+ * node` shows. The scheduler filters cordoned nodes by the field itself (NodeUnschedulable).
+ */
+export function desiredUnschedulableTaint(node: KubeObject, existing: readonly Taint[], now: string): Taint[] {
+  if (!node.spec?.unschedulable) return [];
+  return [existing.find((t) => t.key === UNSCHEDULABLE_TAINT && t.effect === 'NoSchedule') ?? { key: UNSCHEDULABLE_TAINT, effect: 'NoSchedule', timeAdded: now }];
 }
 
 /** The lifecycle taints a node should carry for its Ready condition status. */
