@@ -2,11 +2,12 @@ import { CORE_V1 } from './core';
 import { META_V1 } from './meta';
 import type { Schema } from './schema';
 import { APPS_BATCH_V1 } from './workloads';
+import { AUTOSCALING_V1 } from './autoscaling';
 
 export type { FieldSpec, FieldType, MessageTable, Schema } from './schema';
 
 /** Every message the decoder knows, by its short name (no two packages we cover share one). */
-export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1 };
+export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1, ...AUTOSCALING_V1 };
 
 /** `apiVersion/kind` of the top-level objects decoded from a protobuf body → their message. */
 export const DECODED_KINDS: Readonly<Record<string, string>> = {
@@ -18,4 +19,5 @@ export const DECODED_KINDS: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'Deployment',
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'batch/v1/Job': 'Job',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
 };

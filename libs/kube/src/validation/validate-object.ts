@@ -6,6 +6,7 @@ import type { KubeObject } from '../object';
 import { ConfigMapDto, EndpointsDto, EventDto, NamespaceDto, NodeDto, PodDto, SecretDto, ServiceDto } from './core.dto';
 import { Issue, ISSUES_PREFIX, invalid } from './rule';
 import { DeploymentDto, JobDto, ReplicaSetDto } from './workloads.dto';
+import { HorizontalPodAutoscalerDto } from './autoscaling.dto';
 
 const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Namespace: NamespaceDto,
@@ -19,6 +20,7 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Deployment: DeploymentDto,
   ReplicaSet: ReplicaSetDto,
   Job: JobDto,
+  HorizontalPodAutoscaler: HorizontalPodAutoscalerDto,
 };
 
 const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job']);
