@@ -91,6 +91,8 @@ export class HorizontalPodAutoscalerController implements Controller {
     const max: number = spec.maxReplicas;
     let desired = current;
     let reason = '';
+    // Measured only when the count is within bounds (as Kubernetes): otherwise nothing current to show.
+    delete status.currentMetrics;
     if (current === 0 && min !== 0) {
       condition('ScalingActive', { status: 'False', reason: 'ScalingDisabled', message: 'scaling is disabled since the replica count of the target is zero' });
     } else if (current > max) {
@@ -102,7 +104,6 @@ export class HorizontalPodAutoscalerController implements Controller {
       if ('error' in results) {
         condition('ScalingActive', { status: 'False', reason: results.reason, message: `the HPA was unable to compute the replica count: ${results.error}` });
         status.currentReplicas = current;
-        delete status.currentMetrics;
         ctx.log.warn({ hpa: key, target: reference, reason: results.error }, 'HPA cannot compute a replica count');
         return writeStatus();
       }
