@@ -102,6 +102,7 @@ describe('kubectl autoscale / get hpa / describe hpa', () => {
       expect(r.stdout).toMatch(/Deployment pods:\s+3 current \/ 3 desired/);
       // 1.20 falls back to autoscaling/v1 (it knows no v2); 1.32 reads v2 and lists the conditions.
       expect(r.stdout).toMatch(/Current CPU utilization:\s+\d+%|resource cpu on pods\s+\(as a percentage of request\):\s+\d+% \(\d+m\) \/ 50%/);
+      expect(r.stdout).toMatch(/Normal\s+SuccessfulRescale\s+.*New size: 3; reason: cpu resource utilization \(percentage of request\) above target/);
       // Stop spinning: the remaining tests need no CPU.
       expect((await run(['scale', 'deployment', 'spin', '-n', ns, '--replicas=0'])).code).toBe(0);
     });

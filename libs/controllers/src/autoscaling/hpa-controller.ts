@@ -102,7 +102,9 @@ export class HorizontalPodAutoscalerController implements Controller {
     } else {
       const results = await this.measure(hpa, scale, current, nowMs, ctx);
       if ('error' in results) {
+        const wasFailing = (hpa.status?.conditions ?? []).some((c: KubeCondition) => c.type === 'ScalingActive' && c.status === 'False' && c.reason === results.reason);
         condition('ScalingActive', { status: 'False', reason: results.reason, message: `the HPA was unable to compute the replica count: ${results.error}` });
+        if (!wasFailing) await this.event(hpa, 'Warning', results.reason, results.error, ctx);
         status.currentReplicas = current;
         ctx.log.warn({ hpa: key, target: reference, reason: results.error }, 'HPA cannot compute a replica count');
         return writeStatus();
@@ -131,6 +133,7 @@ export class HorizontalPodAutoscalerController implements Controller {
       }
       condition('AbleToScale', { status: 'True', reason: 'SucceededRescale', message: `the HPA controller was able to update the target scale to ${desired}` });
       this.history.set(key, recordScale(this.history.get(key) ?? EMPTY_HISTORY, current, desired, behaviorOf(spec), nowMs));
+      await this.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`, ctx);
       ctx.log.info({ hpa: key, target: reference, from: current, to: desired, reason }, 'HPA rescaled its target');
       status.lastScaleTime = stamp;
     }
@@ -169,6 +172,31 @@ export class HorizontalPodAutoscalerController implements Controller {
     }
     if (results.length > 0) return results;
     return failure ?? { error: 'no supported metric in spec.metrics', reason: 'InvalidMetricSourceType' };
+  }
+
+  /**
+   * A core/v1 Event on the HPA, for `kubectl describe`. Kubernetes' recorder repeats a warning every
+   * sync and aggregates the copies; here a warning is recorded when the condition starts failing,
+   * so a broken HPA does not append an event to the log every period. Best effort.
+   */
+  private async event(hpa: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, ctx: ReconcileContext): Promise<void> {
+    const stamp = toSeconds(ctx.now());
+    const { name, namespace, uid } = hpa.metadata;
+    const event: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: `${name}.`, namespace },
+      involvedObject: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name, namespace, uid },
+      type,
+      reason,
+      message,
+      count: 1,
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
+      source: { component: 'horizontal-pod-autoscaler' },
+      reportingComponent: 'horizontal-pod-autoscaler',
+    };
+    await ctx.client.create(event, ctx.cause).catch((err: Error) => ctx.log.warn({ hpa: `${namespace}/${name}`, reason, err: err.message }, 'HPA could not record an event'));
   }
 
   private async writeStatus(hpa: KubeObject, status: Record<string, any>, ctx: ReconcileContext): Promise<void> {
