@@ -119,6 +119,23 @@ describe('kubectl autoscale / get hpa / describe hpa', () => {
       expect(condition.message).toMatch(/^the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container node of Pod idle-/);
     });
 
+    it('applies and re-applies an autoscaling/v1 manifest, patching through v1', async () => {
+      const manifest = (max: number) =>
+        JSON.stringify({
+          apiVersion: 'autoscaling/v1',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'applied', namespace: ns, labels: { tier: 'web' } },
+          spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'spin' }, minReplicas: 1, maxReplicas: max, targetCPUUtilizationPercentage: 70 },
+        });
+      expect((await run(['apply', '-f', '-'], manifest(2))).stdout).toContain('horizontalpodautoscaler.autoscaling/applied created');
+      const changed = await run(['apply', '-f', '-'], manifest(4));
+      expect(changed.stderr).toBe('');
+      expect(changed.stdout).toContain('horizontalpodautoscaler.autoscaling/applied configured');
+      const v2 = JSON.parse((await run(['get', 'horizontalpodautoscalers.v2.autoscaling', 'applied', '-n', ns, '-o', 'json'])).stdout);
+      expect(v2.spec).toMatchObject({ minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] });
+      expect(v2.metadata.labels).toEqual({ tier: 'web' });
+    });
+
     it('refuses metrics other than Resource with a 422 and stores nothing', async () => {
       const manifest = {
         apiVersion: 'autoscaling/v2',
