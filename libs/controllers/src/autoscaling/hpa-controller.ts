@@ -104,9 +104,12 @@ export class HorizontalPodAutoscalerController implements Controller {
       if ('error' in results) {
         const wasFailing = (hpa.status?.conditions ?? []).some((c: KubeCondition) => c.type === 'ScalingActive' && c.status === 'False' && c.reason === results.reason);
         condition('ScalingActive', { status: 'False', reason: results.reason, message: `the HPA was unable to compute the replica count: ${results.error}` });
-        if (!wasFailing) await this.event(hpa, 'Warning', results.reason, results.error, ctx);
         status.currentReplicas = current;
-        ctx.log.warn({ hpa: key, target: reference, reason: results.error }, 'HPA cannot compute a replica count');
+        // Said once when it starts failing (event and warning); every later period only at debug.
+        if (!wasFailing) {
+          await this.event(hpa, 'Warning', results.reason, results.error, ctx);
+          ctx.log.warn({ hpa: key, target: reference, reason: results.error }, 'HPA cannot compute a replica count: see kubectl describe hpa');
+        } else ctx.log.debug({ hpa: key, target: reference, reason: results.error }, 'HPA still cannot compute a replica count');
         return writeStatus();
       }
       const best = results.reduce((a, b) => (b.proposal.replicas > a.proposal.replicas ? b : a));
