@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const controllers = controllerManagerControllers({
     nodeGracePeriodMs: Number(process.env.LOGBOOK_NODE_GRACE_PERIOD_MS ?? 40_000),
     defaultEvictionSeconds: Number(process.env.LOGBOOK_POD_EVICTION_SECONDS ?? 300),
+    hpaSyncPeriodMs: Number(process.env.LOGBOOK_HPA_SYNC_PERIOD_MS ?? 15_000),
   });
   const registry = createMetricsRegistry('controller-manager');
   const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '', registry });

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type KubeObject, type ResourceInfo, resourceByKind, streamName } from '@logbook/kube';
+import { ApiError, type KubeObject, type ResourceInfo, matchesLabels, parseLabelSelector, resourceByKind, streamName } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
 import { type Cause, ClientError, type ClusterClient, type DeleteOptions, type ClientListOptions } from '@logbook/components';
 import type { Caller, ClusterWriter } from './write/cluster-writer';
 import type { WriteCommand } from './write/commands';
 import { serviceAllocatorFor } from './write/cluster-ip';
 import { podNodeReady } from './write/node-readiness';
+import { podMetricsOf } from './ops/resource-metrics';
+import { scaleOf } from './ops/scale';
 
 /**
  * The components' client inside `logbook up`: the same write path as an HTTP request (decide,
@@ -55,6 +57,32 @@ export class InProcessClusterClient implements ClusterClient {
     return { items: state.list(kind, { namespace, ...(kind === 'Pod' && options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) }), position: state.position };
   }
 
+  async getScale(kind: string, namespace: string, name: string): Promise<KubeObject> {
+    const resource = this.scalable(kind);
+    const obj = this.projector.state.getByStream(streamName(kind, namespace, name));
+    if (!obj) throw new ClientError(404, 'NotFound', `${resource.plural}.${resource.group} "${name}" not found`);
+    return scaleOf(resource, obj);
+  }
+
+  async updateScale(kind: string, scale: KubeObject, cause: Cause): Promise<KubeObject> {
+    const resource = this.scalable(kind);
+    const { namespace, name, resourceVersion } = scale.metadata;
+    const command: WriteCommand = { type: 'Scale', resource, replicas: scale.spec?.replicas, resourceVersion: resourceVersion || undefined };
+    return scaleOf(resource, await this.run(resource, namespace, name!, command, cause));
+  }
+
+  /** The same PodMetrics `GET /apis/metrics.k8s.io/v1beta1/namespaces/<ns>/pods` answers. */
+  async podMetrics(namespace: string, labelSelector?: string): Promise<KubeObject[]> {
+    let selector;
+    try {
+      selector = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+    } catch (err) {
+      if (err instanceof ApiError) throw new ClientError(err.code, err.reason, err.message);
+      throw err;
+    }
+    return podMetricsOf(this.projector.state, namespace, (p) => !selector || matchesLabels(selector, p.metadata.labels ?? {}));
+  }
+
   async bind(namespace: string, name: string, nodeName: string, resourceVersion: string, cause: Cause): Promise<void> {
     const resource = this.resource('Pod');
     await this.run(resource, namespace, name, { type: 'Bind', resource, nodeName, resourceVersion }, cause);
@@ -68,6 +96,12 @@ export class InProcessClusterClient implements ClusterClient {
   private resource(kind: string): ResourceInfo {
     const r = resourceByKind(kind);
     if (!r) throw new ClientError(404, 'NotFound', `unknown kind ${kind}`);
+    return r;
+  }
+
+  private scalable(kind: string): ResourceInfo {
+    const r = this.resource(kind);
+    if (!r.subresources.includes('scale')) throw new ClientError(404, 'NotFound', `${r.plural} have no scale subresource`);
     return r;
   }
 

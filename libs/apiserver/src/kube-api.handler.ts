@@ -78,9 +78,9 @@ export class KubeApiHandler {
       if (p === '/metrics' && this.metrics) return this.metrics.serve(res);
       if (p === '/api/v1') return sendJson(res, 200, apiResourceList(''));
       if (p.startsWith('/apis/metrics.k8s.io/') && (await serveResourceMetrics(this.deps, p, url.searchParams, res))) return;
-      const group = /^\/apis\/([^/]+)\/v1$/.exec(p);
+      const group = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
       if (group) {
-        const list = apiResourceList(group[1]);
+        const list = apiResourceList(group[1], group[2]);
         if (!list) throw ApiError.notFoundPath();
         return sendJson(res, 200, list);
       }

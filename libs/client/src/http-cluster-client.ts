@@ -94,6 +94,23 @@ export class HttpClusterClient implements ClusterClient {
     return { items: (list.items ?? []).map((o: KubeObject) => withTypeMeta(r, o)), position: Number(list.metadata?.resourceVersion ?? 0) };
   }
 
+  async getScale(kind: string, namespace: string, name: string): Promise<KubeObject> {
+    const r = this.resource(kind);
+    return this.send('GET', objectPath(r, namespace, name) + '/scale', {});
+  }
+
+  async updateScale(kind: string, scale: KubeObject, cause: Cause): Promise<KubeObject> {
+    const r = this.resource(kind);
+    const body = { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: scale.metadata, spec: { replicas: scale.spec?.replicas } };
+    return this.send('PUT', objectPath(r, scale.metadata.namespace, scale.metadata.name!) + '/scale', cause, body);
+  }
+
+  async podMetrics(namespace: string, labelSelector?: string): Promise<KubeObject[]> {
+    const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    const list = await this.send<any>('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(namespace)}/pods${query}`, {});
+    return list.items ?? [];
+  }
+
   /** Releases pooled connections. */
   close(): void {
     this.agent.destroy();

@@ -4,6 +4,7 @@ import {
   DeploymentController,
   DisruptionController,
   EndpointsController,
+  HorizontalPodAutoscalerController,
   JobController,
   NamespaceController,
   NodeLifecycleController,
@@ -19,6 +20,8 @@ export interface ComponentsOptions {
   readonly nodeGracePeriodMs?: number;
   /** Node lifecycle: eviction delay for pods without a toleration (default 300 s). */
   readonly defaultEvictionSeconds?: number;
+  /** How often each HorizontalPodAutoscaler is evaluated (default 15 s). */
+  readonly hpaSyncPeriodMs?: number;
   /** Scheduler plugins and weights (YAML or JSON); the default profile when absent. */
   readonly schedulerConfig?: string;
   /** Hollow nodes to register and play (no processes), for demos, tests and benchmarks. */
@@ -40,6 +43,7 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new EndpointsController(),
     new DisruptionController(),
     new NamespaceController(),
+    new HorizontalPodAutoscalerController({ syncPeriodMs: options.hpaSyncPeriodMs }),
     ...garbageCollectors(),
   ];
 }

@@ -43,6 +43,15 @@ export interface ClusterClient {
   getObject?(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** A narrow list through the API (a node's own pods, one namespace's Services). */
   listObjects?(kind: string, options?: ClientListOptions): Promise<{ items: KubeObject[]; position: number }>;
+  /** `<kind>/<name>/scale`: the autoscaling/v1 Scale of a Deployment or ReplicaSet. */
+  getScale?(kind: string, namespace: string, name: string): Promise<KubeObject>;
+  /** Writes a Scale's `spec.replicas`; its `metadata.resourceVersion`, when set, is a precondition (409 when stale). */
+  updateScale?(kind: string, scale: KubeObject, cause: Cause): Promise<KubeObject>;
+  /**
+   * metrics.k8s.io/v1beta1 PodMetrics of one namespace's pods matching a label selector (what
+   * `kubectl top pod` reads); pods whose node reports no usage are missing from the answer.
+   */
+  podMetrics?(namespace: string, labelSelector?: string): Promise<KubeObject[]>;
 }
 
 export class ClientError extends Error {

@@ -1,4 +1,5 @@
 import type { KubeObject } from './object';
+import { defaultHpaSpec } from './autoscaling';
 
 /**
  * Server-side defaulting as kube-apiserver does it (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go),
@@ -106,6 +107,9 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
     case 'Secret':
       o.type ??= 'Opaque';
+      break;
+    case 'HorizontalPodAutoscaler':
+      defaultHpaSpec(specOf());
       break;
   }
   return o;

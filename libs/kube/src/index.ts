@@ -11,3 +11,5 @@ export * from './human-duration';
 export * from './table-printers';
 export * from './table';
 export * from './protobuf';
+export * from './conversion';
+export * from './autoscaling';

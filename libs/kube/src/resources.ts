@@ -15,10 +15,16 @@ export interface ResourceInfo {
   /** Whether the kind has a spec whose change bumps metadata.generation. */
   hasSpec: boolean;
   categories: string[];
+  /**
+   * Versions served besides `version` (the stored one); each is converted to and from the stored
+   * form on the way in and out by a converter in ./conversion.
+   */
+  alsoServed?: readonly string[];
 }
 
 const core = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: '', version: 'v1', ...r });
 const apps = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'apps', version: 'v1', ...r });
+const autoscaling = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'autoscaling', version: 'v2', ...r });
 const batch = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'batch', version: 'v1', ...r });
 const policy = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'policy', version: 'v1', ...r });
 
@@ -35,10 +41,16 @@ export const RESOURCES: readonly ResourceInfo[] = [
   apps({ kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
   batch({ kind: 'Job', plural: 'jobs', singular: 'job', namespaced: true, shortNames: [], subresources: ['status'], hasSpec: true, categories: ['all'] }),
   policy({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', namespaced: true, shortNames: ['pdb'], subresources: ['status'], hasSpec: true, categories: [] }),
+  autoscaling({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, shortNames: ['hpa'], subresources: ['status'], hasSpec: true, categories: ['all'], alsoServed: ['v1'] }),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {
   return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** The versions a resource is served at, the stored (preferred) one first. */
+export function servedVersions(r: ResourceInfo): readonly string[] {
+  return [r.version, ...(r.alsoServed ?? [])];
 }
 
 export function resourceByKind(kind: string): ResourceInfo | undefined {

@@ -154,6 +154,25 @@ const intOrPercentCell = (v: unknown): string => (v === undefined || v === null 
 const WIDE_WORKLOAD = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
 const wideWorkload = (o: KubeObject) => [containerNames(o.spec?.template?.spec), containerImages(o.spec?.template?.spec), selectorString(o.spec?.selector)];
 
+/**
+ * TARGETS of `kubectl get hpa` as kube 1.32 prints them: `cpu: 250%/50%` per metric, at most two
+ * then `+ N more...`; a current value not yet measured is `<unknown>`.
+ */
+function hpaTargets(o: KubeObject): string {
+  const specs: any[] = o.spec?.metrics ?? [];
+  const statuses: any[] = o.status?.currentMetrics ?? [];
+  if (specs.length === 0) return '<none>';
+  const list = specs.map((m, i) => {
+    if (m?.type !== 'Resource' || !m.resource) return `<unknown>/<unknown>`;
+    const { name, target } = m.resource;
+    const current = statuses[i]?.type === 'Resource' ? statuses[i].resource?.current : undefined;
+    if (target?.averageValue !== undefined) return `${name}: ${current?.averageValue ?? '<unknown>'}/${target.averageValue}`;
+    const now = current?.averageUtilization !== undefined ? `${current.averageUtilization}%` : '<unknown>';
+    return `${name}: ${now}/${target?.averageUtilization !== undefined ? `${target.averageUtilization}%` : '<auto>'}`;
+  });
+  return list.length > 2 ? `${list.slice(0, 2).join(', ')} + ${list.length - 2} more...` : list.join(', ');
+}
+
 export const PRINTERS: Record<string, Printer> = {
   Pod: {
     columns: [NAME, col('Ready'), col('Status'), col('Restarts'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
@@ -193,6 +212,13 @@ export const PRINTERS: Record<string, Printer> = {
   Job: {
     columns: [NAME, col('Completions'), col('Duration'), AGE, ...WIDE_WORKLOAD],
     cells: (o, now) => [o.metadata.name, jobCompletions(o), jobDuration(o, now), age(o, now), ...wideWorkload(o)],
+  },
+  HorizontalPodAutoscaler: {
+    columns: [NAME, col('Reference'), col('Targets'), col('MinPods', 'integer'), col('MaxPods', 'integer'), col('Replicas', 'integer'), AGE],
+    cells: (o, now) => {
+      const ref = o.spec?.scaleTargetRef ?? {};
+      return [o.metadata.name, `${ref.kind ?? ''}/${ref.name ?? ''}`, hpaTargets(o), o.spec?.minReplicas ?? '<unset>', o.spec?.maxReplicas ?? 0, o.status?.currentReplicas ?? 0, age(o, now)];
+    },
   },
   Service: {
     columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],

@@ -20,6 +20,7 @@ interface UpOptions {
   hollowHeartbeat: string;
   nodeGracePeriod: string;
   podEvictionTimeout: string;
+  hpaSyncPeriod: string;
   schedulerConfig?: string;
   controllers: boolean;
   topicPrefix: string;
@@ -44,6 +45,7 @@ export function registerUp(program: Command): void {
     .option('--hollow-heartbeat <ms>', 'hollow node heartbeat interval in ms', '10000')
     .option('--node-grace-period <ms>', 'how long a node may be silent before it is NotReady', '40000')
     .option('--pod-eviction-timeout <s>', 'seconds before pods of an unreachable node are evicted (without their own toleration)', '300')
+    .option('--hpa-sync-period <ms>', 'how often each HorizontalPodAutoscaler is evaluated', process.env.LOGBOOK_HPA_SYNC_PERIOD_MS ?? '15000')
     .option('--scheduler-config <file>', 'scheduler plugins and weights (YAML or JSON)')
     .option('--topic-prefix <prefix>', 'prepended to every topic and consumer group name (several clusters on one Kafka)', '')
     .option('--node-agent', 'run a node agent for this machine and the service proxy (the default): pods run as real processes (state in <data-dir>/node)')
@@ -82,6 +84,7 @@ export function registerUp(program: Command): void {
           hollowHeartbeatMs: Number(opts.hollowHeartbeat),
           nodeGracePeriodMs: Number(opts.nodeGracePeriod),
           defaultEvictionSeconds: Number(opts.podEvictionTimeout),
+          hpaSyncPeriodMs: Number(opts.hpaSyncPeriod),
           schedulerConfig: opts.schedulerConfig,
           topicPrefix: opts.topicPrefix,
         },

@@ -1,4 +1,4 @@
-import { RESOURCES, type ResourceInfo } from '@logbook/kube';
+import { RESOURCES, type ResourceInfo, servedVersions } from '@logbook/kube';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -28,33 +28,41 @@ function groups(): string[] {
   return [...new Set([...RESOURCES.map((r) => r.group).filter(Boolean), AUTHORIZATION_GROUP])];
 }
 
+/** A group's versions, preferred first: its resources' stored version, then the others they serve. */
+function groupVersions(group: string): string[] {
+  const versions = [...new Set(RESOURCES.filter((r) => r.group === group).flatMap((r) => servedVersions(r)))];
+  return versions.length > 0 ? versions : ['v1']; // authorization.k8s.io: answered, not stored
+}
+
 export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
 export function apiGroupList(): object {
-  const group = (name: string, version: string) => ({
+  const group = (name: string, versions: string[]) => ({
     name,
-    versions: [{ groupVersion: `${name}/${version}`, version }],
-    preferredVersion: { groupVersion: `${name}/${version}`, version },
+    versions: versions.map((version) => ({ groupVersion: `${name}/${version}`, version })),
+    preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
   });
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
     // metrics.k8s.io is served from the node agents' usage, not stored (ops/resource-metrics.ts).
-    groups: [...groups().map((name) => group(name, 'v1')), group('metrics.k8s.io', 'v1beta1')],
+    groups: [...groups().map((name) => group(name, groupVersions(name))), group('metrics.k8s.io', ['v1beta1'])],
   };
 }
 
-/** `/api/v1` or `/apis/<group>/v1`; undefined for a group Logbook does not serve. */
-export function apiResourceList(group: string): object | undefined {
-  if (group === AUTHORIZATION_GROUP) return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/v1`, resources: AUTHORIZATION_RESOURCES };
-  const resources = RESOURCES.filter((r) => r.group === group);
+/** `/api/v1` or `/apis/<group>/<version>`; undefined for a group or version Logbook does not serve. */
+export function apiResourceList(group: string, version = 'v1'): object | undefined {
+  if (group === AUTHORIZATION_GROUP) {
+    return version === 'v1' ? { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/v1`, resources: AUTHORIZATION_RESOURCES } : undefined;
+  }
+  const resources = RESOURCES.filter((r) => r.group === group && servedVersions(r).includes(version));
   if (resources.length === 0) return undefined;
   return {
     kind: 'APIResourceList',
     apiVersion: 'v1',
-    groupVersion: group ? `${group}/v1` : 'v1',
+    groupVersion: group ? `${group}/${version}` : 'v1',
     resources: resources.flatMap(resourceEntries),
   };
 }

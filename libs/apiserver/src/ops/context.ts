@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, type KubeObject, type ResourceInfo, apiVersionOf, parseLabelSelector, parseFieldSelector, matchesLabels } from '@logbook/kube';
+import { ApiError, type KubeObject, type ResourceInfo, parseLabelSelector, parseFieldSelector, matchesLabels, toServedVersion } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
 import type { EventStore } from '@logbook/eventstore';
 import type { ResourcePath } from '../http/request-path';
@@ -30,9 +30,12 @@ export interface RequestContext {
   readonly deps: ApiDeps;
 }
 
-/** Objects leave the server with apiVersion and kind set, as kubectl expects in lists too. */
-export function withTypeMeta(resource: ResourceInfo, obj: KubeObject): KubeObject {
-  return { ...obj, apiVersion: apiVersionOf(resource), kind: resource.kind };
+/**
+ * Objects leave the server with apiVersion and kind set, as kubectl expects in lists too, in the
+ * version the request's URL named (converted from the stored one when they differ).
+ */
+export function withTypeMeta(resource: ResourceInfo, obj: KubeObject, version: string = resource.version): KubeObject {
+  return toServedVersion(resource, obj, version);
 }
 
 export function wantsTable(ctx: RequestContext): boolean {

@@ -42,7 +42,7 @@ export async function deleteObject(ctx: RequestContext): Promise<void> {
   const options = writeOptions(ctx, opts.dryRun);
   const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts, existing), ctx.caller, options);
   if (ctx.path.resource.kind === 'Namespace' && result.changed && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
-  sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing));
+  sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing, ctx.path.version));
 }
 
 export async function deleteCollection(ctx: RequestContext): Promise<void> {
@@ -54,11 +54,11 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   for (const obj of victims) {
     const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts, obj), ctx.caller, options);
     if (resource.kind === 'Namespace' && result.changed && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
-    deleted.push(withTypeMeta(resource, result.object ?? obj));
+    deleted.push(withTypeMeta(resource, result.object ?? obj, ctx.path.version));
   }
   sendJson(ctx.res, 200, {
     kind: `${resource.kind}List`,
-    apiVersion: resource.group ? `${resource.group}/v1` : 'v1',
+    apiVersion: resource.group ? `${resource.group}/${ctx.path.version}` : ctx.path.version,
     metadata: { resourceVersion: String(ctx.deps.projector.state.position) },
     items: deleted,
   });

@@ -2,7 +2,7 @@ import { applyPatch, type Operation } from 'fast-json-patch';
 import { apply as applyMergePatch } from 'json-merge-patch';
 import { ApiError, type KubeObject, applyStrategicMergePatch } from '@logbook/kube';
 import { mediaType, parseJson, readBody, decodeObjectBody } from '../http/body';
-import { type RequestContext } from './context';
+import { type RequestContext, withTypeMeta } from './context';
 import { checkObject } from './object-body';
 import { currentObject } from './read';
 import { createFromBody, runWrite } from './write';
@@ -32,7 +32,8 @@ export async function patchObject(ctx: RequestContext): Promise<void> {
   }
 
   const current = currentObject(ctx);
-  const target = subresource === 'scale' ? scaleOf(resource, current) : current;
+  // A patch applies to the object as the URL's version shows it; checkObject converts it back.
+  const target = subresource === 'scale' ? scaleOf(resource, current) : withTypeMeta(resource, current, ctx.path.version);
   const patched = applyPatchBody(type, target, body);
   if (subresource === 'scale') return writeScale(ctx, patched);
   const checked = checkObject(ctx, patched);

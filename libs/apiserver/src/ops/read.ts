@@ -29,12 +29,14 @@ export function getObject(ctx: RequestContext): void | Promise<void> {
 }
 
 function getFrom(ctx: RequestContext, state: ClusterState, now: Date): void {
-  const obj = withTypeMeta(ctx.path.resource, currentObject(ctx, state));
+  const { resource, version } = ctx.path;
+  const obj = currentObject(ctx, state);
   if (wantsTable(ctx)) {
-    sendJson(ctx.res, 200, toTable(ctx.path.resource.kind, [obj], { now, resourceVersion: obj.metadata.resourceVersion!, includeObject: true }));
+    // Printers read the stored version, whatever version the URL named.
+    sendJson(ctx.res, 200, toTable(resource.kind, [withTypeMeta(resource, obj)], { now, resourceVersion: obj.metadata.resourceVersion!, includeObject: true }));
     return;
   }
-  sendJson(ctx.res, 200, obj);
+  sendJson(ctx.res, 200, withTypeMeta(resource, obj, version));
 }
 
 interface ContinueToken {
@@ -69,18 +71,17 @@ function listFrom(ctx: RequestContext, state: ClusterState, now: Date): void {
     items = items.slice(0, limit);
     cont = Buffer.from(JSON.stringify({ rv: resourceVersion, after: sortKey(items[items.length - 1]) })).toString('base64url');
   }
-  const typed = items.map((o) => withTypeMeta(resource, o));
   if (wantsTable(ctx)) {
-    const table = toTable(resource.kind, typed, { now, resourceVersion, includeObject: true }) as any;
+    const table = toTable(resource.kind, items.map((o) => withTypeMeta(resource, o)), { now, resourceVersion, includeObject: true }) as any;
     if (cont) table.metadata.continue = cont;
     sendJson(ctx.res, 200, table);
     return;
   }
   sendJson(ctx.res, 200, {
     kind: `${resource.kind}List`,
-    apiVersion: resource.group ? `${resource.group}/${resource.version}` : resource.version,
+    apiVersion: resource.group ? `${resource.group}/${ctx.path.version}` : ctx.path.version,
     metadata: { resourceVersion, ...(cont ? { continue: cont } : {}) },
-    items: typed,
+    items: items.map((o) => withTypeMeta(resource, o, ctx.path.version)),
   });
 }
 

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { ApiError, type KubeObject, matchesLabels, parseLabelSelector } from '@logbook/kube';
+import type { ClusterState } from '@logbook/projections';
 import { sendJson } from '../http/respond';
 import type { ApiDeps } from './context';
 import { nodeAgentEndpoint } from './node-agent-endpoint';
@@ -55,18 +56,26 @@ export async function serveResourceMetrics(deps: ApiDeps, path: string, query: U
 
   const namespace = pods![1] && decodeURIComponent(pods![1]);
   const name = pods![2] && decodeURIComponent(pods![2]);
-  const wanted = state.list('Pod', { namespace }).filter((p) => p.spec?.nodeName && (name ? p.metadata.name === name : matches(p)));
-  const nodeNames = new Set(wanted.map((p) => p.spec.nodeName as string));
-  const summaries = await summariesOf(state.list('Node').filter((n) => nodeNames.has(n.metadata.name!)));
-  const items = wanted.flatMap((p) => {
-    const stats = summaries.get(p.spec.nodeName)?.pods.find((s) => s.podRef.uid === p.metadata.uid);
-    return stats?.cpu ? [podMetrics(p, stats)] : [];
-  });
+  const items = await podMetricsOf(state, namespace, (p) => (name ? p.metadata.name === name : matches(p)));
   if (name) {
     if (items.length === 0) throw ApiError.notFound('podmetrics.metrics.k8s.io', name, 'metrics.k8s.io');
     return void sendJson(res, 200, items[0]), true;
   }
   return void sendJson(res, 200, { kind: 'PodMetricsList', apiVersion: METRICS_GROUP_VERSION, metadata: {}, items }), true;
+}
+
+/**
+ * PodMetrics of the bound pods of `namespace` (all when undefined) that `wanted` accepts, from
+ * their nodes' agents. Shared by the HTTP endpoint and the in-process client (the HPA controller).
+ */
+export async function podMetricsOf(state: ClusterState, namespace: string | undefined, wanted: (pod: KubeObject) => boolean): Promise<KubeObject[]> {
+  const pods = state.list('Pod', { namespace }).filter((p) => p.spec?.nodeName && wanted(p));
+  const nodeNames = new Set(pods.map((p) => p.spec.nodeName as string));
+  const summaries = await summariesOf(state.list('Node').filter((n) => nodeNames.has(n.metadata.name!)));
+  return pods.flatMap((p) => {
+    const stats = summaries.get(p.spec.nodeName)?.pods.find((s) => s.podRef.uid === p.metadata.uid);
+    return stats?.cpu ? [podMetrics(p, stats)] : [];
+  });
 }
 
 /** The wire format of the agent's /stats/summary (kubelet's Summary API subset). */
@@ -97,7 +106,7 @@ function nodeMetrics(node: KubeObject, s: Summary): object {
   };
 }
 
-function podMetrics(pod: KubeObject, s: PodStats): object {
+function podMetrics(pod: KubeObject, s: PodStats): KubeObject {
   return {
     kind: 'PodMetrics',
     apiVersion: METRICS_GROUP_VERSION,

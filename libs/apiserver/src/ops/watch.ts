@@ -1,4 +1,4 @@
-import { ApiError, type KubeObject, toTable, apiVersionOf } from '@logbook/kube';
+import { ApiError, type KubeObject, toTable } from '@logbook/kube';
 import { type RequestContext, withTypeMeta, wantsTable, selectorPredicate, scopeNamespace } from './context';
 import type { WatchEventType } from '../watch/watch-hub';
 
@@ -26,10 +26,8 @@ export function watchObjects(ctx: RequestContext): void {
   const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown) => {
     if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + '\n');
   };
-  const render = (obj: KubeObject) => {
-    const typed = withTypeMeta(resource, obj);
-    return table ? toTable(resource.kind, [typed], { now: deps.clock(), resourceVersion: typed.metadata.resourceVersion!, includeObject: true }) : typed;
-  };
+  const render = (obj: KubeObject) =>
+    table ? toTable(resource.kind, [withTypeMeta(resource, obj)], { now: deps.clock(), resourceVersion: obj.metadata.resourceVersion!, includeObject: true }) : withTypeMeta(resource, obj, ctx.path.version);
 
   if (from !== undefined && !deps.hub.canResumeFrom(from)) {
     write('ERROR', new ApiError(410, 'Expired', `too old resource version: ${from} (${state.position})`).toStatus());
@@ -51,7 +49,7 @@ export function watchObjects(ctx: RequestContext): void {
     timers.push(
       setInterval(() => {
         lastRv = Math.max(lastRv, state.position);
-        write('BOOKMARK', { kind: resource.kind, apiVersion: apiVersionOf(resource), metadata: { resourceVersion: String(lastRv) } });
+        write('BOOKMARK', { kind: resource.kind, apiVersion: resource.group ? `${resource.group}/${ctx.path.version}` : ctx.path.version, metadata: { resourceVersion: String(lastRv) } });
       }, deps.bookmarkIntervalMs),
     );
   }

@@ -15,7 +15,7 @@ export async function runWrite(ctx: RequestContext, name: string, command: Write
   // Service addresses need state (what other Services hold), so they are chosen here and the decider stays pure.
   const result = await serviceAllocatorFor(ctx.deps.projector).run(namespace, name, command, (cmd) => ctx.deps.writer.write(resource, namespace, name, cmd, ctx.caller, options));
   const shown = result.object ?? result.before;
-  if (shown) sendJson(ctx.res, code, withTypeMeta(resource, shown));
+  if (shown) sendJson(ctx.res, code, withTypeMeta(resource, shown, ctx.path.version));
   return result.object;
 }
 

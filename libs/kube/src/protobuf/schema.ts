@@ -2,7 +2,7 @@
  * Declarative protobuf schema: one table per message, field number → JSON name and type.
  *
  * Field numbers are copied from the `generated.proto` files of k8s.io/api v0.32 and
- * k8s.io/apimachinery v0.32 (core/v1, apps/v1, batch/v1, meta/v1, util/intstr, api/resource),
+ * k8s.io/apimachinery v0.32 (core/v1, apps/v1, batch/v1, autoscaling/v1, meta/v1, util/intstr, api/resource),
  * as read from the FileDescriptorProtos that kubectl v1.32.4 embeds (gogo's registered
  * `fileDescriptor_*` blobs), cross-checked against kubernetes/api core/v1/generated.proto.
  * Only the fields kubectl create emits plus the ones people commonly write are listed;

@@ -7,6 +7,7 @@ import { ConfigMapDto, EndpointsDto, EventDto, NamespaceDto, NodeDto, PodDto, Se
 import { Issue, ISSUES_PREFIX, invalid } from './rule';
 import { DeploymentDto, JobDto, ReplicaSetDto } from './workloads.dto';
 import { PodDisruptionBudgetDto } from './policy.dto';
+import { HorizontalPodAutoscalerDto } from './autoscaling.dto';
 
 const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Namespace: NamespaceDto,
@@ -21,6 +22,7 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   ReplicaSet: ReplicaSetDto,
   Job: JobDto,
   PodDisruptionBudget: PodDisruptionBudgetDto,
+  HorizontalPodAutoscaler: HorizontalPodAutoscalerDto,
 };
 
 const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget']);

@@ -1,0 +1,3 @@
+export * from './hpa-controller';
+export * from './replica-calculator';
+export * from './behavior';
