@@ -10,3 +10,5 @@ export * from './human-duration';
 export * from './table-printers';
 export * from './table';
 export * from './protobuf';
+export * from './cron/cron-schedule';
+export { isKnownTimeZone, localTimeZone } from './cron/wall-clock';

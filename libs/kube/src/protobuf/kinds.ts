@@ -18,4 +18,5 @@ export const DECODED_KINDS: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'Deployment',
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'batch/v1/Job': 'Job',
+  'batch/v1/CronJob': 'CronJob',
 };
