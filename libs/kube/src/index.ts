@@ -11,4 +11,4 @@ export * from './table-printers';
 export * from './table';
 export * from './protobuf';
 export * from './cron/cron-schedule';
-export { isKnownTimeZone, localTimeZone } from './cron/wall-clock';
+export { formatInTimeZone, isKnownTimeZone, localTimeZone } from './cron/wall-clock';

@@ -1,5 +1,5 @@
 import { CronParseError, mostRecentScheduleTime, nextScheduleTime, parseCronSchedule, previousScheduleTime, type CalendarSchedule } from './cron-schedule';
-import { instantOf, isKnownTimeZone, naiveMs } from './wall-clock';
+import { formatInTimeZone, instantOf, isKnownTimeZone, naiveMs } from './wall-clock';
 
 const UTC = 'UTC';
 const iso = (d: Date | undefined) => d?.toISOString().replace('.000Z', 'Z');
@@ -166,6 +166,14 @@ describe('time zones', () => {
     expect(isKnownTimeZone('Mars/Olympus_Mons')).toBe(false);
     expect(isKnownTimeZone('Local')).toBe(false);
     expect(isKnownTimeZone('')).toBe(false);
+  });
+
+  it('formats an instant as RFC 3339 in a zone, as Go does', () => {
+    const t = Date.parse('2026-03-01T10:00:42.500Z');
+    expect(formatInTimeZone(t, 'UTC')).toBe('2026-03-01T10:00:42Z');
+    expect(formatInTimeZone(t, 'Europe/Berlin')).toBe('2026-03-01T11:00:42+01:00');
+    expect(formatInTimeZone(t, 'America/New_York')).toBe('2026-03-01T05:00:42-05:00');
+    expect(formatInTimeZone(t, 'Asia/Kolkata')).toBe('2026-03-01T15:30:42+05:30');
   });
 
   it('maps a wall clock to its instant', () => {

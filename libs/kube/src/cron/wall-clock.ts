@@ -76,3 +76,17 @@ export function instantOf(naive: number, timeZone: string): number | undefined {
   const candidates = [...new Set([naive - offsetAt(naive - DAY, timeZone), naive - offsetAt(naive + DAY, timeZone)])].sort((a, b) => a - b);
   return candidates.find((t) => naiveMs(wallClockAt(t, timeZone)) === naive);
 }
+
+/** RFC 3339 to the second with the zone's offset (`2026-03-01T10:00:00+01:00`, `…Z` in UTC), as Go formats it. */
+export function formatInTimeZone(instantMs: number, timeZone: string): string {
+  const seconds = Math.floor(instantMs / 1000) * 1000;
+  const w = wallClockAt(seconds, timeZone);
+  const offsetMin = Math.round((naiveMs(w) - Math.floor(seconds / MINUTE) * MINUTE) / MINUTE);
+  const pad = (n: number, l = 2) => String(n).padStart(l, '0');
+  const sec = new Date(seconds).getUTCSeconds();
+  const base = `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(sec)}`;
+  if (offsetMin === 0) return `${base}Z`;
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  return `${base}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
