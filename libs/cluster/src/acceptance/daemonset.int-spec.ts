@@ -82,7 +82,7 @@ describe.each(kubectlBinaries())('DaemonSet on hollow nodes (%s)', (bin) => {
     expect(await placement(3)).toEqual([...workers.nodeNames].sort());
   }, 30_000);
 
-  it('rolls a new image out one node at a time; rollout status, history and undo work', async () => {
+  it('rolls a new image out one node at a time; rollout status, history, undo and restart work', async () => {
     const nodes = new Set(workers.nodeNames);
     const readyOnWorkers = () => new Set(agents().filter((p) => nodes.has(p.spec?.nodeName) && p.status?.phase === 'Running' && podReady(p)).map((p) => p.spec.nodeName)).size;
     // maxUnavailable defaults to 1: at most one of the three nodes without a Ready agent at any time.
@@ -106,6 +106,15 @@ describe.each(kubectlBinaries())('DaemonSet on hollow nodes (%s)', (bin) => {
     await t.kubectl(['rollout', 'status', 'ds/agent', '-n', NS, '--timeout=30s'], { timeoutMs: 40_000 });
     await eventually(() => agents().length === 3 && agents().every((p: KubeObject) => p.spec.containers[0].image === 'agent:1' && podReady(p)), { timeoutMs: 20_000, what: 'agent:1 back on every node' });
     expect((await t.kubectl(['rollout', 'history', 'ds/agent', '-n', NS])).stdout).toMatch(/\n2\s+<none>\n3\s+<none>/);
+
+    // rollout restart stamps the template, which is a new revision: every pod is replaced.
+    const before = new Set(agents().map((p) => p.metadata.name));
+    expect((await t.kubectl(['rollout', 'restart', 'ds/agent', '-n', NS])).stdout).toContain('daemonset.apps/agent restarted');
+    await t.kubectl(['rollout', 'status', 'ds/agent', '-n', NS, '--timeout=30s'], { timeoutMs: 40_000 });
+    await eventually(() => agents().length === 3 && agents().every((p) => !before.has(p.metadata.name) && p.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] && podReady(p)), {
+      timeoutMs: 20_000,
+      what: 'every agent pod replaced by the restart',
+    });
   }, 60_000);
 
   it('deleting the DaemonSet deletes its pods and revisions (garbage collector)', async () => {
