@@ -1,6 +1,9 @@
 import type { EventBus } from '@logbook/bus';
 import { type ClusterClient, type ComponentLogger, type Controller, ControllerHost } from '@logbook/components';
 import {
+  type CronJobClock,
+  CronJobController,
+  DaemonSetController,
   DeploymentController,
   DisruptionController,
   EndpointsController,
@@ -9,6 +12,7 @@ import {
   NamespaceController,
   NodeLifecycleController,
   ReplicaSetController,
+  StatefulSetController,
   garbageCollectors,
 } from '@logbook/controllers';
 import { DEFAULT_SCHEDULER_CONFIG, SchedulerController, loadSchedulerConfig } from '@logbook/scheduling';
@@ -31,6 +35,8 @@ export interface ComponentsOptions {
   readonly hollowHeartbeatMs?: number;
   /** Prepended to topic and group names (several clusters on one Kafka). */
   readonly topicPrefix?: string;
+  /** The CronJob controller's clock (tests: a fast one, so schedules fire without real minutes). */
+  readonly cronJobClock?: CronJobClock;
 }
 
 /** The controller manager's controllers, each its own consumer group (DESIGN §5). */
@@ -39,6 +45,9 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new DeploymentController(),
     new ReplicaSetController(),
     new JobController(),
+    new DaemonSetController(),
+    new StatefulSetController(),
+    new CronJobController({ clock: options.cronJobClock }),
     new NodeLifecycleController({ gracePeriodMs: options.nodeGracePeriodMs, defaultEvictionSeconds: options.defaultEvictionSeconds }),
     new EndpointsController(),
     new DisruptionController(),

@@ -1,5 +1,5 @@
 import { applyDefaults, defaultImagePullPolicy } from './defaults';
-import { makeDeployment, makeJob, makeObject, makePod, makeReplicaSet } from './testing/builders';
+import { makeCronJob, makeDaemonSet, makeDeployment, makeJob, makeObject, makePod, makeReplicaSet, makeStatefulSet } from './testing/builders';
 
 const podDefaults = {
   restartPolicy: 'Always',
@@ -113,6 +113,36 @@ describe('applyDefaults', () => {
     expect(applyDefaults(makeObject('v1', 'Secret', 's', 'default').with('type', 'kubernetes.io/tls').obj()).type).toBe('kubernetes.io/tls');
     const node = makeObject('v1', 'Node', 'n').obj();
     expect(applyDefaults(node)).toEqual(node);
+  });
+});
+
+describe('applyDefaults for DaemonSet, StatefulSet and CronJob (kube 1.32)', () => {
+  it('defaults a DaemonSet to RollingUpdate, one unavailable, no surge', () => {
+    const spec = applyDefaults(makeDaemonSet().obj()).spec;
+    expect(spec).toMatchObject({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 });
+    expect(spec.template.spec).toMatchObject(podDefaults);
+    expect(applyDefaults(makeDaemonSet().with('spec.updateStrategy', { type: 'OnDelete' }).obj()).spec.updateStrategy).toEqual({ type: 'OnDelete' });
+  });
+
+  it('defaults a StatefulSet like kube, recording claim templates as PVCs', () => {
+    const spec = applyDefaults(makeStatefulSet().with('spec.volumeClaimTemplates', [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }]).obj()).spec;
+    expect(spec).toMatchObject({
+      replicas: 1,
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      revisionHistoryLimit: 10,
+      volumeClaimTemplates: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem' }, status: { phase: 'Pending' } }],
+    });
+    // A RollingUpdate given without rollingUpdate stays so (kube defaults the partition only into one that exists).
+    expect(applyDefaults(makeStatefulSet().with('spec.updateStrategy', { type: 'RollingUpdate' }).obj()).spec.updateStrategy).toEqual({ type: 'RollingUpdate' });
+  });
+
+  it('defaults a CronJob and the pod template of its jobTemplate, not the Job spec', () => {
+    const spec = applyDefaults(makeCronJob().obj()).spec;
+    expect(spec).toMatchObject({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+    expect(spec.jobTemplate.spec.template.spec).toMatchObject({ ...podDefaults, restartPolicy: 'OnFailure' });
+    expect(spec.jobTemplate.spec.backoffLimit).toBeUndefined();
   });
 });
 

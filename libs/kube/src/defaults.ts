@@ -66,6 +66,54 @@ function defaultJob(spec: Obj): void {
   defaultTemplate(spec);
 }
 
+function defaultDaemonSet(spec: Obj): void {
+  spec.updateStrategy ??= {};
+  spec.updateStrategy.type ??= 'RollingUpdate';
+  if (spec.updateStrategy.type === 'RollingUpdate') {
+    spec.updateStrategy.rollingUpdate ??= {};
+    spec.updateStrategy.rollingUpdate.maxUnavailable ??= 1;
+    spec.updateStrategy.rollingUpdate.maxSurge ??= 0;
+  }
+  spec.revisionHistoryLimit ??= 10;
+  defaultTemplate(spec);
+}
+
+function defaultStatefulSet(spec: Obj): void {
+  spec.replicas ??= 1;
+  spec.podManagementPolicy ??= 'OrderedReady';
+  spec.updateStrategy ??= {};
+  if (spec.updateStrategy.type === undefined) {
+    spec.updateStrategy.type = 'RollingUpdate';
+    spec.updateStrategy.rollingUpdate ??= {};
+  }
+  if (spec.updateStrategy.type === 'RollingUpdate' && spec.updateStrategy.rollingUpdate) spec.updateStrategy.rollingUpdate.partition ??= 0;
+  spec.persistentVolumeClaimRetentionPolicy ??= {};
+  spec.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
+  spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
+  spec.revisionHistoryLimit ??= 10;
+  // Recorded as kube records them; no PersistentVolumeClaims are provisioned (architecture.md).
+  if (Array.isArray(spec.volumeClaimTemplates)) {
+    for (const pvc of spec.volumeClaimTemplates) {
+      if (!pvc || typeof pvc !== 'object') continue;
+      pvc.apiVersion ??= 'v1';
+      pvc.kind ??= 'PersistentVolumeClaim';
+      pvc.spec ??= {};
+      pvc.spec.volumeMode ??= 'Filesystem';
+      pvc.status ??= { phase: 'Pending' };
+    }
+  }
+  defaultTemplate(spec);
+}
+
+function defaultCronJob(spec: Obj): void {
+  spec.concurrencyPolicy ??= 'Allow';
+  spec.suspend ??= false;
+  spec.successfulJobsHistoryLimit ??= 3;
+  spec.failedJobsHistoryLimit ??= 1;
+  // Only the pod template inside is defaulted: kube defaults a Job's spec, not a JobTemplate's.
+  if (typeof spec.jobTemplate?.spec === 'object' && spec.jobTemplate.spec !== null) defaultTemplate(spec.jobTemplate.spec);
+}
+
 function defaultService(spec: Obj): void {
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
@@ -97,6 +145,15 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
     case 'Job':
       defaultJob(specOf());
+      break;
+    case 'DaemonSet':
+      defaultDaemonSet(specOf());
+      break;
+    case 'StatefulSet':
+      defaultStatefulSet(specOf());
+      break;
+    case 'CronJob':
+      defaultCronJob(specOf());
       break;
     case 'Service':
       defaultService(specOf());

@@ -13,3 +13,5 @@ export * from './table';
 export * from './protobuf';
 export * from './conversion';
 export * from './autoscaling';
+export * from './cron/cron-schedule';
+export { formatInTimeZone, isKnownTimeZone, localTimeZone } from './cron/wall-clock';

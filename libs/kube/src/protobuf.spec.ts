@@ -1,6 +1,5 @@
 import { ApiError } from './api-error';
 import { decodeKubeProtobuf, protoFields } from './protobuf';
-import { GOLDEN } from './protobuf/golden.fixtures';
 
 /** Minimal test-side encoder: a message is a list of [fieldNo, value]; nested arrays are messages. */
 type Value = string | number | boolean | Uint8Array | Msg;
@@ -114,7 +113,7 @@ describe('decodeKubeProtobuf', () => {
   });
 
   it.each<[string, Uint8Array, number, RegExp]>([
-    ['a CronJob (kubectl create cronjob)', fromHex(GOLDEN.KUBECTL_CREATE_CRONJOB), 415, /vnd\.kubernetes\.protobuf for batch\/v1 CronJob: only .*Deployment.*send JSON/],
+    ['a DaemonSet (kubectl never sends one)', envelope('apps/v1', 'DaemonSet', [[1, [[1, 'ds']]]]), 415, /vnd\.kubernetes\.protobuf for apps\/v1 DaemonSet: only .*Deployment.*CronJob.*send JSON/],
     ['a ServiceAccount', envelope('v1', 'ServiceAccount', [[1, [[1, 'sa']]]]), 415, /for v1 ServiceAccount: /],
     ['a Deployment of another group version', envelope('extensions/v1beta1', 'Deployment', [[1, [[1, 'web']]]]), 415, /for extensions\/v1beta1 Deployment/],
     ['a string where a varint belongs', envelope('apps/v1', 'Deployment', [[2, [[1, 'three']]]]), 400, /field 1 should be a varint/],

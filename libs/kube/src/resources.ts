@@ -39,9 +39,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
   core({ kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'], subresources: [], hasSpec: false, categories: [] }),
   apps({ kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
   apps({ kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
+  apps({ kind: 'DaemonSet', plural: 'daemonsets', singular: 'daemonset', namespaced: true, shortNames: ['ds'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
+  apps({ kind: 'StatefulSet', plural: 'statefulsets', singular: 'statefulset', namespaced: true, shortNames: ['sts'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
+  // Revision history of DaemonSets and StatefulSets (`kubectl rollout history/undo`): data and revision, no spec.
+  apps({ kind: 'ControllerRevision', plural: 'controllerrevisions', singular: 'controllerrevision', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
   batch({ kind: 'Job', plural: 'jobs', singular: 'job', namespaced: true, shortNames: [], subresources: ['status'], hasSpec: true, categories: ['all'] }),
   policy({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', namespaced: true, shortNames: ['pdb'], subresources: ['status'], hasSpec: true, categories: [] }),
   autoscaling({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, shortNames: ['hpa'], subresources: ['status'], hasSpec: true, categories: ['all'], alsoServed: ['v1'] }),
+  batch({ kind: 'CronJob', plural: 'cronjobs', singular: 'cronjob', namespaced: true, shortNames: ['cj'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

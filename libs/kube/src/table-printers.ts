@@ -220,6 +220,47 @@ export const PRINTERS: Record<string, Printer> = {
       return [o.metadata.name, `${ref.kind ?? ''}/${ref.name ?? ''}`, hpaTargets(o), o.spec?.minReplicas ?? '<unset>', o.spec?.maxReplicas ?? 0, o.status?.currentReplicas ?? 0, age(o, now)];
     },
   },
+  DaemonSet: {
+    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Node Selector'), AGE, ...WIDE_WORKLOAD],
+    cells: (o, now) => {
+      const s = o.status ?? {};
+      const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+      return [o.metadata.name, n(s.desiredNumberScheduled), n(s.currentNumberScheduled), n(s.numberReady), n(s.updatedNumberScheduled), n(s.numberAvailable), mapSelector(o.spec?.template?.spec?.nodeSelector), age(o, now), ...wideWorkload(o)];
+    },
+  },
+  StatefulSet: {
+    columns: [NAME, col('Ready'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1)],
+    cells: (o, now) => [o.metadata.name, `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`, age(o, now), containerNames(o.spec?.template?.spec), containerImages(o.spec?.template?.spec)],
+  },
+  ControllerRevision: {
+    columns: [NAME, col('Controller'), col('Revision', 'integer'), AGE],
+    cells: (o, now) => {
+      const ref = o.metadata.ownerReferences?.find((r) => r.controller);
+      // kube prints the owner as <kind>.<group>/<name>, lower case: daemonset.apps/fluentd.
+      const group = ref?.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+      const owner = ref ? `${ref.kind.toLowerCase()}${group ? `.${group}` : ''}/${ref.name}` : '<none>';
+      return [o.metadata.name, owner, o.revision ?? 0, age(o, now)];
+    },
+  },
+  CronJob: {
+    columns: [NAME, col('Schedule'), col('Timezone'), col('Suspend'), col('Active', 'integer'), col('Last Schedule'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    cells: (o, now) => {
+      const job = o.spec?.jobTemplate?.spec;
+      const suspend = o.spec?.suspend;
+      return [
+        o.metadata.name,
+        o.spec?.schedule ?? '',
+        o.spec?.timeZone ?? '<none>',
+        suspend === undefined || suspend === null ? '<unset>' : suspend ? 'True' : 'False',
+        (o.status?.active ?? []).length,
+        o.status?.lastScheduleTime ? formatAge(o.status.lastScheduleTime, now) : '<none>',
+        age(o, now),
+        containerNames(job?.template?.spec),
+        containerImages(job?.template?.spec),
+        selectorString(job?.selector),
+      ];
+    },
+  },
   Service: {
     columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
     cells: (o, now) => [o.metadata.name, o.spec?.type ?? 'ClusterIP', none(o.spec?.clusterIP), serviceExternalIP(o), servicePorts(o.spec), age(o, now), mapSelector(o.spec?.selector)],

@@ -42,6 +42,10 @@ describe('toTable', () => {
     ['PodDisruptionBudget', 'Name Min Available Max Unavailable Allowed Disruptions Age'],
     ['Job', 'Name Completions Duration Age +Containers +Images +Selector'],
     ['Event', 'Last Seen Type Reason Object Message +Subobject +Source +First Seen +Count +Name'],
+    ['DaemonSet', 'Name Desired Current Ready Up-to-date Available Node Selector Age +Containers +Images +Selector'],
+    ['StatefulSet', 'Name Ready Age +Containers +Images'],
+    ['CronJob', 'Name Schedule Timezone Suspend Active Last Schedule Age +Containers +Images +Selector'],
+    ['ControllerRevision', 'Name Controller Revision Age'],
     ['Widget', 'Name Age'],
   ])('%s columns: %s', (kind, expected) => {
     expect(header(kind)).toBe(expected);
@@ -119,6 +123,49 @@ describe('toTable', () => {
         .with('count', 2)
         .obj(),
       ['45s', 'Normal', 'ScalingReplicaSet', 'deployment/web', 'Scaled up replica set web-1 to 3', '', 'deployment-controller', '5m', 2, 'web.1'],
+    ],
+    [
+      'daemonset',
+      'DaemonSet',
+      makeObject('apps/v1', 'DaemonSet', 'agent', 'default')
+        .created(fiveMinAgo)
+        .with('spec', { selector: { matchLabels: { app: 'agent' } }, template: { spec: { nodeSelector: { zone: 'a', disk: 'ssd' }, containers: [{ name: 'a', image: 'agent:1' }] } } })
+        .with('status', { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 2, updatedNumberScheduled: 1, numberAvailable: 2 })
+        .obj(),
+      ['agent', 3, 3, 2, 1, 2, 'disk=ssd,zone=a', '5m', 'a', 'agent:1', 'app=agent'],
+    ],
+    ['daemonset without status or node selector', 'DaemonSet', makeObject('apps/v1', 'DaemonSet', 'x', 'default').created(fiveMinAgo).obj(), ['x', 0, 0, 0, 0, 0, '<none>', '5m', '<none>', '<none>', '<none>']],
+    [
+      'statefulset',
+      'StatefulSet',
+      makeObject('apps/v1', 'StatefulSet', 'web', 'default').created(fiveMinAgo).with('spec', { replicas: 3, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] } } }).with('status.readyReplicas', 2).obj(),
+      ['web', '2/3', '5m', 'nginx', 'nginx:1.25'],
+    ],
+    [
+      'cronjob',
+      'CronJob',
+      makeObject('batch/v1', 'CronJob', 'hello', 'default')
+        .created(fiveMinAgo)
+        .with('spec', { schedule: '*/1 * * * *', suspend: false, jobTemplate: { spec: { template: { spec: { containers: [{ name: 'hello', image: 'busybox' }] } } } } })
+        .with('status', { active: [{ name: 'hello-1' }], lastScheduleTime: '2024-01-01T11:59:00Z' })
+        .obj(),
+      ['hello', '*/1 * * * *', '<none>', 'False', 1, '60s', '5m', 'hello', 'busybox', '<none>'],
+    ],
+    [
+      'suspended cronjob in a time zone, never run',
+      'CronJob',
+      makeObject('batch/v1', 'CronJob', 'nightly', 'default').created(fiveMinAgo).with('spec', { schedule: '@daily', timeZone: 'Europe/Berlin', suspend: true }).obj(),
+      ['nightly', '@daily', 'Europe/Berlin', 'True', 0, '<none>', '5m', '<none>', '<none>', '<none>'],
+    ],
+    [
+      'controllerrevision',
+      'ControllerRevision',
+      makeObject('apps/v1', 'ControllerRevision', 'agent-6d8f7b9c4', 'default')
+        .created(fiveMinAgo)
+        .with('metadata.ownerReferences', [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'u', controller: true }])
+        .with('revision', 2)
+        .obj(),
+      ['agent-6d8f7b9c4', 'daemonset.apps/agent', 2, '5m'],
     ],
     ['unknown kind', 'Widget', makeObject('x/v1', 'Widget', 'w').obj(), ['w', '<unknown>']],
   ])('%s', (_name, kind, obj, expected) => {

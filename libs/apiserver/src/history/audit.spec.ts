@@ -39,7 +39,7 @@ describe('verbs', () => {
   it('maps patch to the update types, and scale only to kinds that scale', () => {
     expect(typesOfVerb('patch', 'Pod')).toEqual(['PodUpdated']);
     expect(typesOfVerb('scale', 'Pod')).toEqual([]);
-    expect(typesOfVerb('scale')).toEqual(['DeploymentScaled', 'ReplicaSetScaled']);
+    expect(typesOfVerb('scale')).toEqual(['DeploymentScaled', 'ReplicaSetScaled', 'StatefulSetScaled']);
   });
 });
 

@@ -36,7 +36,7 @@ export function typesOfVerb(verb: Verb, kind?: string): string[] {
     case 'bind':
       return kinds.includes('Pod') ? ['PodBound'] : [];
     case 'scale':
-      return kinds.filter((k) => k === 'Deployment' || k === 'ReplicaSet').map((k) => `${k}Scaled`);
+      return kinds.filter((k) => k === 'Deployment' || k === 'ReplicaSet' || k === 'StatefulSet').map((k) => `${k}Scaled`);
     case 'delete':
       return ['DeletionRequested', 'ObjectDeleted'];
   }

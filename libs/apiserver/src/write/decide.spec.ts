@@ -262,4 +262,32 @@ describe('decide', () => {
         expect(events.map((e) => e.type)).toEqual(['ObjectDeleted']);
       }));
   });
+
+  describe('when the statefulset exists', () => {
+    const statefulsets = resourceByKind('StatefulSet')!;
+    const sts = (serviceName: string, image = 'nginx:1.25'): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'default' },
+      spec: { replicas: 3, serviceName, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image }] } } },
+    });
+    const history = created(sts('db'));
+
+    it('takes a new template, and scales with a StatefulSetScaled event', () => {
+      given('StatefulSet/default/db', ...history).when({ type: 'Update', resource: statefulsets, object: sts('db', 'nginx:1.26') }).then((events, after) => {
+        expect(events.map((e) => e.type)).toEqual(['StatefulSetUpdated']);
+        expect(after!.metadata.generation).toBe(2);
+      });
+      given('StatefulSet/default/db', ...history).when({ type: 'Scale', resource: statefulsets, replicas: 5 }).then((events, after) => {
+        expect(events.map((e) => e.type)).toEqual(['StatefulSetScaled']);
+        expect(after!.spec.replicas).toBe(5);
+      });
+    });
+
+    it('refuses a change of the fields kube freezes with 422, appending nothing', () => {
+      const err = given('StatefulSet/default/db', ...history).when({ type: 'Update', resource: statefulsets, object: sts('other') }).thenThrows(422, 'Invalid');
+      expect(err.details!.causes).toEqual([expect.objectContaining({ field: 'spec', reason: 'FieldValueForbidden' })]);
+      expect(err.message).toMatch(/^StatefulSet\.apps "db" is invalid: spec: Forbidden: updates to statefulset spec for fields other than/);
+    });
+  });
 });

@@ -5,6 +5,7 @@ import {
   type ResourceInfo,
   applyDefaults,
   validateObject,
+  validateUpdate,
 } from '@logbook/kube';
 import {
   CURRENT_SCHEMA_VERSION,
@@ -121,7 +122,7 @@ function decideUpdate(resource: ResourceInfo, input: KubeObject, current: KubeOb
   }
   delete next.metadata.resourceVersion;
   delete next.metadata.managedFields;
-  validateOrThrow(resource, next);
+  validateOrThrow(resource, next, current);
   const before = { ...current, metadata: { ...current.metadata } };
   delete before.metadata.resourceVersion;
   const patch = compare(before, next);
@@ -204,8 +205,8 @@ function checkResourceVersion(resource: ResourceInfo, current: KubeObject, expec
   }
 }
 
-function validateOrThrow(resource: ResourceInfo, object: KubeObject): void {
-  const causes = validateObject(object);
+function validateOrThrow(resource: ResourceInfo, object: KubeObject, current?: KubeObject): void {
+  const causes = [...validateObject(object), ...(current ? validateUpdate(current, object) : [])];
   if (causes.length > 0) throw ApiError.invalid(kindWithGroup(resource), object.metadata.name ?? '', causes, resource.group);
 }
 

@@ -55,6 +55,11 @@ export function templatesEqualIgnoringHash(a: any, b: any): boolean {
 export function podTemplateHash(template: any, collisionCount?: number): string {
   let input = canonical(normaliseTemplate(template));
   if (collisionCount !== undefined && collisionCount !== null) input += `#${collisionCount}`;
+  return safeHash(input);
+}
+
+/** FNV-32a of `input` in decimal, each digit safe-encoded (rand.SafeEncodeString), as kube's hashes. */
+export function safeHash(input: string): string {
   const digits = String(fnv32a(input));
   let out = '';
   for (const ch of digits) out += SAFE[ch.charCodeAt(0) % SAFE.length];

@@ -83,6 +83,22 @@ describe('bodies captured from kubectl 1.32', () => {
     });
   });
 
+  it("create cronjob cj --image=busybox --schedule='*/1 * * * *' -- date", () => {
+    expect(decodeHex(GOLDEN.KUBECTL_CREATE_CRONJOB)).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'cj' },
+      spec: {
+        schedule: '*/1 * * * *',
+        jobTemplate: {
+          metadata: { name: 'cj' },
+          spec: { template: { metadata: {}, spec: { containers: [{ name: 'cj', image: 'busybox', command: ['date'], resources: {} }], restartPolicy: 'OnFailure' } } },
+        },
+      },
+      status: {},
+    });
+  });
+
   it('create configmap and create secret generic', () => {
     expect(decodeHex(GOLDEN.KUBECTL_CREATE_CONFIGMAP)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: '1' } });
     expect(decodeHex(GOLDEN.KUBECTL_CREATE_SECRET)).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { p: 'eA==' } });

@@ -45,4 +45,19 @@ export const APPS_BATCH_V1: Schema = {
     15: k('managedBy', 'string'),
   },
   JobStatus: {},
+
+  // kubectl create cronjob (1.32) sends one; timeZone (8) came after the history limits (6, 7).
+  CronJob: { 1: f('metadata', 'message:ObjectMeta'), 2: f('spec', 'message:CronJobSpec'), 3: f('status', 'message:CronJobStatus') },
+  CronJobSpec: {
+    1: f('schedule', 'string'),
+    2: k('startingDeadlineSeconds', 'int64'),
+    3: f('concurrencyPolicy', 'string'),
+    4: k('suspend', 'bool'),
+    5: f('jobTemplate', 'message:JobTemplateSpec'),
+    6: k('successfulJobsHistoryLimit', 'int32'),
+    7: k('failedJobsHistoryLimit', 'int32'),
+    8: k('timeZone', 'string'),
+  },
+  JobTemplateSpec: { 1: f('metadata', 'message:ObjectMeta'), 2: f('spec', 'message:JobSpec') },
+  CronJobStatus: {},
 };

@@ -91,12 +91,38 @@ export class JobBuilder extends WorkloadBuilder<JobBuilder> {
   }
 }
 
+export class DaemonSetBuilder extends WorkloadBuilder<DaemonSetBuilder> {
+  constructor(name = 'agent') {
+    super('apps/v1', 'DaemonSet', name);
+  }
+}
+export class StatefulSetBuilder extends WorkloadBuilder<StatefulSetBuilder> {
+  constructor(name = 'web') {
+    super('apps/v1', 'StatefulSet', name);
+  }
+}
+
+/** A CronJob whose jobTemplate runs one busybox container (restartPolicy OnFailure, as kubectl create cronjob). */
+export class CronJobBuilder extends Builder<CronJobBuilder> {
+  constructor(name = 'hello') {
+    super('batch/v1', 'CronJob', name, 'default');
+    this.o.spec = { schedule: '*/1 * * * *', jobTemplate: { spec: { template: { spec: { containers: [{ name: name, image: 'busybox' }], restartPolicy: 'OnFailure' } } } } };
+  }
+  schedule(s: string): this {
+    this.o.spec.schedule = s;
+    return this;
+  }
+}
+
 export class ObjectBuilder extends Builder<ObjectBuilder> {}
 
 export const makePod = (name?: string) => new PodBuilder(name);
 export const makeDeployment = (name?: string) => new DeploymentBuilder(name);
 export const makeReplicaSet = (name?: string) => new ReplicaSetBuilder(name);
 export const makeJob = (name?: string) => new JobBuilder(name);
+export const makeDaemonSet = (name?: string) => new DaemonSetBuilder(name);
+export const makeStatefulSet = (name?: string) => new StatefulSetBuilder(name);
+export const makeCronJob = (name?: string) => new CronJobBuilder(name);
 /** Any kind: `makeObject('v1', 'Service', 'web', 'default').with('spec.ports', [...])`. */
 export const makeObject = (apiVersion: string, kind: string, name: string, namespace?: string) =>
   new ObjectBuilder(apiVersion, kind, name, namespace);

@@ -1,2 +1,3 @@
 export { validateObject } from './validate-object';
+export { validateUpdate } from './validate-update';
 export type { Issue, Reason } from './rule';

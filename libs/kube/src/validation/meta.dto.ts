@@ -1,5 +1,5 @@
 import { annotations, dns1035Label, dnsLabel, dnsSubdomain, labels } from './checks';
-import { Check, Rule } from './rule';
+import { Check, Rule, invalid } from './rule';
 
 /** ObjectMeta DTOs. The name rule differs per kind, so each rule gets its own subclass. */
 const nameRequired: Check = (v, owner) =>
@@ -26,6 +26,11 @@ export class LabelMetaDto extends MetaBaseDto {
 /** Services: a DNS-1035 label (the name becomes a DNS name and an env var prefix). */
 export class Dns1035MetaDto extends MetaBaseDto {
   @Rule(nameRequired, dns1035Label) name?: string;
+}
+
+/** CronJobs: a subdomain of at most 52 characters, so `<name>-<minutes>` Job names stay a 63-character label. */
+export class CronJobMetaDto extends MetaBaseDto {
+  @Rule(nameRequired, dnsSubdomain, (v) => (typeof v === 'string' && v.length > 52 ? invalid(v, 'must be no more than 52 characters') : undefined)) name?: string;
 }
 
 /** Pod template metadata: the name is ignored, labels and annotations still validated. */

@@ -8,6 +8,8 @@ import { Issue, ISSUES_PREFIX, invalid } from './rule';
 import { DeploymentDto, JobDto, ReplicaSetDto } from './workloads.dto';
 import { PodDisruptionBudgetDto } from './policy.dto';
 import { HorizontalPodAutoscalerDto } from './autoscaling.dto';
+import { ControllerRevisionDto, DaemonSetDto, StatefulSetDto } from './apps.dto';
+import { CronJobDto } from './batch.dto';
 
 const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Namespace: NamespaceDto,
@@ -23,10 +25,14 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Job: JobDto,
   PodDisruptionBudget: PodDisruptionBudgetDto,
   HorizontalPodAutoscaler: HorizontalPodAutoscalerDto,
+  DaemonSet: DaemonSetDto,
+  StatefulSet: StatefulSetDto,
+  ControllerRevision: ControllerRevisionDto,
+  CronJob: CronJobDto,
 };
 
-const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget']);
-const WITH_TEMPLATE = new Set(['Deployment', 'ReplicaSet', 'Job']);
+const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob']);
+const WITH_TEMPLATE = new Set(['Deployment', 'ReplicaSet', 'Job', 'DaemonSet', 'StatefulSet']);
 
 /**
  * Missing structs read as zero values in Go, so kube reports `spec.template.spec.containers:
@@ -40,6 +46,13 @@ function withSkeleton(obj: KubeObject): KubeObject {
     o.spec.template ??= {};
     o.spec.template.metadata ??= {};
     o.spec.template.spec ??= {};
+  }
+  if (o.kind === 'CronJob' && typeof o.spec === 'object') {
+    o.spec.jobTemplate ??= {};
+    o.spec.jobTemplate.spec ??= {};
+    o.spec.jobTemplate.spec.template ??= {};
+    o.spec.jobTemplate.spec.template.metadata ??= {};
+    o.spec.jobTemplate.spec.template.spec ??= {};
   }
   return o;
 }

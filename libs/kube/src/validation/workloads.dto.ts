@@ -33,7 +33,7 @@ const goMap = (m: Record<string, string> | undefined): string =>
     : `map[string]string{${Object.keys(m).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(m[k])}`).join(', ')}}`;
 
 /** On `template`: the template's labels must be selected by the sibling `selector`. */
-const templateMatchesSelector: Check = (template, spec): Issue | undefined => {
+export const templateMatchesSelector: Check = (template, spec): Issue | undefined => {
   if (spec?.selector === undefined || spec?.selector === null) return undefined;
   let selected: boolean;
   const templateLabels = template?.metadata?.labels;
@@ -50,7 +50,7 @@ const templateMatchesSelector: Check = (template, spec): Issue | undefined => {
   };
 };
 
-const nonEmptySelector =
+export const nonEmptySelector =
   (kind: string): Check =>
   (sel) => {
     if (sel === undefined || sel === null) return undefined;
@@ -59,7 +59,7 @@ const nonEmptySelector =
   };
 
 const INT_OR_PERCENT = /^[0-9]+%$/;
-const intOrPercent: Check = (v) => {
+export const intOrPercent: Check = (v) => {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number') return nonNegativeInt(v, undefined);
   return typeof v === 'string' && INT_OR_PERCENT.test(v)

@@ -63,7 +63,7 @@ describe('GarbageCollector.reconcile', () => {
       writes: ['update Pod/p'],
       check: (calls) => expect(calls[0].object.metadata.ownerReferences).toEqual([ref('ConfigMap', 'keep', { controller: false })]),
     },
-    { name: 'owners of kinds no collector watches are never taken for gone', objects: [pod('p', ref('StatefulSet', 'db'))], kind: 'Pod', key: 'default/p', writes: [] },
+    { name: 'owners of kinds no collector watches are never taken for gone', objects: [pod('p', ref('Lease', 'db'))], kind: 'Pod', key: 'default/p', writes: [] },
     {
       name: 'a dependent of a foreground deletion that has dependents is deleted in the foreground',
       objects: [deploy([FOREGROUND_FINALIZER]), rs(ref('Deployment', 'web', { blockOwnerDeletion: true })), pod('p', ref('ReplicaSet', 'web-1'))],

@@ -19,6 +19,7 @@ export class FakeClusterClient implements ClusterClient {
   private readonly store = new Map<string, KubeObject>();
   private rv = 100;
   private seq = 0;
+  private uids = 0;
   onChange?: (kind: string, stream: string, obj: KubeObject | null) => void;
   /** Makes the next matching call fail once. */
   failNext?: { verb: Write['verb']; kind: string; error: Error };
@@ -51,7 +52,8 @@ export class FakeClusterClient implements ClusterClient {
     const o = structuredClone(obj);
     o.metadata.name ??= `${o.metadata.generateName ?? ''}${(++this.seq).toString(36).padStart(5, 'x')}`;
     if (this.store.has(key(o))) throw new ClientError(409, 'AlreadyExists', `${o.kind} "${o.metadata.name}" already exists`);
-    o.metadata.uid = `uid-${o.metadata.name}`;
+    // Unique per create, as the API server's: a pod re-created under its name (StatefulSets) is another object.
+    o.metadata.uid = `uid-${o.metadata.name}-${++this.uids}`;
     o.metadata.creationTimestamp = this.now().toISOString().replace(/\.\d+Z$/, 'Z');
     o.metadata.generation = 1;
     const created = applyDefaults(o);

@@ -1,0 +1,104 @@
+import { type CachedChange, ClientError, type Controller, type ObjectCache, type ReconcileContext, type ReconcileResult, controllerOwnerKey, keyOf, splitKey } from '@logbook/components';
+import { type KubeObject, labelSelectorFromSpec, matchesLabels } from '@logbook/kube';
+import { Expectations } from '../../cluster/shared/expectations';
+import { claimPods } from '../claim-pods';
+import { ensureUpdateRevision, templateOfRevision, truncateHistory } from '../history/controller-revisions';
+import { controllerUid } from '../pods';
+import { statusChanged } from '../replicaset-status';
+import { type StatefulSetPlan, planStatefulSet } from './statefulset-plan';
+import { revisionOfPod } from './stateful-pods';
+
+type Expected = { kind: string; namespace?: string; name: string; uid: string; create: boolean };
+
+/**
+ * StatefulSets (pkg/controller/statefulset): pods `<set>-0 … <set>-N-1` with stable names and
+ * identity labels, created in order and each only once its predecessors are Running and Ready
+ * (OrderedReady) or all at once (Parallel), removed from the highest ordinal down, rolled to a
+ * new template from the highest ordinal down to the partition (RollingUpdate) or replaced only
+ * when deleted (OnDelete). Revisions are ControllerRevisions; pods carry theirs in
+ * `controller-revision-hash`. volumeClaimTemplates are recorded but no claims are provisioned.
+ */
+export class StatefulSetController implements Controller {
+  readonly name = 'statefulset-controller';
+  readonly primaryKind = 'StatefulSet';
+  readonly watches = ['StatefulSet', 'Pod', 'ControllerRevision'] as const;
+  private readonly expectations = new Expectations();
+
+  keysFor(change: CachedChange, cache: ObjectCache): string[] {
+    const keys = new Set<string>();
+    const obj = change.after ?? change.before;
+    if (!obj) return [];
+    if (change.kind === 'StatefulSet') return [keyOf(obj)];
+    for (const o of [change.before, change.after]) {
+      const key = controllerOwnerKey(o, 'StatefulSet');
+      if (key) keys.add(key);
+    }
+    if (change.kind === 'Pod' && change.after && !controllerUid(change.after)) {
+      for (const set of cache.list('StatefulSet', change.after.metadata.namespace)) {
+        if (matchesLabels(labelSelectorFromSpec(set.spec?.selector), change.after.metadata.labels)) keys.add(keyOf(set));
+      }
+    }
+    return [...keys];
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const set = ctx.cache.get('StatefulSet', namespace, name);
+    if (!set) {
+      this.expectations.forget(key);
+      return;
+    }
+    // A StatefulSet being deleted leaves its pods to the garbage collector.
+    if (set.metadata.deletionTimestamp) return;
+    const now = ctx.now();
+    const revisions = ctx.cache.controlledBy('ControllerRevision', set.metadata.uid!);
+    const { revision: updateRev, collisionCount } = await ensureUpdateRevision(set, revisions, ctx);
+    const currentRev = revisions.find((r) => r.metadata.name === set.status?.currentRevision) ?? updateRev;
+    const pods = await claimPods(set, ctx);
+
+    const ref = (r: KubeObject) => ({ name: r.metadata.name!, template: templateOfRevision(r) });
+    const planned = planStatefulSet(set, pods, ref(currentRev), ref(updateRev), collisionCount, now);
+    if (this.expectations.satisfied(key, ctx.cache, now.getTime())) {
+      await this.apply(key, planned.plan, ctx);
+      const live = new Set([currentRev.metadata.name!, updateRev.metadata.name!, ...pods.map(revisionOfPod).filter((n): n is string => !!n)]);
+      await truncateHistory(set, [...revisions.filter((r) => r.metadata.uid !== updateRev.metadata.uid), updateRev], live, ctx);
+    }
+    if (statusChanged(set.status, planned.status)) await ctx.client.updateStatus({ ...structuredClone(set), status: planned.status }, ctx.cause);
+    return planned.nextAvailableInMs !== undefined ? { requeueAfterMs: planned.nextAvailableInMs } : undefined;
+  }
+
+  private async apply(key: string, plan: StatefulSetPlan, ctx: ReconcileContext): Promise<void> {
+    const expected: Expected[] = [];
+    const ref = (o: KubeObject, create: boolean): Expected => ({ kind: 'Pod', namespace: o.metadata.namespace, name: o.metadata.name!, uid: o.metadata.uid!, create });
+    const results = await Promise.allSettled([
+      ...plan.remove.map(async (pod) => {
+        // The uid precondition: a pod re-created under the same name is not the one we meant.
+        if (await gone(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } }))) return;
+        expected.push(ref(pod, false));
+      }),
+      ...plan.create.map(async (pod) => {
+        try {
+          expected.push(ref(await ctx.client.create(pod, ctx.cause), true));
+        } catch (err) {
+          // Stable names: the pod exists already, and the cache will show it.
+          if (!(err instanceof ClientError && err.reason === 'AlreadyExists')) throw err;
+        }
+      }),
+      ...plan.relabel.map((pod) => gone(ctx.client.update(pod, ctx.cause))),
+    ]);
+    this.expectations.expect(key, expected, ctx.now().getTime());
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+/** True when the target was already gone or changed (404/409): the next reconcile sees the truth. */
+async function gone(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return false;
+  } catch (err) {
+    if (err instanceof ClientError && (err.isNotFound || err.isConflict)) return true;
+    throw err;
+  }
+}
