@@ -3,6 +3,7 @@ import { type ClusterClient, type ComponentLogger, type Controller, ControllerHo
 import {
   DeploymentController,
   EndpointsController,
+  EventTtlController,
   JobController,
   NamespaceController,
   NodeLifecycleController,
@@ -18,6 +19,8 @@ export interface ComponentsOptions {
   readonly nodeGracePeriodMs?: number;
   /** Node lifecycle: eviction delay for pods without a toleration (default 300 s). */
   readonly defaultEvictionSeconds?: number;
+  /** Kubernetes Events older than this (by lastTimestamp) are deleted (default 1 h, kube-apiserver's --event-ttl). */
+  readonly eventTtlMs?: number;
   /** Scheduler plugins and weights (YAML or JSON); the default profile when absent. */
   readonly schedulerConfig?: string;
   /** Hollow nodes to register and play (no processes), for demos, tests and benchmarks. */
@@ -38,6 +41,7 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new NodeLifecycleController({ gracePeriodMs: options.nodeGracePeriodMs, defaultEvictionSeconds: options.defaultEvictionSeconds }),
     new EndpointsController(),
     new NamespaceController(),
+    new EventTtlController({ ttlMs: options.eventTtlMs }),
     ...garbageCollectors(),
   ];
 }

@@ -7,3 +7,4 @@ export * from './endpoints/endpoint-subsets';
 export * from './garbage-collector/garbage-collector';
 export * from './garbage-collector/dependency-index';
 export * from './namespace/namespace-controller';
+export * from './event-ttl/event-ttl-controller';
