@@ -15,7 +15,7 @@ export interface EventBroadcasterOptions {
   readonly registry?: Registry;
   /** Writes waiting at most; beyond it an occurrence is dropped and counted (client-go's 1000). */
   readonly queueSize?: number;
-  /** Writes in flight at once. Concurrent appends share one group commit in the log. Default 8. */
+  /** Writes in flight at once. Concurrent appends share one group commit in the log. Default 32. */
   readonly concurrency?: number;
   /** Pause before retrying a write the API server did not answer (client-go: 10 s, the first one jittered). */
   readonly retryDelayMs?: number;
@@ -69,7 +69,7 @@ export class EventBroadcaster {
     this.log = o.log ?? SILENT;
     this.now = o.now ?? (() => new Date());
     this.queueSize = o.queueSize ?? 1000;
-    this.concurrency = o.concurrency ?? 8;
+    this.concurrency = o.concurrency ?? 32;
     this.retryDelayMs = o.retryDelayMs ?? 10_000;
     this.maxTries = o.maxTries ?? 12;
     if (o.registry) {
