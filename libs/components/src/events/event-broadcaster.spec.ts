@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import type { KubeObject } from '@logbook/kube';
 import { type Cause, ClientError, type ClusterClient } from '../cluster-client.port';
+import { eventually } from '@logbook/testing';
 import { EventBroadcaster } from './event-broadcaster';
 
 interface Call {
@@ -75,13 +76,14 @@ class GatedClient implements ClusterClient {
 
 const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'shop', uid: 'uid-1', resourceVersion: '5' } };
 const CAUSE = { causationId: 'ev-1', correlationId: 'req-1' };
-const settle = () => new Promise((r) => setImmediate(r));
+/** Long enough for a wave of writes (batch interval 0 here) to start. */
+const settle = () => new Promise((r) => setTimeout(r, 10));
 
 function setup(options: Partial<ConstructorParameters<typeof EventBroadcaster>[0]> = {}) {
   const client = new GatedClient();
   const registry = new Registry();
   let now = Date.parse('2026-03-01T10:00:00Z');
-  const broadcaster = new EventBroadcaster({ client, registry, now: () => new Date(now), retryDelayMs: 5, ...options });
+  const broadcaster = new EventBroadcaster({ client, registry, now: () => new Date(now), retryDelayMs: 5, batchIntervalMs: 0, ...options });
   const kubelet = broadcaster.recorderFor('kubelet', 'node-a');
   return { client, registry, broadcaster, kubelet, advance: (ms: number) => (now += ms) };
 }
@@ -124,6 +126,21 @@ describe('EventBroadcaster', () => {
     await broadcaster.flush(1_000);
     expect(client.calls.map((c) => c.verb)).toEqual(['create', 'update', 'create']);
     expect(client.events().map((e) => e.count)).toEqual([2]);
+  });
+
+  it('starts writes in waves, at most once per batch interval, so they share the log\'s group commits', async () => {
+    const { client, broadcaster } = setup({ batchIntervalMs: 150 });
+    client.auto = true;
+    const scheduler = broadcaster.recorderFor('default-scheduler');
+    const scheduled = (i: number) => scheduler.event({ ...pod, metadata: { ...pod.metadata, name: `p-${i}`, uid: `u-${i}` } }, 'Normal', 'Scheduled', `Successfully assigned shop/p-${i} to node-a`, CAUSE);
+    scheduled(0);
+    await settle();
+    expect(client.calls).toHaveLength(1);
+    for (let i = 1; i <= 3; i++) scheduled(i);
+    await settle();
+    expect(client.calls).toHaveLength(1);
+    await eventually(() => client.calls.length === 4);
+    expect(await broadcaster.flush(1_000)).toBe(true);
   });
 
   it('drops what the API rejects without retrying, and retries what it did not answer', async () => {

@@ -15,8 +15,13 @@ export interface EventBroadcasterOptions {
   readonly registry?: Registry;
   /** Writes waiting at most; beyond it an occurrence is dropped and counted (client-go's 1000). */
   readonly queueSize?: number;
-  /** Writes in flight at once. Concurrent appends share one group commit in the log. Default 32. */
+  /** Writes in flight at once. Default 128. */
   readonly concurrency?: number;
+  /**
+   * Writes start in waves at most this often (default 50 ms): a wave's appends share one group
+   * commit (one fsync) in the log, instead of Events trickling into commits of their own.
+   */
+  readonly batchIntervalMs?: number;
   /** Pause before retrying a write the API server did not answer (client-go: 10 s, the first one jittered). */
   readonly retryDelayMs?: number;
   /** Tries per write before it is given up (client-go's 12). */
@@ -51,6 +56,8 @@ export class EventBroadcaster {
   private readonly now: () => Date;
   private readonly queueSize: number;
   private readonly concurrency: number;
+  private readonly batchIntervalMs: number;
+  private lastPumpMs = 0;
   private readonly retryDelayMs: number;
   private readonly maxTries: number;
   private readonly pending = new Map<string, PendingWrite>();
@@ -69,7 +76,8 @@ export class EventBroadcaster {
     this.log = o.log ?? SILENT;
     this.now = o.now ?? (() => new Date());
     this.queueSize = o.queueSize ?? 1000;
-    this.concurrency = o.concurrency ?? 32;
+    this.concurrency = o.concurrency ?? 128;
+    this.batchIntervalMs = o.batchIntervalMs ?? 50;
     this.retryDelayMs = o.retryDelayMs ?? 10_000;
     this.maxTries = o.maxTries ?? 12;
     if (o.registry) {
@@ -151,14 +159,20 @@ export class EventBroadcaster {
     this.schedulePump();
   }
 
-  /** Writes start after the caller's turn of the event loop: none of their cost lands in its reconcile. */
+  /**
+   * Writes start after the caller's turn of the event loop (none of their cost lands in its
+   * reconcile), and at most once per batch interval, all that wait at once.
+   */
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    const wait = Math.max(0, this.lastPumpMs + this.batchIntervalMs - Date.now());
+    const timer = setTimeout(() => {
       this.pumpScheduled = false;
+      this.lastPumpMs = Date.now();
       this.pump();
-    });
+    }, wait);
+    timer.unref();
   }
 
   private pump(): void {
@@ -169,7 +183,7 @@ export class EventBroadcaster {
       this.inFlight.add(key);
       void this.write(key, write).finally(() => {
         this.inFlight.delete(key);
-        this.pump();
+        if (this.pending.size > 0) this.schedulePump();
         if (this.backlog === 0 && this.retries.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
     }
@@ -217,7 +231,7 @@ export class EventBroadcaster {
       const newer = this.pending.get(key);
       if (newer) newer.create ||= w.create;
       else this.pending.set(key, w);
-      this.pump();
+      this.schedulePump();
     }, delay);
     timer.unref();
     this.retries.add(timer);
