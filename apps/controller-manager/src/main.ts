@@ -4,6 +4,7 @@ import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
 import { ControllerHost } from '@logbook/components';
 import { controllerManagerControllers, stopOnSignals } from '@logbook/cluster';
+import { parseEventTtl } from '@logbook/controllers';
 import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, startHealthServer } from '@logbook/observability';
 
 /**
@@ -15,6 +16,7 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  *   LOGBOOK_CA_FILE               PEM of the cluster CA
  *   LOGBOOK_NODE_GRACE_PERIOD_MS  silence before a node is NotReady (40000)
  *   LOGBOOK_POD_EVICTION_SECONDS  eviction delay without a toleration (300)
+ *   LOGBOOK_EVENT_TTL             Kubernetes Events are deleted this long after their last occurrence (1h)
  *   LOGBOOK_TOPIC_PREFIX, LOG_LEVEL
  *   LOGBOOK_HEALTH_PORT           /healthz, /readyz and /metrics, default 10257 (0 picks a free one)
  *   LOGBOOK_HEALTH_HOST           default 127.0.0.1
@@ -28,6 +30,13 @@ async function main(): Promise<void> {
     log.error('LOGBOOK_BUS and LOGBOOK_API are required, e.g. LOGBOOK_BUS=kafka://127.0.0.1:9092 LOGBOOK_API=https://127.0.0.1:6443');
     process.exit(2);
   }
+  let eventTtlMs: number | undefined;
+  try {
+    eventTtlMs = process.env.LOGBOOK_EVENT_TTL ? parseEventTtl(process.env.LOGBOOK_EVENT_TTL, 'LOGBOOK_EVENT_TTL') : undefined;
+  } catch (err) {
+    log.error((err as Error).message);
+    process.exit(2);
+  }
   const caFile = process.env.LOGBOOK_CA_FILE;
   const client = new HttpClusterClient({ server, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
   const bus = createEventBus(busUrl);
@@ -35,6 +44,7 @@ async function main(): Promise<void> {
     nodeGracePeriodMs: Number(process.env.LOGBOOK_NODE_GRACE_PERIOD_MS ?? 40_000),
     defaultEvictionSeconds: Number(process.env.LOGBOOK_POD_EVICTION_SECONDS ?? 300),
     hpaSyncPeriodMs: Number(process.env.LOGBOOK_HPA_SYNC_PERIOD_MS ?? 15_000),
+    eventTtlMs,
   });
   const registry = createMetricsRegistry('controller-manager');
   const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '', registry });

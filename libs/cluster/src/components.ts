@@ -8,6 +8,7 @@ import {
   DisruptionController,
   EndpointsController,
   HorizontalPodAutoscalerController,
+  EventTtlController,
   JobController,
   NamespaceController,
   NodeLifecycleController,
@@ -26,6 +27,8 @@ export interface ComponentsOptions {
   readonly defaultEvictionSeconds?: number;
   /** How often each HorizontalPodAutoscaler is evaluated (default 15 s). */
   readonly hpaSyncPeriodMs?: number;
+  /** Kubernetes Events older than this (by lastTimestamp) are deleted (default 1 h, kube-apiserver's --event-ttl). */
+  readonly eventTtlMs?: number;
   /** Scheduler plugins and weights (YAML or JSON); the default profile when absent. */
   readonly schedulerConfig?: string;
   /** Hollow nodes to register and play (no processes), for demos, tests and benchmarks. */
@@ -53,6 +56,7 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new DisruptionController(),
     new NamespaceController(),
     new HorizontalPodAutoscalerController({ syncPeriodMs: options.hpaSyncPeriodMs }),
+    new EventTtlController({ ttlMs: options.eventTtlMs }),
     ...garbageCollectors(),
   ];
 }

@@ -36,6 +36,7 @@ export interface DistributedPlanOptions {
   readonly hollowHeartbeatMs?: number;
   readonly nodeGracePeriodMs?: number;
   readonly podEvictionSeconds?: number;
+  readonly eventTtlMs?: number;
   readonly schedulerConfig?: string;
   readonly snapshotEvery?: number;
   readonly logLevel: string;
@@ -114,6 +115,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     const timings: Record<string, string> = {
       ...(o.nodeGracePeriodMs !== undefined ? { LOGBOOK_NODE_GRACE_PERIOD_MS: String(o.nodeGracePeriodMs) } : {}),
       ...(o.podEvictionSeconds !== undefined ? { LOGBOOK_POD_EVICTION_SECONDS: String(o.podEvictionSeconds) } : {}),
+      ...(o.eventTtlMs !== undefined ? { LOGBOOK_EVENT_TTL: `${o.eventTtlMs}ms` } : {}),
     };
     specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:controller-manager' });
   }

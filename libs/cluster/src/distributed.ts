@@ -32,6 +32,7 @@ export interface DistributedClusterOptions {
   readonly hollowHeartbeatMs?: number;
   readonly nodeGracePeriodMs?: number;
   readonly podEvictionSeconds?: number;
+  readonly eventTtlMs?: number;
   readonly schedulerConfig?: string;
   readonly snapshotEvery?: number;
   readonly logLevel?: string;
@@ -100,6 +101,7 @@ export async function startDistributedCluster(options: DistributedClusterOptions
     hollowHeartbeatMs: options.hollowHeartbeatMs,
     nodeGracePeriodMs: options.nodeGracePeriodMs,
     podEvictionSeconds: options.podEvictionSeconds,
+    eventTtlMs: options.eventTtlMs,
     schedulerConfig: options.schedulerConfig,
     snapshotEvery: options.snapshotEvery,
     logLevel: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',

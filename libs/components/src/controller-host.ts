@@ -10,6 +10,8 @@ import { ObjectCache } from './object-cache';
 import { WorkQueue } from './work-queue';
 import { ControllerMetrics, type ReconcileOutcome } from './controller-metrics';
 import { trackConsumerGroups } from '@logbook/observability';
+import { EventBroadcaster } from './events/event-broadcaster';
+import type { EventRecorder } from './events/event-recorder';
 
 export interface ControllerHostOptions {
   readonly bus: EventBus;
@@ -27,6 +29,8 @@ export interface ControllerHostOptions {
   readonly assignmentPollMs?: number;
   /** Where reconcile, work-queue and consumer-group metrics go; default a private registry nobody scrapes. */
   readonly registry?: Registry;
+  /** Where the controllers' Kubernetes Events go; default one of the host's own, writing through `client`. */
+  readonly events?: EventBroadcaster;
 }
 
 /**
@@ -41,6 +45,7 @@ interface Running {
   readonly controller: Controller;
   readonly queue: WorkQueue;
   readonly causes: Map<string, Cause>;
+  readonly recorder: EventRecorder;
   owner?: BusConsumer;
   owned: Set<number>;
 }
@@ -69,14 +74,24 @@ export class ControllerHost {
   private readonly metrics: ControllerMetrics;
   private readonly untrack: (() => void)[] = [];
   private started = false;
+  /** The Events broadcaster, when the host made it (and so stops it). */
+  private readonly ownEvents?: EventBroadcaster;
 
   constructor(private readonly o: ControllerHostOptions) {
     this.instanceId = o.instanceId ?? randomUUID().slice(0, 8);
     this.partitions = o.partitions ?? 6;
     this.prefix = o.topicPrefix ?? '';
     this.now = o.now ?? (() => new Date());
-    this.running = o.controllers.map((controller) => ({ controller, queue: new WorkQueue(), causes: new Map(), owned: new Set() }));
     this.registry = o.registry ?? new Registry();
+    if (!o.events) this.ownEvents = new EventBroadcaster({ client: o.client, log: o.log, now: this.now, registry: this.registry });
+    const events = o.events ?? this.ownEvents!;
+    this.running = o.controllers.map((controller) => ({
+      controller,
+      queue: new WorkQueue(),
+      causes: new Map(),
+      recorder: events.recorderFor(controller.eventSource ?? controller.name),
+      owned: new Set(),
+    }));
     this.metrics = new ControllerMetrics(this.registry);
     for (const c of o.controllers) c.instrument?.(this.registry);
   }
@@ -131,6 +146,8 @@ export class ControllerHost {
     clearInterval(this.pollTimer);
     for (const r of this.running) r.queue.close();
     await Promise.allSettled(this.workers);
+    // Events the last reconciles recorded get a moment to be written while the client is still open.
+    await this.ownEvents?.shutdown();
     await Promise.allSettled([this.cacheConsumer?.stop(), ...this.running.map((r) => r.owner?.stop())]);
   }
 
@@ -190,7 +207,7 @@ export class ControllerHost {
       try {
         if (!this.owns(r, key)) continue; // lost the partition since the key was queued
         started = performance.now();
-        const pending = r.controller.reconcile(key, { cache: this.cache, client: this.o.client, cause: r.causes.get(key) ?? {}, now: this.now, log: this.o.log });
+        const pending = r.controller.reconcile(key, { cache: this.cache, client: this.o.client, cause: r.causes.get(key) ?? {}, now: this.now, log: this.o.log, recorder: r.recorder });
         // The part before the first await holds the event loop (cache scans); see done() below.
         syncMs = performance.now() - started;
         const result = await pending;

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { KubeObject } from '@logbook/kube';
 import type { Cause, ClusterClient } from './cluster-client.port';
 import type { CachedChange, ObjectCache } from './object-cache';
+import type { EventRecorder } from './events/event-recorder';
 
 export interface ComponentLogger {
   debug(obj: object, msg?: string): void;
@@ -20,6 +21,8 @@ export interface ReconcileContext {
   readonly cause: Cause;
   readonly now: () => Date;
   readonly log: ComponentLogger;
+  /** Kubernetes Events about the objects it handles (`source.component` is the controller's eventSource). */
+  readonly recorder: EventRecorder;
 }
 
 /** `{ requeueAfterMs }` asks to be called again later (e.g. a deadline or a back-off expiring). */
@@ -41,6 +44,8 @@ export interface Controller {
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult>;
   /** Concurrent reconciles of different keys (default 2). */
   readonly workers?: number;
+  /** `source.component` of the Events it records (`default-scheduler`, `deployment-controller`, …); default its name. */
+  readonly eventSource?: string;
   /** Registers the controller's own metrics (the scheduler's attempts); the host calls it once. */
   instrument?(registry: Registry): void;
 }

@@ -3,3 +3,4 @@ export * from './object-cache';
 export * from './work-queue';
 export * from './controller';
 export * from './controller-host';
+export * from './events';

@@ -1,5 +1,5 @@
 import type { KubeObject } from '@logbook/kube';
-import { ObjectCache, type ReconcileContext } from '@logbook/components';
+import { NO_EVENTS, ObjectCache, type ReconcileContext } from '@logbook/components';
 import { makePod } from '../../kube/src/testing/builders';
 import { HollowKubelet, type HollowKubeletOptions } from './hollow-kubelet';
 import { HollowNodeRegistry } from './node-registry';
@@ -18,7 +18,7 @@ function fixture(pods: KubeObject[], options: HollowKubeletOptions = {}) {
   const client = new RecordingClient();
   let now = T0;
   let position = 10;
-  const ctx = (): ReconcileContext => ({ cache, client, cause: { causationId: 'ev-1', correlationId: 'req-1' }, now: () => new Date(now), log: silent });
+  const ctx = (): ReconcileContext => ({ cache, client, cause: { causationId: 'ev-1', correlationId: 'req-1' }, now: () => new Date(now), log: silent, recorder: NO_EVENTS });
   return {
     nodes,
     kubelet,

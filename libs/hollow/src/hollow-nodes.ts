@@ -1,6 +1,6 @@
 import type { KubeObject } from '@logbook/kube';
 import type { EventBus } from '@logbook/bus';
-import { ClientError, type ClusterClient, type ComponentLogger, type Controller, ControllerHost, type ObjectCache } from '@logbook/components';
+import { ClientError, type ClusterClient, type ComponentLogger, type Controller, ControllerHost, EventBroadcaster, type ObjectCache, nodeReference } from '@logbook/components';
 import { NodeHeartbeats } from './heartbeats';
 import { HollowKubelet } from './hollow-kubelet';
 import { HollowNodeRegistry } from './node-registry';
@@ -26,6 +26,12 @@ export interface HollowNodesOptions {
   readonly controllerName?: string;
   readonly now?: () => Date;
   readonly log?: ComponentLogger;
+  /**
+   * Where each node's `Starting` Event goes when it registers. Hollow kubelets record no Events
+   * about pods: they are the scale harness, and the kubelet's per-pod Events would triple the
+   * writes of a placement (real node agents record them).
+   */
+  readonly events?: EventBroadcaster;
 }
 
 export interface StartHollowNodesOptions extends HollowNodesOptions {
@@ -123,7 +129,8 @@ export class HollowNodes {
 
   /** Registers the nodes, starts heartbeats and a ControllerHost running the kubelet. */
   static async start(options: StartHollowNodesOptions): Promise<RunningHollowNodes> {
-    const nodes = new HollowNodes(options.client, options);
+    const events = new EventBroadcaster({ client: options.client, log: options.log, now: options.now });
+    const nodes = new HollowNodes(options.client, { ...options, events });
     await nodes.register();
     const host = new ControllerHost({
       bus: options.bus,
@@ -133,6 +140,7 @@ export class HollowNodes {
       now: options.now,
       partitions: options.partitions,
       topicPrefix: options.topicPrefix,
+      events,
     });
     await host.start();
     nodes.startHeartbeats(host.cache);
@@ -145,6 +153,7 @@ export class HollowNodes {
       async stop() {
         await nodes.stop();
         await host.stop();
+        await events.shutdown();
       },
     };
   }
@@ -165,6 +174,7 @@ export class HollowNodes {
     const status = hollowNodeStatus(node, capacity, this.now());
     const written = await this.client.updateStatus({ ...base, metadata, status }, {});
     this.heartbeats.remember(written);
+    this.o.events?.recorderFor('kubelet', name).event(nodeReference(name), 'Normal', 'Starting', 'Starting kubelet.', {});
     return written;
   }
 }

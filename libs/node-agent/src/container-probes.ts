@@ -6,8 +6,11 @@ interface Probes {
   readonly attempt: number;
   readonly workers: Map<ProbeKind, ProbeWorker>;
   /** Startup (or liveness) failed past its threshold: the container is to be restarted. */
-  failed: boolean;
+  failed?: 'startup' | 'liveness';
 }
+
+/** A failed probe attempt: which container, which probe, and why. */
+export type ProbeFailure = (rec: PodRecord, container: string, kind: ProbeKind, output: string) => void;
 
 /**
  * The probes of each running container attempt. Startup runs first; liveness and readiness
@@ -21,6 +24,7 @@ export class ContainerProbes {
     private readonly runtime: ContainerRuntime,
     private readonly secondMs: number,
     private readonly changed: (rec: PodRecord) => void,
+    private readonly unhealthy: ProbeFailure = () => undefined,
   ) {}
 
   /** A new attempt started: its probes from scratch. */
@@ -37,16 +41,23 @@ export class ContainerProbes {
       this.stop(rec, spec.name);
       probes = undefined;
     }
-    if (!probes) this.byContainer.set(id, (probes = { attempt: r.attempt, workers: new Map(), failed: false }));
+    if (!probes) this.byContainer.set(id, (probes = { attempt: r.attempt, workers: new Map() }));
     if (r.state?.state !== 'running') return;
     const p = probes;
     const add = (kind: ProbeKind, probe: any, onChange: (ok: boolean) => void) => {
       if (!probe || p.workers.has(kind)) return;
       const timing = probeTiming(probe, this.secondMs);
-      const worker = new ProbeWorker(kind, probe, { runtime: this.runtime, podUid: rec.uid, container: spec, podIP: rec.sandbox?.ip ?? '127.0.0.1' }, timing, (ok) => {
-        onChange(ok);
-        this.changed(rec);
-      });
+      const worker = new ProbeWorker(
+        kind,
+        probe,
+        { runtime: this.runtime, podUid: rec.uid, container: spec, podIP: rec.sandbox?.ip ?? '127.0.0.1' },
+        timing,
+        (ok) => {
+          onChange(ok);
+          this.changed(rec);
+        },
+        (output) => this.unhealthy(rec, spec.name, kind, output),
+      );
       p.workers.set(kind, worker);
       worker.start();
     };
@@ -58,7 +69,7 @@ export class ContainerProbes {
       const t = probeTiming(spec.startupProbe, this.secondMs);
       const deadline = setTimeout(() => {
         if (!r.started && this.byContainer.get(id) === p) {
-          p.failed = true;
+          p.failed = 'startup';
           this.changed(rec);
         }
       }, t.initialDelayMs + t.periodMs * t.failureThreshold + t.timeoutMs);
@@ -68,12 +79,13 @@ export class ContainerProbes {
     r.started = true;
     add('readiness', spec.readinessProbe, (ok) => (r.ready = ok));
     add('liveness', spec.livenessProbe, (ok) => {
-      if (!ok) p.failed = true;
+      if (!ok) p.failed = 'liveness';
     });
   }
 
-  failed(rec: PodRecord, name: string): boolean {
-    return this.byContainer.get(`${rec.uid}/${name}`)?.failed ?? false;
+  /** The probe whose failure means the container is to be restarted, if one failed. */
+  failed(rec: PodRecord, name: string): 'startup' | 'liveness' | undefined {
+    return this.byContainer.get(`${rec.uid}/${name}`)?.failed;
   }
 
   stop(rec: PodRecord, name: string): void {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { EventBus } from '@logbook/bus';
-import { type Cause, ClientError, type ClusterClient, type ComponentLogger, WorkQueue } from '@logbook/components';
+import { type Cause, ClientError, type ClusterClient, type ComponentLogger, EventBroadcaster, type EventRecorder, WorkQueue, nodeReference } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 import type { ContainerRuntime } from '@logbook/runtime';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
@@ -68,6 +68,8 @@ export class NodeAgent {
   private following = false;
   private readonly registry: Registry;
   private untrack?: () => void;
+  private readonly events: EventBroadcaster;
+  private readonly recorder: EventRecorder;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.nodeName = o.nodeName ?? process.env.LOGBOOK_NODE_NAME ?? hostname().toLowerCase();
@@ -87,6 +89,9 @@ export class NodeAgent {
       limitsEnforced: o.limitsEnforced ?? caps?.limitsEnforced ?? false,
       limitsReason: caps?.reason,
     };
+    this.registry = o.registry ?? new Registry();
+    this.events = new EventBroadcaster({ client: o.client, log: this.log, now, registry: this.registry });
+    this.recorder = this.events.recorderFor('kubelet', this.nodeName);
     this.source = new PodSource({ bus: o.bus, client: o.client, nodeName: this.nodeName, topicPrefix: o.topicPrefix ?? '', changed: (key, cause) => this.enqueue(key, cause) });
     this.sync = new PodSync({
       runtime: o.runtime,
@@ -98,9 +103,9 @@ export class NodeAgent {
       now,
       log: this.log,
       requeue: (key) => this.queue.add(key),
+      recorder: this.recorder,
     });
     this.heartbeat = new NodeHeartbeat(o.client, this.info, o.heartbeatIntervalMs ?? 10_000, now, this.log);
-    this.registry = o.registry ?? new Registry();
     const statsIntervalMs = o.statsIntervalMs ?? (Number(process.env.LOGBOOK_NODE_STATS_INTERVAL_MS) || 10_000);
     this.stats = new ResourceStats(o.runtime, this.nodeName, () => this.source.list(), statsIntervalMs);
     this.server = new ReadOnlyServer({
@@ -122,6 +127,7 @@ export class NodeAgent {
     this.boundPort = await this.server.listen(this.o.port ?? 10255, this.info.address);
     (this.info as { port: number }).port = this.boundPort;
     await this.heartbeat.register();
+    this.recorder.event(nodeReference(this.nodeName), 'Normal', 'Starting', 'Starting kubelet.', {});
     this.heartbeat.start();
 
     const pods = await this.source.bootstrap();
@@ -151,6 +157,7 @@ export class NodeAgent {
     await this.source.stop();
     await Promise.allSettled(this.workers);
     this.sync.stop();
+    await this.events.shutdown();
     await this.heartbeat.stop();
     await this.server.close();
   }

@@ -1,5 +1,5 @@
 import type { KubeObject } from '@logbook/kube';
-import type { Cause, ClusterClient, ComponentLogger } from '@logbook/components';
+import { type Cause, type ClusterClient, type ComponentLogger, type EventRecorder, NO_EVENTS, type ObjectReference } from '@logbook/components';
 import { type ContainerRuntime, type ContainerStatus, type PodSandbox, RuntimeError } from '@logbook/runtime';
 import { type BackoffPolicy, nextRestart, shouldRestart } from './backoff';
 import { EnvError, envReferences, resolveEnv } from './env';
@@ -20,7 +20,11 @@ export interface PodSyncOptions {
   readonly log: ComponentLogger;
   /** Asks for the pod's key to be reconciled again (a container exited, a probe flipped). */
   readonly requeue: (key: string) => void;
+  /** The kubelet's Kubernetes Events (Created, Started, Killing, BackOff, Unhealthy, Failed). Default none. */
+  readonly recorder?: EventRecorder;
 }
+
+const PROBE_NAMES = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' } as const;
 
 const DEFAULT_GRACE_SECONDS = 30;
 
@@ -35,9 +39,16 @@ export class PodSync {
   /** The newest copy of each pod this agent wrote, in case the cache has not caught up yet. */
   private readonly written = new Map<string, KubeObject>();
   private readonly probes: ContainerProbes;
+  private readonly recorder: EventRecorder;
 
   constructor(private readonly o: PodSyncOptions) {
-    this.probes = new ContainerProbes(o.runtime, o.probeSecondMs, (rec) => o.requeue(rec.key));
+    this.recorder = o.recorder ?? NO_EVENTS;
+    this.probes = new ContainerProbes(
+      o.runtime,
+      o.probeSecondMs,
+      (rec) => o.requeue(rec.key),
+      (rec, container, kind, output) => this.recorder.event(containerRef(rec, container), 'Warning', 'Unhealthy', `${PROBE_NAMES[kind]} probe failed: ${output}`, {}),
+    );
   }
 
   /** Pods this agent runs (for the read-only endpoint). */
@@ -121,17 +132,17 @@ export class PodSync {
       if (s?.state === 'exited' && s.exitCode === 0) continue;
       initialized = false;
       if (s?.state === 'running') break;
-      if (!s) await this.start(pod, rec, spec, r, wake);
-      else if (policy !== 'Never') await this.restartOrWait(pod, rec, spec, r, wake);
+      if (!s) await this.start(pod, rec, spec, r, wake, cause);
+      else if (policy !== 'Never') await this.restartOrWait(pod, rec, spec, r, wake, cause);
       break;
     }
     if (initialized) {
       for (const spec of pod.spec?.containers ?? []) {
         const r = containerRecord(rec, spec.name, false);
         const s = r.state;
-        if (!s) await this.start(pod, rec, spec, r, wake);
-        else if (s.state === 'running') await this.checkProbes(pod, rec, spec, r);
-        else if (shouldRestart(policy, s.exitCode)) await this.restartOrWait(pod, rec, spec, r, wake);
+        if (!s) await this.start(pod, rec, spec, r, wake, cause);
+        else if (s.state === 'running') await this.checkProbes(pod, rec, spec, r, cause);
+        else if (shouldRestart(policy, s.exitCode)) await this.restartOrWait(pod, rec, spec, r, wake, cause);
         else r.waiting = undefined;
       }
     }
@@ -144,13 +155,15 @@ export class PodSync {
     this.probes.stopAll();
   }
 
-  private async start(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, wake: Wake): Promise<void> {
+  private async start(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, wake: Wake, cause: Cause): Promise<void> {
+    const ref = containerRef(rec, spec.name, r.init);
     let env: Record<string, string>;
     try {
       env = await this.env(pod, spec, rec);
     } catch (err) {
       if (!(err instanceof EnvError)) throw err;
       r.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      this.recorder.event(ref, 'Warning', 'Failed', `Error: ${err.message}`, cause);
       wake.in(this.o.backoff.baseMs);
       return;
     }
@@ -170,9 +183,13 @@ export class PodSync {
     } catch (err) {
       if (!(err instanceof RuntimeError)) throw err;
       r.waiting = { reason: 'CreateContainerError', message: err.message };
+      this.recorder.event(ref, 'Warning', 'Failed', `Error: ${err.message}`, cause);
       wake.in(this.o.backoff.baseMs);
       return;
     }
+    // The process runtime creates and starts in one step; the kubelet's two Events still tell the story.
+    this.recorder.event(ref, 'Normal', 'Created', `Created container ${spec.name}`, cause);
+    this.recorder.event(ref, 'Normal', 'Started', `Started container ${spec.name}`, cause);
     r.waiting = undefined;
     if (previous?.state === 'exited') {
       r.last = previous;
@@ -190,7 +207,7 @@ export class PodSync {
     if (r.state?.state === 'running') this.probes.start(rec, spec, r);
   }
 
-  private async restartOrWait(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, wake: Wake): Promise<void> {
+  private async restartOrWait(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, wake: Wake, cause: Cause): Promise<void> {
     const s = r.state;
     if (s?.state !== 'exited') return;
     const now = this.o.now().getTime();
@@ -204,17 +221,21 @@ export class PodSync {
     const remaining = (r.restartAt ?? 0) - now;
     if (remaining > 0) {
       r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(r.backoffMs ?? 0)} restarting failed container=${spec.name} pod=${rec.name}_${rec.namespace}(${rec.uid})` };
+      // Every sync that finds it waiting, as the kubelet: the recorder counts them on one Event.
+      this.recorder.event(containerRef(rec, spec.name, r.init), 'Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${rec.name}_${rec.namespace}(${rec.uid})`, cause);
       wake.in(remaining);
       return;
     }
-    await this.start(pod, rec, spec, r, wake);
+    await this.start(pod, rec, spec, r, wake, cause);
   }
 
   /** A failed liveness (or startup) probe stops the container; its exit then restarts it. */
-  private async checkProbes(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord): Promise<void> {
+  private async checkProbes(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, cause: Cause): Promise<void> {
     this.probes.ensure(rec, spec, r);
-    if (!this.probes.failed(rec, spec.name)) return;
+    const failed = this.probes.failed(rec, spec.name);
+    if (!failed) return;
     this.o.log.info({ pod: rec.key, container: spec.name }, 'probe failed; restarting the container');
+    this.recorder.event(containerRef(rec, spec.name), 'Normal', 'Killing', `Container ${spec.name} failed ${failed} probe, will be restarted`, cause);
     this.probes.stop(rec, spec.name);
     await this.o.runtime.stopContainer(rec.uid, spec.name, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
   }
@@ -229,19 +250,20 @@ export class PodSync {
   private async terminate(pod: KubeObject, cause: Cause): Promise<void> {
     const uid = pod.metadata.uid!;
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-    if (this.records.has(uid)) await this.teardown(uid, grace);
+    if (this.records.has(uid)) await this.teardown(uid, grace, cause);
     else await this.o.runtime.removePodSandbox(uid).catch(() => undefined);
     // Only now, with its processes gone, may the pod object go (the uid guards a re-created pod).
     await this.o.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...cause, gracePeriodSeconds: 0, preconditions: { uid } });
     this.written.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
-  async teardown(uid: string, graceSeconds?: number): Promise<void> {
+  async teardown(uid: string, graceSeconds?: number, cause: Cause = {}): Promise<void> {
     const rec = this.records.get(uid);
     const grace = graceSeconds ?? rec?.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     if (rec) {
       this.probes.stopPod(rec);
       const running = [...rec.containers.values()].filter((c) => c.state?.state === 'running');
+      for (const c of running) this.recorder.event(containerRef(rec, c.name, c.init), 'Normal', 'Killing', `Stopping container ${c.name}`, cause);
       await Promise.all(running.map((c) => this.o.runtime.stopContainer(uid, c.name, grace)));
     }
     await this.o.runtime.removePodSandbox(uid).catch((err) => this.o.log.warn({ uid, err: (err as Error).message }, 'could not remove a sandbox'));
@@ -295,6 +317,11 @@ export class PodSync {
     if (!written || written.metadata.uid !== cached.metadata.uid) return cached;
     return rv(written) > rv(cached) ? written : cached;
   }
+}
+
+/** A container of a pod this agent runs, as its Events refer to it. */
+function containerRef(rec: PodRecord, container: string, init = false): ObjectReference {
+  return { kind: 'Pod', apiVersion: 'v1', namespace: rec.namespace, name: rec.name, uid: rec.uid, fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${container}}` };
 }
 
 /** The earliest time a reconcile asked to be woken up again. */

@@ -1,4 +1,4 @@
-import { runProbe, type ProbeTarget } from './probe-check';
+import { type ProbeOutcome, runProbe, type ProbeTarget } from './probe-check';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 
@@ -50,6 +50,8 @@ export class ProbeWorker {
     private readonly target: ProbeTarget,
     private readonly timing: ProbeTiming,
     private readonly onChange: (result: boolean) => void,
+    /** Every failed attempt, with why (the kubelet records each as an `Unhealthy` Event). */
+    private readonly onFailure: (output: string) => void = () => undefined,
   ) {
     this.state = { result: kind === 'liveness', successes: 0, failures: 0 };
   }
@@ -74,10 +76,11 @@ export class ProbeWorker {
   }
 
   private async tick(): Promise<void> {
-    const ok = await runProbe(this.probe, this.target, this.timing.timeoutMs).catch(() => false);
+    const outcome: ProbeOutcome = await runProbe(this.probe, this.target, this.timing.timeoutMs).catch((err: Error) => ({ ok: false, output: err.message }));
     if (this.stopped) return;
+    if (!outcome.ok) this.onFailure(outcome.output);
     const before = this.state.result;
-    this.state = nextResult(this.state, ok, this.timing);
+    this.state = nextResult(this.state, outcome.ok, this.timing);
     if (this.state.result !== before) this.onChange(this.state.result);
     // A passed startup probe has done its job.
     if (this.kind === 'startup' && this.state.result) return;

@@ -1,4 +1,4 @@
-import { ClientError, ObjectCache, type ReconcileContext, streamOf } from '@logbook/components';
+import { ClientError, ObjectCache, type ReconcileContext, RecordedEvents, streamOf } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 import { SchedulerController } from './scheduler.controller';
 import { FakeClusterClient, silentLog } from './testing/fake-cluster-client';
@@ -13,14 +13,15 @@ function setup(objects: KubeObject[]) {
   const controller = new SchedulerController();
   let now = T0;
   let position = 100;
-  const ctx: ReconcileContext = { cache, client, cause: { causationId: 'ev-1', correlationId: 'req-1' }, now: () => now, log: silentLog };
+  const events = new RecordedEvents();
+  const ctx: ReconcileContext = { cache, client, cause: { causationId: 'ev-1', correlationId: 'req-1' }, now: () => now, log: silentLog, recorder: events };
   /** Applies a change to the cache the way the host does, and returns the keys keysFor gives. */
   const change = (obj: KubeObject, deleted = false) => {
     const c = cache.apply(streamOf(obj), obj.kind, ++position, deleted ? null : obj);
     return c ? controller.keysFor(c) : [];
   };
   const advance = (ms: number) => (now = new Date(now.getTime() + ms));
-  return { cache, client, controller, ctx, change, advance };
+  return { cache, client, controller, ctx, change, advance, events };
 }
 
 const bigNode = (name: string) => makeNode(name).capacity({ cpu: '8', memory: '32Gi' }).resourceVersion('1').obj();
@@ -37,6 +38,30 @@ describe('SchedulerController.reconcile', () => {
     await controller.reconcile('default/web', ctx);
     expect(client.binds).toEqual([{ namespace: 'default', name: 'web', nodeName: 'free', resourceVersion: '42', cause: { causationId: 'ev-1', correlationId: 'req-1' } }]);
     expect(client.statusUpdates).toEqual([]);
+  });
+
+  it('records Scheduled on the pod once it is bound, and FailedScheduling with the reasons on every failed attempt', async () => {
+    const { controller, ctx, events } = setup([
+      makeNode('n1').capacity({ cpu: '2' }).obj(),
+      makePod('fits').requests({ cpu: '1' }).namespace('shop').obj(),
+      makePod('huge').requests({ cpu: '8' }).obj(),
+    ]);
+    await controller.reconcile('shop/fits', ctx);
+    await controller.reconcile('default/huge', ctx);
+    await controller.reconcile('default/huge', ctx);
+    expect(events.events.map((e) => [e.involvedObject.name, e.type, e.reason, e.message])).toEqual([
+      ['fits', 'Normal', 'Scheduled', 'Successfully assigned shop/fits to n1'],
+      ['huge', 'Warning', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient cpu.'],
+      ['huge', 'Warning', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient cpu.'],
+    ]);
+    expect(events.events[0].cause).toEqual({ causationId: 'ev-1', correlationId: 'req-1' });
+  });
+
+  it('records nothing when the binding loses to another scheduler', async () => {
+    const { client, controller, ctx, events } = setup([makeNode('n1').obj(), makePod('p').obj()]);
+    client.failBind = new ClientError(409, 'Conflict', 'already bound');
+    await controller.reconcile('default/p', ctx);
+    expect(events.events).toEqual([]);
   });
 
   it.each([

@@ -56,6 +56,7 @@ export function podLeftNode(before: KubeObject | undefined, after: KubeObject | 
  */
 export class SchedulerController implements Controller {
   readonly name = 'scheduler';
+  readonly eventSource = DEFAULT_SCHEDULER_NAME;
   readonly primaryKind = 'Pod';
   readonly watches = ['Pod', 'Node'];
   readonly workers: number;
@@ -130,7 +131,10 @@ export class SchedulerController implements Controller {
     this.nextStartIndex = nodeInfos.length ? (this.nextStartIndex + (result.evaluated ?? 0)) % nodeInfos.length : 0;
     if (!result.node) {
       this.unschedulable.add(key);
-      await this.markUnschedulable(pod, result.reasons ?? 'unschedulable', ctx);
+      const message = result.reasons ?? 'unschedulable';
+      // Every failed attempt, as kube-scheduler: the recorder counts the repeats on one Event.
+      ctx.recorder.event(pod, 'Warning', 'FailedScheduling', message, ctx.cause);
+      await this.markUnschedulable(pod, message, ctx);
       return 'unschedulable';
     }
     this.unschedulable.delete(key);
@@ -148,6 +152,7 @@ export class SchedulerController implements Controller {
       }
       throw err;
     }
+    ctx.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace ?? 'default'}/${name} to ${result.node}`, ctx.cause);
     return 'scheduled';
   }
 

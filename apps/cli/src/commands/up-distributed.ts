@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startDistributedCluster } from '@logbook/cluster';
 import { removeOwnPidFile, runningUpPid, writePidFile } from '@logbook/cluster';
+import { parseEventTtl } from '@logbook/controllers';
 
 /** The `logbook up` options distributed mode reads (the rest are embedded-only). */
 export interface DistributedUpOptions {
@@ -23,6 +24,7 @@ export interface DistributedUpOptions {
   readonly hollowHeartbeat: string;
   readonly nodeGracePeriod: string;
   readonly podEvictionTimeout: string;
+  readonly eventTtl: string;
   readonly schedulerConfig?: string;
 }
 
@@ -87,6 +89,7 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
     hollowHeartbeatMs: count(opts.hollowHeartbeat, '--hollow-heartbeat'),
     nodeGracePeriodMs: count(opts.nodeGracePeriod, '--node-grace-period'),
     podEvictionSeconds: count(opts.podEvictionTimeout, '--pod-eviction-timeout'),
+    eventTtlMs: parseEventTtl(opts.eventTtl),
     schedulerConfig: opts.schedulerConfig,
     snapshotEvery: count(opts.snapshotEvery, '--snapshot-every'),
   }).catch((err: Error) => {

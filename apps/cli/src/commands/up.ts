@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
 import type { ContainerRuntime } from '@logbook/runtime';
 import { removeOwnPidFile, runningUpPid, writePidFile } from '@logbook/cluster';
+import { parseEventTtl } from '@logbook/controllers';
 import { upDistributed, type DistributedUpOptions } from './up-distributed';
 
 export const DEFAULT_DATA_DIR = './.logbook';
@@ -21,6 +22,7 @@ interface UpOptions {
   nodeGracePeriod: string;
   podEvictionTimeout: string;
   hpaSyncPeriod: string;
+  eventTtl: string;
   schedulerConfig?: string;
   controllers: boolean;
   topicPrefix: string;
@@ -46,6 +48,7 @@ export function registerUp(program: Command): void {
     .option('--node-grace-period <ms>', 'how long a node may be silent before it is NotReady', '40000')
     .option('--pod-eviction-timeout <s>', 'seconds before pods of an unreachable node are evicted (without their own toleration)', '300')
     .option('--hpa-sync-period <ms>', 'how often each HorizontalPodAutoscaler is evaluated', process.env.LOGBOOK_HPA_SYNC_PERIOD_MS ?? '15000')
+    .option('--event-ttl <duration>', 'how long Kubernetes Events stay after their last occurrence (the log keeps them)', '1h')
     .option('--scheduler-config <file>', 'scheduler plugins and weights (YAML or JSON)')
     .option('--topic-prefix <prefix>', 'prepended to every topic and consumer group name (several clusters on one Kafka)', '')
     .option('--node-agent', 'run a node agent for this machine and the service proxy (the default): pods run as real processes (state in <data-dir>/node)')
@@ -64,6 +67,7 @@ export function registerUp(program: Command): void {
       const down = `logbook down${opts.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${opts.dataDir}`}`;
       const running = runningUpPid(dataDir);
       if (running !== undefined) throw new Error(`logbook up is already running in ${dataDir} (pid ${running}): use it, or stop it with "${down}"`);
+      const eventTtlMs = parseEventTtl(opts.eventTtl);
       const nodeAgentPort = Number(opts.nodeAgentPort);
       if (!Number.isInteger(nodeAgentPort) || nodeAgentPort < 0 || nodeAgentPort > 65535) throw new Error(`--node-agent-port must be a port number (0 picks a free one), not "${opts.nodeAgentPort}"`);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -85,6 +89,7 @@ export function registerUp(program: Command): void {
           nodeGracePeriodMs: Number(opts.nodeGracePeriod),
           defaultEvictionSeconds: Number(opts.podEvictionTimeout),
           hpaSyncPeriodMs: Number(opts.hpaSyncPeriod),
+          eventTtlMs,
           schedulerConfig: opts.schedulerConfig,
           topicPrefix: opts.topicPrefix,
         },

@@ -8,3 +8,4 @@ export * from './garbage-collector/garbage-collector';
 export * from './garbage-collector/dependency-index';
 export * from './namespace/namespace-controller';
 export * from './disruption/disruption-controller';
+export * from './event-ttl/event-ttl-controller';

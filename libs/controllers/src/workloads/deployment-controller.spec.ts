@@ -201,6 +201,22 @@ describe('DeploymentController', () => {
     expect(ownedRSs(h)).toHaveLength(1);
   });
 
+  it('records ScalingReplicaSet on the Deployment and SuccessfulCreate / SuccessfulDelete on its ReplicaSet', async () => {
+    const h = await start(deployment(2));
+    await rollToCompletion(h, 2);
+    edit(h, (spec) => (spec.replicas = 1));
+    await rollToCompletion(h, 1);
+    const rs = ownedRSs(h)[0].metadata.name!;
+    const lines = h.events.events.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.type} ${e.reason} ${e.message}`);
+    const deleted = h.events.events.find((e) => e.reason === 'SuccessfulDelete')!.message.replace('Deleted pod: ', '');
+    expect(lines.filter((l) => !l.includes('SuccessfulCreate'))).toEqual([
+      `Deployment/web Normal ScalingReplicaSet Scaled up replica set ${rs} from 0 to 2`,
+      `Deployment/web Normal ScalingReplicaSet Scaled down replica set ${rs} from 2 to 1`,
+      `ReplicaSet/${rs} Normal SuccessfulDelete Deleted pod: ${deleted}`,
+    ]);
+    expect(lines.filter((l) => l.includes('SuccessfulCreate'))).toEqual([expect.stringMatching(new RegExp(`^ReplicaSet/${rs} Normal SuccessfulCreate Created pod: ${rs}-`)), expect.anything()]);
+  });
+
   it('keeps revisionHistoryLimit old ReplicaSets, deleting the oldest revisions', async () => {
     const h = await start(deployment(1, undefined, { 'spec.revisionHistoryLimit': 1 }));
     for (const image of ['nginx:1.26', 'nginx:1.27', 'nginx:1.28']) {

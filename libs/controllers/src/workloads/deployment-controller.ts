@@ -30,6 +30,7 @@ export interface DeploymentControllerOptions {
  */
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
+  readonly eventSource = 'deployment-controller';
   readonly primaryKind = 'Deployment';
   readonly watches = ['Deployment', 'ReplicaSet', 'Pod'] as const;
   readonly workers?: number;

@@ -158,12 +158,18 @@ export class DeploymentSync {
           this.status.collisionCount = (this.status.collisionCount ?? 0) + 1;
           await this.ctx.client.updateStatus({ ...structuredClone(d), status: this.status }, this.ctx.cause);
         }
-      } else if (this.hasProgressDeadline()) {
-        setCondition(this.status, newCondition(PROGRESSING, 'False', Reason.FailedCreate, `Failed to create new replica set "${rs.metadata.name}": ${(err as Error).message}`, this.nowText));
-        await this.ctx.client.updateStatus({ ...structuredClone(d), status: this.status }, this.ctx.cause).catch(() => undefined);
+      } else {
+        const message = `Failed to create new replica set "${rs.metadata.name}": ${(err as Error).message}`;
+        this.ctx.recorder.event(d, 'Warning', Reason.FailedCreate, message, this.ctx.cause);
+        if (this.hasProgressDeadline()) {
+          setCondition(this.status, newCondition(PROGRESSING, 'False', Reason.FailedCreate, message, this.nowText));
+          await this.ctx.client.updateStatus({ ...structuredClone(d), status: this.status }, this.ctx.cause).catch(() => undefined);
+        }
       }
       throw err;
     }
+    const replicas = replicasOf(created);
+    if (replicas > 0) this.ctx.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} from 0 to ${replicas}`, this.ctx.cause);
     this.rss.push(created);
     this.revision = String(newRevision);
     if (this.hasProgressDeadline()) {
@@ -191,8 +197,12 @@ export class DeploymentSync {
     const copy = structuredClone(rs);
     copy.spec.replicas = to;
     setReplicasAnnotations(copy, desired, max);
-    this.ctx.log.debug({ deployment: this.d.metadata.name, replicaSet: rs.metadata.name, from: replicasOf(rs), to }, 'scaling replica set');
+    const from = replicasOf(rs);
+    this.ctx.log.debug({ deployment: this.d.metadata.name, replicaSet: rs.metadata.name, from, to }, 'scaling replica set');
     this.replace(rs, await this.ctx.client.update(copy, this.ctx.cause));
+    if (resize) {
+      this.ctx.recorder.event(this.d, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`, this.ctx.cause);
+    }
     return resize;
   }
 

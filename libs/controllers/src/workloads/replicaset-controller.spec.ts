@@ -1,4 +1,4 @@
-import { ObjectCache } from '@logbook/components';
+import { NO_EVENTS, ObjectCache } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 import { makePod, makeReplicaSet } from '../../../kube/src/testing/builders';
 import { ReplicaSetController } from './replicaset-controller';
@@ -34,7 +34,7 @@ async function run(objects: KubeObject[], controller = new ReplicaSetController(
   const withRv = objects.map((o) => ({ ...o, metadata: { resourceVersion: '7', ...o.metadata } }));
   cache.bootstrap(withRv, 1);
   const client = new FakeClusterClient(() => NOW, withRv);
-  const result = await controller.reconcile('default/web-abc', { cache, client, cause: { causationId: 'ev-1', correlationId: 'req-1' }, now: () => NOW, log: quiet });
+  const result = await controller.reconcile('default/web-abc', { cache, client, cause: { causationId: 'ev-1', correlationId: 'req-1' }, now: () => NOW, log: quiet, recorder: NO_EVENTS });
   return { client, result, controller, cache };
 }
 
@@ -84,7 +84,7 @@ describe('ReplicaSetController.reconcile', () => {
       throw new Error('quota exceeded');
     };
     const controller = new ReplicaSetController();
-    await expect(controller.reconcile('default/web-abc', { cache, client: failing, cause: {}, now: () => NOW, log: quiet })).rejects.toThrow('quota');
+    await expect(controller.reconcile('default/web-abc', { cache, client: failing, cause: {}, now: () => NOW, log: quiet, recorder: NO_EVENTS })).rejects.toThrow('quota');
     expect(calls).toBe(1);
     const status = failing.of('updateStatus', 'ReplicaSet')[0] as { obj: KubeObject };
     expect(status.obj.status.conditions).toEqual([expect.objectContaining({ type: 'ReplicaFailure', reason: 'FailedCreate' })]);
@@ -93,7 +93,7 @@ describe('ReplicaSetController.reconcile', () => {
   it('waits for its creations to reach the cache before counting again (expectations)', async () => {
     const { controller, cache } = await run([rs(2)]);
     const client = new FakeClusterClient(() => NOW, [cache.get('ReplicaSet', 'default', 'web-abc')!]);
-    await controller.reconcile('default/web-abc', { cache, client, cause: {}, now: () => NOW, log: quiet });
+    await controller.reconcile('default/web-abc', { cache, client, cause: {}, now: () => NOW, log: quiet, recorder: NO_EVENTS });
     expect(client.of('create', 'Pod')).toHaveLength(0);
   });
 

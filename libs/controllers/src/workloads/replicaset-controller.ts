@@ -30,6 +30,7 @@ export interface ReplicaSetControllerOptions {
  */
 export class ReplicaSetController implements Controller {
   readonly name = 'replicaset';
+  readonly eventSource = 'replicaset-controller';
   readonly primaryKind = 'ReplicaSet';
   readonly watches = ['ReplicaSet', 'Pod'] as const;
   readonly workers?: number;
@@ -144,7 +145,14 @@ export class ReplicaSetController implements Controller {
     if (diff < 0) {
       const count = Math.min(-diff, this.burst);
       const { error } = await slowStartBatch(count, async () => {
-        const created = await ctx.client.create(podFromTemplate(rs), ctx.cause);
+        let created: KubeObject;
+        try {
+          created = await ctx.client.create(podFromTemplate(rs), ctx.cause);
+        } catch (err) {
+          ctx.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, ctx.cause);
+          throw err;
+        }
+        ctx.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, ctx.cause);
         this.expectations.expectCreated(key, created.metadata.name!, nowMs);
       });
       if (error) throw error;
@@ -152,7 +160,13 @@ export class ReplicaSetController implements Controller {
       const victims = podsToDelete(pods, Math.min(diff, this.burst));
       const results = await Promise.allSettled(
         victims.map(async (pod) => {
-          await ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } });
+          try {
+            await ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } });
+          } catch (err) {
+            if (!isNotFound(err)) ctx.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(err as Error).message}`, ctx.cause);
+            throw err;
+          }
+          ctx.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, ctx.cause);
           this.expectations.expectDeleted(key, pod.metadata.name!, nowMs);
         }),
       );

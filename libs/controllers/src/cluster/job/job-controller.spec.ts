@@ -1,5 +1,6 @@
 import type { KubeObject } from '@logbook/kube';
 import { makeJob, makePod } from '../../../../kube/src/testing/builders';
+import { ClientError } from '@logbook/components';
 import { at, CAUSE, fixture } from '../testing/fixture';
 import { JobController } from './job-controller';
 
@@ -181,6 +182,42 @@ describe('JobController.reconcile', () => {
     const caughtUp = fixture([job().with('status', { startTime: T0, active: 1, succeeded: 0, failed: 0, ready: 0 }).obj(), { ...created, status: { phase: 'Pending' } }]);
     await controller.reconcile('default/job', caughtUp.ctx);
     expect(caughtUp.client.calls).toEqual([]);
+  });
+
+  describe('Kubernetes Events', () => {
+    const lines = (f: ReturnType<typeof fixture>) => f.events.events.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.type} ${e.reason} ${e.message}`);
+
+    it('records SuccessfulCreate and SuccessfulDelete on the Job', async () => {
+      const created = fixture([job().with('spec.completions', 3).with('spec.parallelism', 2).obj()]);
+      await new JobController().reconcile('default/job', created.ctx);
+      expect(lines(created)).toEqual(['Job/job Normal SuccessfulCreate Created pod: job-00001', 'Job/job Normal SuccessfulCreate Created pod: job-00002']);
+      const deleted = fixture([job().with('spec.suspend', true).obj(), pod('job-1', 'Running')]);
+      await new JobController().reconcile('default/job', deleted.ctx);
+      expect(lines(deleted)).toEqual(['Job/job Normal SuccessfulDelete Deleted pod: job-1', 'Job/job Normal Suspended Job suspended']);
+    });
+
+    it('records FailedCreate with the API error', async () => {
+      const f = fixture([job().obj()]);
+      f.client.failOn('create', 'job-00001', new ClientError(403, 'Forbidden', 'exceeded quota: pods'));
+      await expect(new JobController().reconcile('default/job', f.ctx)).rejects.toThrow('quota');
+      expect(lines(f)).toEqual(['Job/job Warning FailedCreate Error creating: exceeded quota: pods']);
+    });
+
+    it('records Completed once, when the status saying so is written', async () => {
+      const done = [job().with('status', { startTime: T0, active: 0, succeeded: 0, failed: 0 }).obj(), pod('job-1', 'Succeeded')] as const;
+      const f = fixture([...done]);
+      await new JobController().reconcile('default/job', f.ctx);
+      expect(lines(f)).toEqual(['Job/job Normal Completed Job completed']);
+      const finished = fixture([{ ...done[0], status: f.client.ofVerb('updateStatus')[0].object.status }, done[1]]);
+      await new JobController().reconcile('default/job', finished.ctx);
+      expect(lines(finished)).toEqual([]);
+    });
+
+    it('records the failure reason as a Warning', async () => {
+      const f = fixture([job().with('spec.backoffLimit', 1).with('status', { startTime: T0 }).obj(), pod('job-1', 'Failed'), pod('job-2', 'Failed')]);
+      await new JobController().reconcile('default/job', f.ctx);
+      expect(lines(f)).toEqual(['Job/job Warning BackoffLimitExceeded Job has reached the specified backoff limit']);
+    });
   });
 
   it('maps a pod change to its owning Job', () => {

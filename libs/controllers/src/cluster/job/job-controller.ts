@@ -1,4 +1,4 @@
-import { type CachedChange, type Controller, type ReconcileContext, type ReconcileResult, controllerOwnerKey, keyOf, splitKey } from '@logbook/components';
+import { type CachedChange, type Controller, type EventType, type ReconcileContext, type ReconcileResult, controllerOwnerKey, keyOf, splitKey } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 import { type Condition, isTrue, setCondition, toSeconds } from '../shared/conditions';
 import { Expectations } from '../shared/expectations';
@@ -22,6 +22,8 @@ interface Plan {
   remove: KubeObject[];
   status: Record<string, any>;
   requeueAfterMs?: number;
+  /** Kubernetes Events for the transitions this status makes (Completed, Failed, Suspended, Resumed). */
+  events: { type: EventType; reason: string; message: string }[];
 }
 
 /**
@@ -36,6 +38,7 @@ interface Plan {
  */
 export class JobController implements Controller {
   readonly name = 'job-controller';
+  readonly eventSource = 'job-controller';
   readonly primaryKind = 'Job';
   readonly watches = ['Job', 'Pod'] as const;
   private readonly expectations: Expectations;
@@ -77,7 +80,7 @@ export class JobController implements Controller {
     const failed = Math.max(prev.failed ?? 0, pods.failed.length);
     const conditions: Condition[] | undefined = prev.conditions;
     const finished = isTrue(conditions, 'Complete') || isTrue(conditions, 'Failed');
-    const plan: Plan = { create: 0, remove: [], status };
+    const plan: Plan = { create: 0, remove: [], status, events: [] };
     const finish = (removeAsFailed: boolean) => {
       plan.remove = pods.active;
       status.failed = failed + (removeAsFailed ? pods.active.length : 0);
@@ -89,10 +92,12 @@ export class JobController implements Controller {
       finish(false);
     } else if (spec.suspend) {
       finish(false);
+      if (!isTrue(conditions, 'Suspended')) plan.events.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
       status.conditions = setCondition(conditions, { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended', lastProbeTime: now }, now);
     } else {
       if (isTrue(conditions, 'Suspended')) {
         status.conditions = setCondition(conditions, { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed', lastProbeTime: now }, now);
+        plan.events.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
         status.startTime = now; // the deadline counts from the resume, as in Kubernetes
       }
       status.startTime ??= now;
@@ -101,12 +106,14 @@ export class JobController implements Controller {
       const complete = completions !== undefined ? succeeded >= completions : succeeded > 0 && pods.active.length === 0;
       if (failure) {
         finish(true); // pods the controller kills count as failed (Kubernetes does the same)
+        plan.events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
         status.conditions = setCondition(status.conditions, { type: 'Failed', status: 'True', reason: failure.reason, message: failure.message, lastProbeTime: now }, now);
       } else if (complete) {
         finish(false);
         status.conditions = setCondition(status.conditions, { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now }, now);
         status.conditions = setCondition(status.conditions, { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now }, now);
         status.completionTime = now;
+        plan.events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
       } else {
         const parallelism: number = spec.parallelism ?? 1;
         // A work-queue Job (no completions) starts nothing new once one pod has succeeded.
@@ -142,11 +149,29 @@ export class JobController implements Controller {
     const nowMs = ctx.now().getTime();
     const deletes = await Promise.allSettled(
       plan.remove.map(async (p) => {
-        await ignoreNotFound(ctx.client.delete('Pod', p.metadata.namespace, p.metadata.name!, { ...ctx.cause, preconditions: { uid: p.metadata.uid } }));
+        try {
+          if (await ignoreNotFound(ctx.client.delete('Pod', p.metadata.namespace, p.metadata.name!, { ...ctx.cause, preconditions: { uid: p.metadata.uid } }))) {
+            ctx.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, ctx.cause);
+          }
+        } catch (err) {
+          ctx.recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${(err as Error).message}`, ctx.cause);
+          throw err;
+        }
         return p;
       }),
     );
-    const creates = await Promise.allSettled(Array.from({ length: plan.create }, () => ctx.client.create(podForJob(job), ctx.cause)));
+    const creates = await Promise.allSettled(
+      Array.from({ length: plan.create }, async () => {
+        try {
+          const created = await ctx.client.create(podForJob(job), ctx.cause);
+          ctx.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, ctx.cause);
+          return created;
+        } catch (err) {
+          ctx.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, ctx.cause);
+          throw err;
+        }
+      }),
+    );
     const expected = [
       ...deletes.flatMap((r) => (r.status === 'fulfilled' ? [{ ...ref(r.value), create: false }] : [])),
       ...creates.flatMap((r) => (r.status === 'fulfilled' ? [{ ...ref(r.value), create: true }] : [])),
@@ -157,6 +182,8 @@ export class JobController implements Controller {
 
     if (!sameJson(plan.status, job.status ?? {})) {
       await ctx.client.updateStatus({ ...job, metadata: { ...job.metadata }, status: plan.status }, ctx.cause);
+      // Only once the transition is stored: a failed write is retried and would record it twice.
+      for (const e of plan.events) ctx.recorder.event(job, e.type, e.reason, e.message, ctx.cause);
     }
   }
 }

@@ -65,4 +65,12 @@ describe('NamespaceController.reconcile', () => {
     expect(c.keysFor({ kind: 'Namespace', after: ns(true) })).toEqual(['team']);
     expect(c.watches).toEqual(expect.arrayContaining(['Namespace', 'Pod', 'Event', 'Secret', 'Job']));
   });
+
+  it('is not woken by objects coming and going in a namespace that is not being deleted', () => {
+    const c = new NamespaceController();
+    const event = inTeam(makeObject('v1', 'Event', 'p.17f3').obj());
+    expect(c.keysFor({ kind: 'Event', after: event }, fixture([ns(false)]).cache)).toEqual([]);
+    expect(c.keysFor({ kind: 'Event', before: event }, fixture([ns(false)]).cache)).toEqual([]);
+    expect(c.keysFor({ kind: 'Event', after: event }, fixture([ns(true)]).cache)).toEqual(['team']);
+  });
 });

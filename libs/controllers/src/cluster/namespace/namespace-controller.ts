@@ -1,4 +1,4 @@
-import { type CachedChange, type Controller, type ReconcileContext, type ReconcileResult, splitKey } from '@logbook/components';
+import { type CachedChange, type Controller, type ObjectCache, type ReconcileContext, type ReconcileResult, splitKey } from '@logbook/components';
 import { RESOURCES } from '@logbook/kube';
 import { ignoreNotFound } from '../shared/ignore-not-found';
 
@@ -35,12 +35,16 @@ export class NamespaceController implements Controller {
     this.recheckMs = options.recheckMs ?? 1000;
   }
 
-  keysFor(change: CachedChange): string[] {
+  keysFor(change: CachedChange, cache?: ObjectCache): string[] {
     const obj = (change.after ?? change.before)!;
     if (change.kind === 'Namespace') return [obj.metadata.name!];
     // Only arrivals and departures matter: an object created in a Terminating namespace, or the last one gone.
     if (change.before && change.after) return [];
-    return obj.metadata.namespace ? [obj.metadata.namespace] : [];
+    const ns = obj.metadata.namespace;
+    if (!ns) return [];
+    // Objects coming and going in a live namespace (every pod, every Kubernetes Event) are none of its business.
+    if (cache && !cache.get('Namespace', undefined, ns)?.metadata.deletionTimestamp) return [];
+    return [ns];
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {

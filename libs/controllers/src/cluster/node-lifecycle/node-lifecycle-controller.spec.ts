@@ -160,6 +160,27 @@ describe('NodeLifecycleController.reconcile', () => {
     expect(client.calls[0]).toMatchObject({ cause: CAUSE });
   });
 
+  it('records RegisteredNode once per node, NodeNotReady when it goes silent, TaintManagerEviction per evicted pod', async () => {
+    const c = controller();
+    const seen = fixture([node('True', T0)], at(T0, 1));
+    await c.reconcile('n1', seen.ctx);
+    await c.reconcile('n1', seen.ctx);
+    const silent = fixture([node('True', T0)], at(T0, 41));
+    await c.reconcile('n1', silent.ctx);
+    const evicting = fixture([node('Unknown', T0, [UNREACHABLE_NS, UNREACHABLE_NE]), podOn('a', 'n1')], at(T0, 301));
+    await c.reconcile('n1', evicting.ctx);
+    const all = [seen, silent, evicting].flatMap((f) => f.events.events);
+    expect(all.map((e) => [e.involvedObject.kind, e.involvedObject.name, e.involvedObject.uid, e.reason, e.message])).toEqual([
+      // Node events carry the node's name as uid: `kubectl describe node` looks them up that way.
+      ['Node', 'n1', 'n1', 'RegisteredNode', 'Node n1 event: Registered Node n1 in Controller'],
+      ['Node', 'n1', 'n1', 'NodeNotReady', 'Node n1 status is now: NodeNotReady'],
+      ['Pod', 'a', 'uid-pod-a', 'TaintManagerEviction', 'Marking for deletion Pod default/a'],
+    ]);
+    const gone = fixture([], at(T0, 400));
+    await c.reconcile('n1', gone.ctx);
+    expect(gone.events.reasons()).toEqual(['RemovingNode']);
+  });
+
   it('evicts with the pod uid as precondition', async () => {
     const { ctx, client } = fixture([node('Unknown', T0, [UNREACHABLE_NS, UNREACHABLE_NE]), podOn('a', 'n1')], at(T0, 301));
     await controller().reconcile('n1', ctx);

@@ -1,4 +1,4 @@
-import { type CachedChange, type Controller, type ReconcileContext, type ReconcileResult, splitKey } from '@logbook/components';
+import { type CachedChange, type Controller, type ReconcileContext, type ReconcileResult, nodeReference, splitKey } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 import { type Condition, findCondition, toSeconds } from '../shared/conditions';
 import { ignoreNotFound } from '../shared/ignore-not-found';
@@ -30,12 +30,15 @@ const UNKNOWN = { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kube
  */
 export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle-controller';
+  readonly eventSource = 'node-controller';
   readonly primaryKind = 'Node';
   readonly watches = ['Node', 'Pod'] as const;
   private readonly graceMs: number;
   private readonly evictionSeconds: number;
   private readonly resyncMs: number;
   private readonly startedAtMs: number;
+  /** Nodes this controller has registered (name → uid), for RegisteredNode / RemovingNode. */
+  private readonly known = new Map<string, string>();
 
   constructor(options: NodeLifecycleControllerOptions = {}) {
     this.graceMs = options.gracePeriodMs ?? 40_000;
@@ -52,8 +55,17 @@ export class NodeLifecycleController implements Controller {
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const node = ctx.cache.get('Node', undefined, splitKey(key).name);
-    if (!node) return;
+    const name = splitKey(key).name;
+    const node = ctx.cache.get('Node', undefined, name);
+    if (!node) {
+      if (this.known.delete(name)) ctx.recorder.event(nodeReference(name), 'Normal', 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`, ctx.cause);
+      return;
+    }
+    // As kube's node controller, once per node it starts to look after (again after a restart).
+    if (this.known.get(name) !== node.metadata.uid) {
+      this.known.set(name, node.metadata.uid!);
+      ctx.recorder.event(nodeReference(name), 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`, ctx.cause);
+    }
     const nowMs = ctx.now().getTime();
     const now = toSeconds(ctx.now());
     let current = node;
@@ -64,6 +76,7 @@ export class NodeLifecycleController implements Controller {
     if (silent && ready?.status !== 'Unknown') {
       ctx.log.info({ node: key, lastHeartbeatTime: ready?.lastHeartbeatTime }, 'node stopped posting status; marking it Unknown');
       current = await ctx.client.updateStatus({ ...node, status: { ...node.status, conditions: unknownConditions(node.status?.conditions, now) } }, ctx.cause);
+      ctx.recorder.event(nodeReference(name), 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`, ctx.cause);
     }
 
     current = await this.syncTaints(current, now, ctx);
@@ -97,7 +110,9 @@ export class NodeLifecycleController implements Controller {
       }
       ctx.log.info({ node: node.metadata.name, pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'evicting pod from tainted node');
       // The uid precondition: a pod recreated under the same name elsewhere is not ours to delete.
-      await ignoreNotFound(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } }));
+      if (await ignoreNotFound(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } }))) {
+        ctx.recorder.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`, ctx.cause);
+      }
     }
     return next;
   }

@@ -1,4 +1,4 @@
-import { ObjectCache, type ReconcileContext } from '@logbook/components';
+import { ObjectCache, type ReconcileContext, RecordedEvents } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 import { RecordingClient } from './recording-client';
 
@@ -6,13 +6,14 @@ export const CAUSE = { causationId: 'evt-1', correlationId: 'req-1' };
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** A cache holding `objects`, a recording client and a fixed clock: what `reconcile` needs. */
-export function fixture(objects: readonly KubeObject[], now = '2026-01-01T00:00:00Z'): { ctx: ReconcileContext; client: RecordingClient; cache: ObjectCache } {
+/** A cache holding `objects`, a recording client, a recording Event recorder and a fixed clock: what `reconcile` needs. */
+export function fixture(objects: readonly KubeObject[], now = '2026-01-01T00:00:00Z'): { ctx: ReconcileContext; client: RecordingClient; cache: ObjectCache; events: RecordedEvents } {
   const cache = new ObjectCache();
   cache.bootstrap(objects.map((o) => withDefaults(o)), 1);
   const client = new RecordingClient();
   const at = new Date(now);
-  return { ctx: { cache, client, cause: CAUSE, now: () => at, log: silent }, client, cache };
+  const events = new RecordedEvents();
+  return { ctx: { cache, client, cause: CAUSE, now: () => at, log: silent, recorder: events }, client, cache, events };
 }
 
 /** Adds the fields the API server sets (uid, resourceVersion) when a test left them out. */

@@ -1,4 +1,4 @@
-import { type CachedChange, type Controller, ObjectCache, type ReconcileContext, keyOf } from '@logbook/components';
+import { type CachedChange, type Controller, ObjectCache, type ReconcileContext, RecordedEvents, keyOf } from '@logbook/components';
 import type { KubeObject } from '@logbook/kube';
 import { FakeClusterClient } from './fake-client';
 
@@ -13,6 +13,8 @@ const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 export class Harness {
   readonly cache = new ObjectCache();
   readonly client: FakeClusterClient;
+  /** Every Kubernetes Event the controllers recorded. */
+  readonly events = new RecordedEvents();
   private position = 1;
   private readonly queues = new Map<Controller, Set<string>>();
   clock = new Date('2024-01-01T00:00:00Z');
@@ -29,7 +31,7 @@ export class Harness {
   }
 
   ctx(): ReconcileContext {
-    return { cache: this.cache, client: this.client, cause: { correlationId: 'req-1' }, now: () => this.clock, log: quietLog };
+    return { cache: this.cache, client: this.client, cause: { correlationId: 'req-1' }, now: () => this.clock, log: quietLog, recorder: this.events };
   }
 
   /** Reconciles queued keys until nothing is left (or a step limit says a controller loops). */
