@@ -47,7 +47,7 @@ export class RecordingClient implements ClusterClient {
     const object = structuredClone(obj);
     object.metadata.name ??= `${object.metadata.generateName ?? 'obj-'}${String(n).padStart(5, '0')}`;
     object.metadata.uid ??= `uid-created-${n}`;
-    object.metadata.resourceVersion = `rv-${n}`;
+    object.metadata.resourceVersion = String(1000 + n); // numeric, like log positions, and past the fixtures' '1'
     this.check('create', object.metadata.name);
     this.calls.push({ verb: 'create', kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name, object, cause });
     return object;
@@ -89,7 +89,7 @@ export class RecordingClient implements ClusterClient {
   private async write(verb: 'update' | 'updateStatus', obj: KubeObject, cause: Cause): Promise<KubeObject> {
     this.check(verb, obj.metadata.name!);
     const object = structuredClone(obj);
-    object.metadata.resourceVersion = `rv-${++this.seq}`;
+    object.metadata.resourceVersion = String(1000 + ++this.seq);
     this.calls.push({ verb, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name!, object, cause });
     return object;
   }

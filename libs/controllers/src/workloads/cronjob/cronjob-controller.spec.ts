@@ -77,6 +77,27 @@ describe('CronJobController', () => {
       expect((await run([cronJob({ 'status.active': [ref(name)] }), job(name)], '2026-03-01T10:01:30Z')).client.calls).toEqual([]);
     });
 
+    it('under Forbid, does not start a second run when its cache still lacks its own status write and Job', async () => {
+      const controller = new CronJobController();
+      const stale = cronJob({ 'spec.concurrencyPolicy': 'Forbid' });
+      const first = await run([stale], '2026-03-01T10:01:05Z', controller);
+      expect(first.client.ofVerb('create')).toHaveLength(1);
+      const started = first.client.ofVerb('create')[0].object;
+      // The requeue fires a minute later; the bus has delivered neither the Job nor the status yet,
+      // while the API server (asked about a listed Job missing from the cache) knows the Job.
+      const second = fixture([stale], '2026-03-01T10:02:05Z');
+      Object.assign(second.client, { getObject: async (_kind: string, _ns: string, name: string) => (name === started.metadata.name ? started : undefined) });
+      await controller.reconcile('default/hello', second.ctx);
+      expect(second.client.ofVerb('create')).toEqual([]);
+    });
+
+    it('adds a running Job of its own that status.active forgot, and then Forbid holds', async () => {
+      const name = `hello-${minutes('2026-03-01T10:01:00Z')}`;
+      const { client, status } = await run([cronJob({ 'spec.concurrencyPolicy': 'Forbid', 'status.lastScheduleTime': '2026-03-01T10:01:00Z' }), job(name)], '2026-03-01T10:02:05Z');
+      expect(client.ofVerb('create')).toEqual([]);
+      expect(status.active.map((r: any) => r.name)).toEqual([name]);
+    });
+
     it('takes an existing Job of its own as the run, and leaves anyone else’s alone', async () => {
       const name = `hello-${minutes('2026-03-01T10:01:00Z')}`;
       const f = fixture([cronJob()], '2026-03-01T10:01:30Z');

@@ -26,6 +26,12 @@ export class CronJobController implements Controller {
   readonly primaryKind = 'CronJob';
   readonly watches = ['CronJob', 'Job'] as const;
   private readonly clock?: CronJobClock;
+  /**
+   * Each CronJob as our last status write returned it. The cache can lag that write (a requeue
+   * timer fires before the update comes back through the bus); deciding on the older status,
+   * which does not list the Job just started, would start a second one under Forbid.
+   */
+  private readonly written = new Map<string, KubeObject>();
 
   constructor(options: CronJobControllerOptions = {}) {
     this.clock = options.clock;
@@ -39,8 +45,9 @@ export class CronJobController implements Controller {
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
-    const cj = ctx.cache.get('CronJob', namespace, name);
-    if (!cj) return;
+    const cached = ctx.cache.get('CronJob', namespace, name);
+    if (!cached) return void this.written.delete(key);
+    const cj = this.newest(key, cached);
     const now = this.clock?.now() ?? ctx.now();
     const jobs = ctx.cache.controlledBy('Job', cj.metadata.uid!);
     const status: Record<string, any> = structuredClone(cj.status ?? {});
@@ -53,11 +60,22 @@ export class CronJobController implements Controller {
       await this.deleteJob(job, status, ctx);
     }
     if (status.active?.length === 0) delete status.active;
-    if (statusChanged(cj.status, status)) await ctx.client.updateStatus({ ...structuredClone(cj), status }, ctx.cause);
+    if (statusChanged(cj.status, status)) this.written.set(key, await ctx.client.updateStatus({ ...structuredClone(cj), status }, ctx.cause));
     return wait === undefined ? undefined : { requeueAfterMs: Math.max(0, this.clock?.realDelayMs(wait) ?? wait) };
   }
 
-  /** status.active follows the Jobs: finished ones leave it, vanished ones too; lastSuccessfulTime keeps up. */
+  /** Our own last write when the cache has not caught up with it (positions are global, so newer is newer). */
+  private newest(key: string, cached: KubeObject): KubeObject {
+    const mine = this.written.get(key);
+    if (mine && mine.metadata.uid === cached.metadata.uid && Number(mine.metadata.resourceVersion) > Number(cached.metadata.resourceVersion)) return mine;
+    this.written.delete(key);
+    return cached;
+  }
+
+  /**
+   * status.active follows the Jobs: finished ones leave it, vanished ones too, and a running one
+   * it does not list joins it (as kube's controller does for a Job it forgot); lastSuccessfulTime keeps up.
+   */
   private async syncActive(cj: KubeObject, status: Record<string, any>, jobs: readonly KubeObject[], ctx: ReconcileContext): Promise<void> {
     const active: any[] = status.active ?? [];
     const uids = new Set(jobs.map((j) => j.metadata.uid));
@@ -65,7 +83,10 @@ export class CronJobController implements Controller {
       const listed = active.some((r) => r.uid === job.metadata.uid);
       const finished = finishedStatus(job);
       if (listed && finished) status.active = (status.active ?? []).filter((r: any) => r.uid !== job.metadata.uid);
-      else if (!listed && !finished) ctx.log.debug({ cronjob: keyOf(cj), job: job.metadata.name }, 'saw a running job that is not in status.active');
+      else if (!listed && !finished) {
+        ctx.log.debug({ cronjob: keyOf(cj), job: job.metadata.name }, 'a running job was missing from status.active; adding it');
+        status.active = [...(status.active ?? []), activeRef(job)];
+      }
       if (finished === 'Complete' && job.status?.completionTime && (!status.lastSuccessfulTime || Date.parse(job.status.completionTime) > Date.parse(status.lastSuccessfulTime))) {
         status.lastSuccessfulTime = job.status.completionTime;
       }
