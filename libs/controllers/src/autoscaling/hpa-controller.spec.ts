@@ -45,12 +45,12 @@ const pod = (name: string, cpu?: string): KubeObject => ({
 });
 
 async function reconcile(objects: KubeObject[], client: ScalingClient) {
-  const { ctx } = fixture(objects, NOW);
+  const { ctx, events } = fixture(objects, NOW);
   const controller = new HorizontalPodAutoscalerController({ syncPeriodMs: 1000 });
   const result = await controller.reconcile('shop/web', { ...ctx, client });
   const status = client.ofVerb('updateStatus').at(-1)?.object.status;
   const condition = (type: string) => status?.conditions?.find((c: any) => c.type === type);
-  return { result, status, condition, events: client.ofVerb('create').map((c) => `${c.object.type} ${c.object.reason}: ${c.object.message}`) };
+  return { result, status, condition, events: events.events.map((e) => `${e.type} ${e.reason}: ${e.message}`) };
 }
 
 describe('HorizontalPodAutoscalerController', () => {

@@ -107,7 +107,7 @@ export class HorizontalPodAutoscalerController implements Controller {
         status.currentReplicas = current;
         // Said once when it starts failing (event and warning); every later period only at debug.
         if (!wasFailing) {
-          await this.event(hpa, 'Warning', results.reason, results.error, ctx);
+          ctx.recorder.event(hpa, 'Warning', results.reason, results.error, ctx.cause);
           ctx.log.warn({ hpa: key, target: reference, reason: results.error }, 'HPA cannot compute a replica count: see kubectl describe hpa');
         } else ctx.log.debug({ hpa: key, target: reference, reason: results.error }, 'HPA still cannot compute a replica count');
         return writeStatus();
@@ -136,7 +136,7 @@ export class HorizontalPodAutoscalerController implements Controller {
       }
       condition('AbleToScale', { status: 'True', reason: 'SucceededRescale', message: `the HPA controller was able to update the target scale to ${desired}` });
       this.history.set(key, recordScale(this.history.get(key) ?? EMPTY_HISTORY, current, desired, behaviorOf(spec), nowMs));
-      await this.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`, ctx);
+      ctx.recorder.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`, ctx.cause);
       ctx.log.info({ hpa: key, target: reference, from: current, to: desired, reason }, 'HPA rescaled its target');
       status.lastScaleTime = stamp;
     }
@@ -182,26 +182,6 @@ export class HorizontalPodAutoscalerController implements Controller {
    * sync and aggregates the copies; here a warning is recorded when the condition starts failing,
    * so a broken HPA does not append an event to the log every period. Best effort.
    */
-  private async event(hpa: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, ctx: ReconcileContext): Promise<void> {
-    const stamp = toSeconds(ctx.now());
-    const { name, namespace, uid } = hpa.metadata;
-    const event: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { generateName: `${name}.`, namespace },
-      involvedObject: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name, namespace, uid },
-      type,
-      reason,
-      message,
-      count: 1,
-      firstTimestamp: stamp,
-      lastTimestamp: stamp,
-      source: { component: 'horizontal-pod-autoscaler' },
-      reportingComponent: 'horizontal-pod-autoscaler',
-    };
-    await ctx.client.create(event, ctx.cause).catch((err: Error) => ctx.log.warn({ hpa: `${namespace}/${name}`, reason, err: err.message }, 'HPA could not record an event'));
-  }
-
   private async writeStatus(hpa: KubeObject, status: Record<string, any>, ctx: ReconcileContext): Promise<void> {
     if (sameJson(status, hpa.status ?? {})) return;
     await ctx.client.updateStatus({ ...hpa, status }, ctx.cause);

@@ -50,8 +50,9 @@ describe('CronJobController', () => {
 
   describe('when a run is due', () => {
     it('creates the Job <cronjob>-<minutes> from the template, owned by the CronJob, and records it', async () => {
-      const { client, status, result } = await run([cronJob()], '2026-03-01T10:01:05Z');
+      const { client, status, result, events } = await run([cronJob()], '2026-03-01T10:01:05Z');
       expect(client.summary).toEqual([`create Job/hello-${minutes('2026-03-01T10:01:00Z')}`, 'updateStatus CronJob/hello']);
+      expect(events.lines()).toEqual([`Normal SuccessfulCreate Created job hello-${minutes('2026-03-01T10:01:00Z')}`]);
       const created = client.ofVerb('create')[0].object;
       expect(created.metadata).toMatchObject({
         namespace: 'default',

@@ -57,7 +57,7 @@ export class CronJobController implements Controller {
 
     for (const job of jobsBeyondHistory(cj, jobs)) {
       ctx.log.debug({ cronjob: key, job: job.metadata.name }, 'deleting a finished job beyond the history limit');
-      await this.deleteJob(job, status, ctx);
+      await this.deleteJob(cj, job, status, ctx);
     }
     if (status.active?.length === 0) delete status.active;
     if (statusChanged(cj.status, status)) this.written.set(key, await ctx.client.updateStatus({ ...structuredClone(cj), status }, ctx.cause));
@@ -82,7 +82,10 @@ export class CronJobController implements Controller {
     for (const job of jobs) {
       const listed = active.some((r) => r.uid === job.metadata.uid);
       const finished = finishedStatus(job);
-      if (listed && finished) status.active = (status.active ?? []).filter((r: any) => r.uid !== job.metadata.uid);
+      if (listed && finished) {
+        status.active = (status.active ?? []).filter((r: any) => r.uid !== job.metadata.uid);
+        ctx.recorder.event(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${job.metadata.name}, condition: ${finished}`, ctx.cause);
+      }
       else if (!listed && !finished) {
         ctx.log.debug({ cronjob: keyOf(cj), job: job.metadata.name }, 'a running job was missing from status.active; adding it');
         status.active = [...(status.active ?? []), activeRef(job)];
@@ -107,6 +110,7 @@ export class CronJobController implements Controller {
     const spec = cj.spec ?? {};
     if (spec.timeZone !== undefined && spec.timeZone !== null && !isKnownTimeZone(spec.timeZone)) {
       ctx.log.warn({ cronjob: key, timeZone: spec.timeZone }, 'not starting jobs: unknown timeZone; fix spec.timeZone');
+      ctx.recorder.event(cj, 'Warning', 'UnknownTimeZone', `invalid timeZone: "${spec.timeZone}"`, ctx.cause);
       return undefined;
     }
     if (spec.suspend) return undefined;
@@ -116,6 +120,7 @@ export class CronJobController implements Controller {
     } catch (err) {
       if (!(err instanceof CronParseError)) throw err;
       ctx.log.warn({ cronjob: key, schedule: spec.schedule, err: err.message }, 'not starting jobs: unparseable schedule; fix spec.schedule');
+      ctx.recorder.event(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: "${spec.schedule}" : ${err.message}`, ctx.cause);
       return undefined;
     }
     const zone = spec.timeZone ?? localTimeZone();
@@ -132,6 +137,7 @@ export class CronJobController implements Controller {
 
     if (spec.startingDeadlineSeconds !== undefined && spec.startingDeadlineSeconds !== null && scheduled.getTime() + spec.startingDeadlineSeconds * 1000 < now.getTime()) {
       ctx.log.info({ cronjob: key, scheduled: scheduled.toISOString() }, 'missed the starting deadline of a scheduled run');
+      ctx.recorder.event(cj, 'Warning', 'MissSchedule', `Missed scheduled time to start a job: ${scheduled.toISOString()}`, ctx.cause);
       return untilNext;
     }
     const active: any[] = status.active ?? [];
@@ -139,12 +145,13 @@ export class CronJobController implements Controller {
     if (active.some((r) => r.name === name) || (status.lastScheduleTime && Date.parse(status.lastScheduleTime) === Math.floor(scheduled.getTime() / 1000) * 1000)) return untilNext;
     if (spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
       ctx.log.debug({ cronjob: key, scheduled: scheduled.toISOString() }, 'not starting a job: the previous run is still active and concurrencyPolicy is Forbid');
+      ctx.recorder.event(cj, 'Normal', 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid', ctx.cause);
       return untilNext;
     }
     if (spec.concurrencyPolicy === 'Replace') {
       for (const ref of [...active]) {
         const job = ctx.cache.get('Job', ref.namespace, ref.name) ?? (await ctx.client.getObject?.('Job', ref.namespace, ref.name));
-        if (job) await this.deleteJob(job, status, ctx);
+        if (job) await this.deleteJob(cj, job, status, ctx);
         else status.active = (status.active ?? []).filter((r: any) => r.uid !== ref.uid);
       }
     }
@@ -153,8 +160,12 @@ export class CronJobController implements Controller {
     try {
       job = await ctx.client.create(jobFor(cj, scheduled), ctx.cause);
       ctx.log.info({ cronjob: key, job: job.metadata.name, scheduled: scheduled.toISOString() }, 'created job');
+      ctx.recorder.event(cj, 'Normal', 'SuccessfulCreate', `Created job ${job.metadata.name}`, ctx.cause);
     } catch (err) {
-      if (!(err instanceof ClientError && err.reason === 'AlreadyExists')) throw err;
+      if (!(err instanceof ClientError && err.reason === 'AlreadyExists')) {
+        ctx.recorder.event(cj, 'Warning', 'FailedCreate', `Error creating job: ${(err as Error).message}`, ctx.cause);
+        throw err;
+      }
       // Ours from an earlier attempt whose status write was lost: record it; anyone else's: leave it.
       const existing = ctx.cache.get('Job', cj.metadata.namespace, name) ?? (await ctx.client.getObject?.('Job', cj.metadata.namespace, name));
       if (!existing?.metadata.ownerReferences?.some((r) => r.controller && r.uid === cj.metadata.uid)) return untilNext;
@@ -166,9 +177,10 @@ export class CronJobController implements Controller {
     return untilNext;
   }
 
-  private async deleteJob(job: KubeObject, status: Record<string, any>, ctx: ReconcileContext): Promise<void> {
+  private async deleteJob(cj: KubeObject, job: KubeObject, status: Record<string, any>, ctx: ReconcileContext): Promise<void> {
     try {
       await ctx.client.delete('Job', job.metadata.namespace, job.metadata.name!, { ...ctx.cause, propagationPolicy: 'Background', preconditions: { uid: job.metadata.uid } });
+      ctx.recorder.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name}`, ctx.cause);
     } catch (err) {
       if (!(err instanceof ClientError && (err.isNotFound || err.isConflict))) throw err;
     }

@@ -56,6 +56,7 @@ describe('DaemonSetController', () => {
       const h = await start([node('n1'), node('n2'), node('n3')]);
       const pods = live(h);
       expect(nodesWithPods(h)).toEqual(['n1', 'n2', 'n3']);
+      expect(h.events.lines().sort()).toEqual(pods.map((p) => `Normal SuccessfulCreate Created pod: ${p.metadata.name}`).sort());
       const pod = pods[0];
       expect(pod.spec.nodeName).toBeUndefined();
       expect(pod.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual({ nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [targetNodeOf(pod)] }] }] });

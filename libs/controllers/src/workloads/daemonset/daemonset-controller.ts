@@ -111,6 +111,7 @@ export class DaemonSetController implements Controller {
       const delayMs = b ? Math.min(b.delayMs * 2, this.backoffMax) : this.backoffInitial;
       this.backoff.set(k, { delayMs, until: nowMs + delayMs });
       ctx.log.info({ daemonset: keyOf(ds), pod: pod.metadata.name, node }, 'daemon pod failed; deleting it so that a new one starts');
+      ctx.recorder.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${keyOf(pod)} on node ${node}, will try to kill it`, ctx.cause);
       plan.remove.push(pod);
     }
     return wait;
@@ -122,13 +123,23 @@ export class DaemonSetController implements Controller {
     const ref = (o: KubeObject, create: boolean) => ({ kind: 'Pod', namespace: o.metadata.namespace, name: o.metadata.name!, uid: o.metadata.uid!, create });
     const deletes = await Promise.allSettled(
       plan.remove.map(async (pod) => {
-        if (await ignoreNotFound(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } }))) expected.push(ref(pod, false));
+        if (!(await ignoreNotFound(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } })))) return;
+        expected.push(ref(pod, false));
+        ctx.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, ctx.cause);
       }),
     );
     let next = 0;
     const { error } = await slowStartBatch(plan.createOn.length, async () => {
       const node = plan.createOn[next++];
-      expected.push(ref(await ctx.client.create(daemonPodFor(ds, node, hash), ctx.cause), true));
+      let created: KubeObject;
+      try {
+        created = await ctx.client.create(daemonPodFor(ds, node, hash), ctx.cause);
+      } catch (err) {
+        ctx.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, ctx.cause);
+        throw err;
+      }
+      expected.push(ref(created, true));
+      ctx.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, ctx.cause);
     });
     this.expectations.expect(key, expected, nowMs);
     const failed = deletes.find((r): r is PromiseRejectedResult => r.status === 'rejected');

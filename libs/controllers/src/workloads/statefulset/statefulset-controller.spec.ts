@@ -91,6 +91,7 @@ describe('StatefulSetController', () => {
       await stepUntil(h, () => rolloutStatus(sts(h)).done);
       expect(log).toEqual(['+web-0', '+web-1', '+web-2']);
       expect(early).toEqual([]);
+      expect(h.events.lines()).toEqual([0, 1, 2].map((i) => `Normal SuccessfulCreate create Pod web-${i} in StatefulSet web successful`));
       expect(rolloutStatus(sts(h)).message).toBe('partitioned roll out complete: 3 new pods have been updated...');
     });
 

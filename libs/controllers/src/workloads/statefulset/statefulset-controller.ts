@@ -59,7 +59,7 @@ export class StatefulSetController implements Controller {
     const ref = (r: KubeObject) => ({ name: r.metadata.name!, template: templateOfRevision(r) });
     const planned = planStatefulSet(set, pods, ref(currentRev), ref(updateRev), collisionCount, now);
     if (this.expectations.satisfied(key, ctx.cache, now.getTime())) {
-      await this.apply(key, planned.plan, ctx);
+      await this.apply(key, set, planned.plan, ctx);
       const live = new Set([currentRev.metadata.name!, updateRev.metadata.name!, ...pods.map(revisionOfPod).filter((n): n is string => !!n)]);
       await truncateHistory(set, [...revisions.filter((r) => r.metadata.uid !== updateRev.metadata.uid), updateRev], live, ctx);
     }
@@ -67,21 +67,36 @@ export class StatefulSetController implements Controller {
     return planned.nextAvailableInMs !== undefined ? { requeueAfterMs: planned.nextAvailableInMs } : undefined;
   }
 
-  private async apply(key: string, plan: StatefulSetPlan, ctx: ReconcileContext): Promise<void> {
+  private async apply(key: string, set: KubeObject, plan: StatefulSetPlan, ctx: ReconcileContext): Promise<void> {
+    // kube's StatefulSet event wording: "create Pod web-0 in StatefulSet web successful".
+    const said = (verb: 'create' | 'delete', pod: KubeObject, err?: unknown) =>
+      err === undefined
+        ? ctx.recorder.event(set, 'Normal', verb === 'create' ? 'SuccessfulCreate' : 'SuccessfulDelete', `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, ctx.cause)
+        : ctx.recorder.event(set, 'Warning', verb === 'create' ? 'FailedCreate' : 'FailedDelete', `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${(err as Error).message}`, ctx.cause);
     const expected: Expected[] = [];
     const ref = (o: KubeObject, create: boolean): Expected => ({ kind: 'Pod', namespace: o.metadata.namespace, name: o.metadata.name!, uid: o.metadata.uid!, create });
     const results = await Promise.allSettled([
       ...plan.remove.map(async (pod) => {
         // The uid precondition: a pod re-created under the same name is not the one we meant.
-        if (await gone(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } }))) return;
+        try {
+          if (await gone(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } }))) return;
+        } catch (err) {
+          said('delete', pod, err);
+          throw err;
+        }
         expected.push(ref(pod, false));
+        said('delete', pod);
       }),
       ...plan.create.map(async (pod) => {
         try {
           expected.push(ref(await ctx.client.create(pod, ctx.cause), true));
+          said('create', pod);
         } catch (err) {
           // Stable names: the pod exists already, and the cache will show it.
-          if (!(err instanceof ClientError && err.reason === 'AlreadyExists')) throw err;
+          if (!(err instanceof ClientError && err.reason === 'AlreadyExists')) {
+            said('create', pod, err);
+            throw err;
+          }
         }
       }),
       ...plan.relabel.map((pod) => gone(ctx.client.update(pod, ctx.cause))),
