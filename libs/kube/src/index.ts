@@ -10,3 +10,4 @@ export * from './human-duration';
 export * from './table-printers';
 export * from './table';
 export * from './protobuf';
+export * from './node-streaming';

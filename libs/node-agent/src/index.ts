@@ -5,3 +5,4 @@ export { buildPodStatus, podPhase } from './pod-status';
 export { agentNodeObject, agentNodeStatus, nodeConditions, machineCapacity, LIMITS_CONDITION, NODE_AGENT_VERSION, type NodeInfo } from './node-object';
 export { ReadOnlyServer, logOptions } from './read-only-server';
 export { probeTiming, nextResult, type ProbeTiming } from './probe-worker';
+export { StreamingServer } from './streaming/streaming-server';

@@ -9,6 +9,7 @@ import { type NodeInfo, machineCapacity } from './node-object';
 import { PodSource } from './pod-source';
 import { PodSync } from './pod-sync';
 import { ReadOnlyServer } from './read-only-server';
+import { StreamingServer } from './streaming/streaming-server';
 import { Registry } from 'prom-client';
 import { trackConsumerGroups } from '@logbook/observability';
 
@@ -22,6 +23,12 @@ export interface NodeAgentOptions {
   readonly address?: string;
   /** Read-only port (default 10255; 0 picks a free one). */
   readonly port?: number;
+  /**
+   * The authenticated streaming port (kubectl exec and port-forward through the API server),
+   * served only when the cluster CA is known: the API server's client certificate is checked
+   * against it. Port default 0 (a free one; the node's annotation says which).
+   */
+  readonly streaming?: { readonly clusterCaCert: string; readonly port?: number };
   readonly cpu?: string;
   readonly memory?: string;
   readonly pods?: number;
@@ -56,6 +63,7 @@ export class NodeAgent {
   private readonly sync: PodSync;
   private readonly heartbeat: NodeHeartbeat;
   private readonly server: ReadOnlyServer;
+  private readonly streaming?: StreamingServer;
   private readonly workers: Promise<void>[] = [];
   private readonly log: ComponentLogger;
   private readonly info: NodeInfo;
@@ -98,6 +106,7 @@ export class NodeAgent {
     this.heartbeat = new NodeHeartbeat(o.client, this.info, o.heartbeatIntervalMs ?? 10_000, now, this.log);
     this.registry = o.registry ?? new Registry();
     this.server = new ReadOnlyServer({ runtime: o.runtime, pods: () => this.source.list(), node: () => this.heartbeat.node, registry: this.registry, ready: () => this.following });
+    if (o.streaming) this.streaming = new StreamingServer({ runtime: o.runtime, pods: () => this.source.list(), log: this.log });
   }
 
   /** The read-only server's port (after start). */
@@ -108,6 +117,9 @@ export class NodeAgent {
   async start(): Promise<void> {
     this.boundPort = await this.server.listen(this.o.port ?? 10255, this.info.address);
     (this.info as { port: number }).port = this.boundPort;
+    if (this.streaming && this.o.streaming) {
+      (this.info as { streamingPort?: number }).streamingPort = await this.streaming.listen(this.o.streaming.port ?? 0, this.info.address, this.o.streaming.clusterCaCert);
+    }
     await this.heartbeat.register();
     this.heartbeat.start();
 
@@ -138,6 +150,7 @@ export class NodeAgent {
     this.sync.stop();
     await this.heartbeat.stop();
     await this.server.close();
+    await this.streaming?.close();
   }
 
   /** The pods bound here, as the agent's cache holds them. */

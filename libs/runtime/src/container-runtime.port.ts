@@ -54,6 +54,18 @@ export interface LogOptions {
   readonly limitBytes?: number;
 }
 
+/** A command started beside a container with its stdio piped (kubectl exec). */
+export interface ExecProcess {
+  /** Present when asked for (kubectl exec -i); end() it to close the command's stdin. */
+  readonly stdin?: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  /** The exit code once the command ended (128 + n when signal n killed it). */
+  readonly exited: Promise<number>;
+  /** Kills the command's whole process group (the client went away). */
+  kill(): void;
+}
+
 export interface ContainerRuntime {
   /** Creates (or finds again, after an agent restart) the sandbox of a pod. */
   runPodSandbox(spec: PodSandboxSpec): Promise<PodSandbox>;
@@ -72,6 +84,8 @@ export interface ContainerRuntime {
   logs(podUid: string, name: string, options: LogOptions): AsyncIterable<string>;
   /** Runs a command in the container's context (exec probes); resolves with its exit code. */
   exec(podUid: string, name: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  /** Starts a command in a running container's context with its stdio piped; it is killed when the container stops. */
+  execStream(podUid: string, name: string, command: readonly string[], options: { readonly stdin: boolean }): Promise<ExecProcess>;
   close(): Promise<void>;
 }
 

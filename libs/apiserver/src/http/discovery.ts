@@ -64,6 +64,10 @@ function resourceEntries(r: ResourceInfo): object[] {
         return { name: `${r.plural}/binding`, singularName: '', namespaced: r.namespaced, kind: 'Binding', verbs: ['create'] };
       case 'log':
         return { name: `${r.plural}/log`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get'] };
+      case 'exec':
+        return { name: `${r.plural}/exec`, singularName: '', namespaced: r.namespaced, kind: 'PodExecOptions', verbs: ['create', 'get'] };
+      case 'portforward':
+        return { name: `${r.plural}/portforward`, singularName: '', namespaced: r.namespaced, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] };
       default:
         return { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] };
     }

@@ -6,6 +6,7 @@ import {
   ContainerSpec,
   ContainerState,
   ContainerStatus,
+  ExecProcess,
   LogOptions,
   PodSandbox,
   PodSandboxSpec,
@@ -42,6 +43,8 @@ interface Live {
   tap?: LogTap;
   exited: Promise<void>;
   markExited: () => void;
+  /** Process groups of commands exec'd into this attempt: they end with it. */
+  execs: Set<number>;
 }
 
 /** Runs a pod's containers as detached OS processes of this machine (see docs in each helper). */
@@ -204,17 +207,51 @@ export class ProcessRuntime implements ContainerRuntime {
     return execCommand(command, { env: live.record.env, cwd: live.record.workingDir, timeoutMs });
   }
 
-  /** Stops watching; the processes keep running, for the next agent run to adopt. */
+  async execStream(podUid: string, name: string, command: readonly string[], options: { readonly stdin: boolean }): Promise<ExecProcess> {
+    const live = this.live.get(keyOf(podUid, name));
+    if (!live || live.record.status.state !== 'running') throw new RuntimeError('NotRunning', `container ${name} is not running`);
+    if (command.length === 0) throw new RuntimeError('InvalidCommand', 'exec needs a command');
+    const child = spawn(command[0], command.slice(1), {
+      cwd: live.record.workingDir,
+      env: { ...live.record.env },
+      detached: true, // its own group, so that ending it ends what it started too
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (err) {
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new RuntimeError(missing ? 'CommandNotFound' : 'ExecError', `cannot run ${command[0]} in container ${name}: ${(err as Error).message}`);
+    }
+    const pid = child.pid!;
+    if (live.record.cgroup) this.cgroups.enter(live.record.cgroup, pid);
+    live.execs.add(pid);
+    const exited = new Promise<number>((resolve) => {
+      child.once('exit', (code, signal) => {
+        live.execs.delete(pid);
+        resolve(exitCodeOf(code, signal));
+      });
+    });
+    return { stdin: child.stdin ?? undefined, stdout: child.stdout!, stderr: child.stderr!, exited, kill: () => signalGroup(pid, 'SIGKILL') };
+  }
+
+  /** Stops watching; the processes keep running, for the next agent run to adopt. Exec'd commands end: their clients were this agent's connections. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.adoptTimer);
-    for (const l of this.live.values()) l.tap?.stop();
+    for (const l of this.live.values()) {
+      l.tap?.stop();
+      for (const pid of l.execs) signalGroup(pid, 'SIGKILL');
+    }
   }
 
   private track(record: ContainerRecord, child?: ChildProcess): Live {
     let markExited!: () => void;
     const exited = new Promise<void>((r) => (markExited = r));
-    const live: Live = { record, child, exited, markExited };
+    const live: Live = { record, child, exited, markExited, execs: new Set() };
     if (record.status.state === 'running') live.tap = new LogTap(record.logPath, { maxBytes: this.logMaxBytes, files: this.logFiles, now: this.now }).start();
     else markExited();
     this.live.set(keyOf(record.podUid, record.name), live);
@@ -244,6 +281,8 @@ export class ProcessRuntime implements ContainerRuntime {
     // A container ends with its main process, as when a pid namespace's init exits. Not when the pid
     // now belongs to another process: its group could be someone else's.
     if (live.child || processStartTicks(record.pid!) === undefined) signalGroup(record.pid!, 'SIGKILL');
+    // Commands exec'd into the container die with it, as they would with its pid namespace.
+    for (const pid of live.execs) signalGroup(pid, 'SIGKILL');
     live.tap?.stop();
     const oom = record.cgroup !== undefined && oomKilled(record.cgroup);
     if (record.cgroup) this.cgroups.remove(record.cgroup);

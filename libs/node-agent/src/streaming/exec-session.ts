@@ -1,0 +1,82 @@
+import type { Readable, Writable } from 'node:stream';
+import type { ContainerRuntime, RuntimeError } from '@logbook/runtime';
+import { type ExecStatus, errorStatus, exitCodeStatus, successStatus } from './status';
+
+/** What kubectl exec asked for, from the request's query (`command` repeated, `stdin`, `stdout`, `stderr`, `tty`). */
+export interface ExecRequest {
+  readonly command: readonly string[];
+  readonly stdin: boolean;
+  readonly stdout: boolean;
+  readonly stderr: boolean;
+  readonly tty: boolean;
+}
+
+export function parseExecRequest(q: URLSearchParams): ExecRequest {
+  const flag = (k: string) => ['true', '1'].includes(q.get(k) ?? '');
+  return { command: q.getAll('command'), stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
+}
+
+/** Why a request cannot be served, in kube-apiserver's words; undefined when it can. */
+export function invalidExecRequest(r: ExecRequest): string | undefined {
+  if (r.command.length === 0) return 'you must specify at least one command for the container';
+  if (!r.stdin && !r.stdout && !r.stderr) return 'you must specify at least 1 of stdin, stdout, stderr';
+  // The process runtime has no pseudo-terminal to give; a raw-mode terminal on a pipe would not
+  // even end lines (no ICRNL), so refusing beats a shell that silently ignores Enter.
+  if (r.tty) return 'this node runs containers as plain processes without a terminal: run kubectl exec without -t (use -i for stdin)';
+  return undefined;
+}
+
+export interface ExecChannels {
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  readonly stderr?: Writable;
+}
+
+/**
+ * Runs the command in the container and wires the client's channels to it; resolves with the
+ * Status to send once the command ended and its output was passed on. `cancelled` (the client
+ * went away) kills the command's process group.
+ */
+export async function runExec(runtime: ContainerRuntime, podUid: string, container: string, request: ExecRequest, channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus> {
+  let proc;
+  try {
+    proc = await runtime.execStream(podUid, container, request.command, { stdin: channels.stdin !== undefined });
+  } catch (err) {
+    channels.stdin?.resume();
+    // As a shell (and kubectl against containerd) reports it: a command that cannot start is an exit code.
+    const reason = (err as RuntimeError).reason;
+    if (reason !== 'CommandNotFound' && reason !== 'ExecError') return errorStatus(`error executing command in container: ${(err as Error).message}`);
+    channels.stderr?.write(`${(err as Error).message}\n`);
+    return exitCodeStatus(reason === 'CommandNotFound' ? 127 : 126);
+  }
+  void cancelled.then(() => proc.kill());
+  if (channels.stdin && proc.stdin) {
+    const stdin = proc.stdin;
+    // The command may exit without reading its input: EPIPE then is expected, not a failure.
+    stdin.on('error', () => undefined);
+    channels.stdin.pipe(stdin as Writable);
+  }
+  const copied = [copy(proc.stdout as Readable, channels.stdout), copy(proc.stderr as Readable, channels.stderr)];
+  const code = await proc.exited;
+  await Promise.all(copied);
+  channels.stdin?.unpipe();
+  return code === 0 ? successStatus() : exitCodeStatus(code);
+}
+
+/** Passes a command's output on (or drains it when the client did not ask for that stream). */
+function copy(from: Readable, to: Writable | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const resume = () => from.resume();
+    from.on('data', (chunk: Buffer) => {
+      // A client that went away gets nothing more; the command is killed, its pipe drained.
+      if (to && !to.destroyed && !to.write(chunk)) {
+        from.pause();
+        to.once('drain', resume);
+        to.once('close', resume);
+      }
+    });
+    from.once('end', resolve);
+    from.once('error', () => resolve());
+    from.once('close', resolve);
+  });
+}
