@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { KubeObject } from '@logbook/kube';
@@ -17,6 +19,22 @@ function fetchText(url: string): Promise<string> {
       res.on('end', () => resolve(body));
     }).on('error', reject);
   });
+}
+
+/** Live processes whose command line is exactly `command` (by /proc, as `pgrep -fx` would). */
+function processesRunning(command: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') !== command) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 /** An upgrade request straight to a server, to see what answers when kubectl is not the client. */
@@ -91,7 +109,7 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
     cache.remove();
   });
 
-  describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('with kubectl %s', (_version, bin) => {
+  describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('with kubectl %s', (version, bin) => {
     beforeAll(() => useKubectl(bin));
 
     it('runs the command beside the container, with its environment and pod IP, and prints stdout and stderr', async () => {
@@ -99,6 +117,17 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
       const ip = JSON.parse(await ok(['get', 'pod', pod, '-o', 'json'])).status.podIP;
       expect(r).toMatchObject({ code: 0, stdout: `out web-container ${pod} ${ip}\n` });
       expect(r.stderr).toContain('err line');
+    });
+
+    it('speaks WebSocket (v5.channel.k8s.io) with kubectl 1.30+, SPDY/3.1 with older ones', async () => {
+      const r = await run(['exec', '-v=4', pod, '-c', 'side', '--', 'echo', 'hi']);
+      expect(r.stdout).toBe('hi\n');
+      if (version >= 'v1.30') {
+        expect(r.stderr).toContain('The subprotocol is v5.channel.k8s.io');
+        expect(r.stderr).not.toMatch(/fallback/i);
+      } else {
+        expect(r.stderr).not.toContain('v5.channel.k8s.io');
+      }
     });
 
     it('execs into the container named with -c', async () => {
@@ -120,6 +149,20 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
       expect(missing.stderr).toContain('no-such-command-here');
     });
 
+    it('copies files into and out of the container with kubectl cp (tar over exec)', async () => {
+      const files = makeTmpDir('kubectl-cp-');
+      try {
+        const content = `payload ${randomName('cp')}\n`;
+        writeFileSync(join(files.path, 'in.txt'), content);
+        await ok(['cp', join(files.path, 'in.txt'), `${pod}:${files.path}/copied.txt`, '-c', 'side']);
+        expect(await ok(['exec', pod, '-c', 'side', '--', 'cat', `${files.path}/copied.txt`])).toBe(content);
+        await ok(['cp', `${pod}:${files.path}/copied.txt`, join(files.path, 'back.txt'), '-c', 'side']);
+        expect(readFileSync(join(files.path, 'back.txt'), 'utf8')).toBe(content);
+      } finally {
+        files.remove();
+      }
+    });
+
     it('answers a container the pod does not have with a 400 Status', async () => {
       const r = await run(['exec', pod, '-c', 'bogus', '--', 'true']);
       expect(r.code).toBe(1);
@@ -134,15 +177,39 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
 
     it('forwards a local port to the pod\'s HTTP server', async () => {
       const local = randomPort();
-      const forward = kubectlBackground(cluster.kubeconfig, ['port-forward', `pod/${pod}`, `${local}:${port}`], cache.path);
+      const forward = kubectlBackground(cluster.kubeconfig, ['port-forward', '-v=4', `pod/${pod}`, `${local}:${port}`], cache.path);
       try {
         await eventually(() => forward.output().includes('Forwarding from 127.0.0.1'), { timeoutMs: 20_000, what: `kubectl port-forward listening: ${forward.output()}` });
         const ip = JSON.parse(await ok(['get', 'pod', pod, '-o', 'json'])).status.podIP;
         for (let i = 0; i < 3; i++) expect(await fetchText(`http://127.0.0.1:${local}/`)).toBe(`hello from ${pod} at ${ip}\n`);
+        // 1.31+ tunnels SPDY in WebSocket first; it must not have needed its plain-SPDY fallback.
+        if (version >= 'v1.31') {
+          expect(forward.output()).toContain('negotiated protocol: portforward.k8s.io');
+          expect(forward.output()).not.toMatch(/fallback/i);
+        }
       } finally {
         forward.stop();
       }
     });
+  });
+
+  it('ends exec\'d commands when their kubectl goes away and when their pod is deleted', async () => {
+    const other = randomName('short');
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: other, namespace: 'default' }, spec: { nodeName: agentNode, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } }));
+    await podsRunningAndReady(async () => [JSON.parse(await ok(['get', 'pod', other, '-o', 'json']))], 1, { timeoutMs: 60_000 });
+    const seconds = (n: number) => String(4000 + n + Math.floor(Math.random() * 1000) * 10);
+    const [first, second] = [seconds(1), seconds(2)];
+    const gone = kubectlBackground(cluster.kubeconfig, ['exec', other, '--', 'sleep', first], cache.path);
+    await eventually(() => processesRunning(`sleep ${first}`).length === 1, { timeoutMs: 20_000, what: 'the exec\'d sleep running' });
+    gone.proc.kill('SIGKILL');
+    await eventually(() => processesRunning(`sleep ${first}`).length === 0, { timeoutMs: 20_000, what: 'the sleep of a killed kubectl ended' });
+
+    const orphan = kubectlBackground(cluster.kubeconfig, ['exec', other, '--', 'sleep', second], cache.path);
+    const exited = new Promise<number | null>((resolve) => orphan.proc.once('exit', resolve));
+    await eventually(() => processesRunning(`sleep ${second}`).length === 1, { timeoutMs: 20_000, what: 'the second exec\'d sleep running' });
+    await ok(['delete', 'pod', other, '--wait=false']);
+    await eventually(() => processesRunning(`sleep ${second}`).length === 0, { timeoutMs: 20_000, what: 'the exec\'d sleep ended with its pod' });
+    expect(await exited).not.toBe(0);
   });
 
   it('serves exec only to authenticated users, and the agent\'s streaming port only to the API server', async () => {

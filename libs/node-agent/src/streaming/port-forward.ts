@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SpdySession, type SpdyStream } from './spdy/session';
 import { headerList, refuseUpgrade, writeSwitchingProtocols } from './upgrade';
+import { acceptWebSocket, webSocketDuplex } from './websocket';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 const PAIR_TIMEOUT_MS = 30_000;
@@ -33,6 +34,12 @@ export function servePortForwardSpdy(req: IncomingMessage, socket: Duplex, head:
   }
   writeSwitchingProtocols(socket, { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL });
   return portForwardSession(socket, head, target);
+}
+
+/** kubectl 1.31+: SPDY tunnelled in WebSocket binary messages (subprotocol `SPDY/3.1+portforward.k8s.io`), no HTTP upgrade inside. */
+export function servePortForwardTunnel(req: IncomingMessage, socket: Duplex, head: Buffer, target: PortForwardTarget): void {
+  if (!acceptWebSocket(req, socket, [`SPDY/3.1+${PORT_FORWARD_PROTOCOL}`])) return;
+  portForwardSession(webSocketDuplex(socket, head), Buffer.alloc(0), target);
 }
 
 /** The port-forward streams of one SPDY connection (also used inside a WebSocket tunnel). */

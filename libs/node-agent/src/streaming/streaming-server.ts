@@ -9,7 +9,8 @@ import { API_SERVER_CLIENT_CN, type KubeObject } from '@logbook/kube';
 import type { ContainerRuntime } from '@logbook/runtime';
 import { invalidExecRequest, parseExecRequest } from './exec-session';
 import { serveExecSpdy } from './remote-command-spdy';
-import { servePortForwardSpdy } from './port-forward';
+import { servePortForwardSpdy, servePortForwardTunnel } from './port-forward';
+import { serveExecWebSocket } from './remote-command-websocket';
 import { refuseUpgrade, upgradeKind } from './upgrade';
 
 
@@ -99,7 +100,8 @@ export class StreamingServer {
       this.source.log.info({ pod: `${namespace}/${name}`, container, command: request.command[0], protocol: kind }, 'exec');
       const target = { runtime: this.source.runtime, podUid: pod.metadata.uid!, container, request };
       if (kind === 'spdy') return serveExecSpdy(req, socket, head, target);
-      refuseUpgrade(socket, 400, 'this node agent speaks SPDY/3.1 for exec; upgrade with SPDY/3.1');
+      if (kind === 'websocket') return serveExecWebSocket(req, socket, head, target);
+      refuseUpgrade(socket, 400, 'exec needs an upgrade to SPDY/3.1 or websocket');
     });
   }
 
@@ -112,7 +114,8 @@ export class StreamingServer {
       this.source.log.info({ pod: `${namespace}/${name}`, protocol: kind }, 'port-forward');
       const target = { podIp, podName: name };
       if (kind === 'spdy') return void servePortForwardSpdy(req, socket, head, target);
-      refuseUpgrade(socket, 400, 'this node agent speaks SPDY/3.1 for port-forward; upgrade with SPDY/3.1');
+      if (kind === 'websocket') return servePortForwardTunnel(req, socket, head, target);
+      refuseUpgrade(socket, 400, 'port-forward needs an upgrade to SPDY/3.1 or websocket');
     });
   }
 
