@@ -163,6 +163,21 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
       }
     });
 
+    it('attaches to a container\'s output until it exits (kubectl attach)', async () => {
+      const ticker = randomName('ticker');
+      const script = 'i=0; while [ $i -lt 20 ]; do echo tick $i; i=$((i+1)); sleep 0.25; done';
+      await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ticker, namespace: 'default' }, spec: { nodeName: agentNode, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', script] }] } }));
+      await eventually(async () => JSON.parse(await ok(['get', 'pod', ticker, '-o', 'json'])).status?.phase === 'Running', { timeoutMs: 30_000, what: 'the ticker running' });
+      const r = await run(['attach', ticker, '-c', 'c']);
+      expect(r.code).toBe(0);
+      // From the moment of attaching (not the start of the log) to the container's last line.
+      expect(r.stdout).toMatch(/(^|\n)tick 19\n$/);
+      expect(r.stdout).not.toMatch(/^tick 0\n/);
+      const stdin = await run(['attach', '-i', pod, '-c', 'side'], 'x\n');
+      expect(stdin.code).toBe(1);
+      expect(stdin.stderr).toContain('stdin closed: attach without -i');
+    });
+
     it('answers a container the pod does not have with a 400 Status', async () => {
       const r = await run(['exec', pod, '-c', 'bogus', '--', 'true']);
       expect(r.code).toBe(1);

@@ -139,7 +139,7 @@ export class KubeApiHandler {
     }
     if (subresource === 'binding') return method === 'POST' ? bindPod(ctx) : notAllowed();
     if (subresource === 'log') return method === 'GET' && path.resource.kind === 'Pod' ? podLog(ctx) : notAllowed();
-    if (subresource === 'exec' || subresource === 'portforward') return method === 'GET' || method === 'POST' ? podStream(ctx, subresource) : notAllowed();
+    if (subresource === 'exec' || subresource === 'attach' || subresource === 'portforward') return method === 'GET' || method === 'POST' ? podStream(ctx, subresource) : notAllowed();
     switch (method) {
       case 'GET':
         return getObject(ctx);

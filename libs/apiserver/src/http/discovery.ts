@@ -66,6 +66,8 @@ function resourceEntries(r: ResourceInfo): object[] {
         return { name: `${r.plural}/log`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get'] };
       case 'exec':
         return { name: `${r.plural}/exec`, singularName: '', namespaced: r.namespaced, kind: 'PodExecOptions', verbs: ['create', 'get'] };
+      case 'attach':
+        return { name: `${r.plural}/attach`, singularName: '', namespaced: r.namespaced, kind: 'PodAttachOptions', verbs: ['create', 'get'] };
       case 'portforward':
         return { name: `${r.plural}/portforward`, singularName: '', namespaced: r.namespaced, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] };
       default:

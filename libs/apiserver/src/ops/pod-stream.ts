@@ -9,25 +9,25 @@ import { currentObject } from './read';
 const HOP_HEADERS = new Set(['authorization', 'host', 'content-length', 'transfer-encoding', 'proxy-authorization', 'keep-alive']);
 
 /**
- * `pods/<name>/exec` and `pods/<name>/portforward`: an upgrade-aware proxy, as kube-apiserver's.
+ * `pods/<name>/exec`, `pods/<name>/attach` and `pods/<name>/portforward`: an upgrade-aware proxy, as kube-apiserver's.
  * The user was authenticated here; the request goes on to the node agent's authenticated
  * streaming port (HTTPS, this server's client certificate of the cluster CA), and once the agent
  * answers 101 the two connections are spliced byte for byte, so SPDY or WebSocket is spoken
  * between kubectl and the agent. A refusal (bad container, no such stream protocol) comes back
  * as the agent's Status.
  */
-export async function podStream(ctx: RequestContext, subresource: 'exec' | 'portforward'): Promise<void> {
+export async function podStream(ctx: RequestContext, subresource: 'exec' | 'attach' | 'portforward'): Promise<void> {
   const upgrade = ctx.upgrade;
   if (!upgrade) throw ApiError.badRequest('Upgrade request required');
   const pod = currentObject(ctx);
   const name = pod.metadata.name!;
   const namespace = pod.metadata.namespace!;
   let path: string;
-  if (subresource === 'exec') {
+  if (subresource === 'exec' || subresource === 'attach') {
     const container = execContainer(pod, ctx.query.get('container'));
     const query = new URLSearchParams(ctx.query);
     query.delete('container');
-    path = `/exec/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
+    path = `/${subresource}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
   } else {
     path = `/portForward/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}?${ctx.query}`;
   }

@@ -11,18 +11,21 @@ export interface ExecRequest {
   readonly tty: boolean;
 }
 
+/** Query flags of exec and attach (attach has no command). */
 export function parseExecRequest(q: URLSearchParams): ExecRequest {
   const flag = (k: string) => ['true', '1'].includes(q.get(k) ?? '');
   return { command: q.getAll('command'), stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
 }
 
 /** Why a request cannot be served, in kube-apiserver's words; undefined when it can. */
-export function invalidExecRequest(r: ExecRequest): string | undefined {
-  if (r.command.length === 0) return 'you must specify at least one command for the container';
+export function invalidExecRequest(r: ExecRequest, kind: 'exec' | 'attach' = 'exec'): string | undefined {
+  if (kind === 'exec' && r.command.length === 0) return 'you must specify at least one command for the container';
+  // The process runtime starts containers with stdin closed (spec.stdin is not supported), so there is none to attach to.
+  if (kind === 'attach' && r.stdin) return 'this node runs containers with stdin closed: attach without -i (output only)';
   if (!r.stdin && !r.stdout && !r.stderr) return 'you must specify at least 1 of stdin, stdout, stderr';
   // The process runtime has no pseudo-terminal to give; a raw-mode terminal on a pipe would not
   // even end lines (no ICRNL), so refusing beats a shell that silently ignores Enter.
-  if (r.tty) return 'this node runs containers as plain processes without a terminal: run kubectl exec without -t (use -i for stdin)';
+  if (r.tty) return `this node runs containers as plain processes without a terminal: run kubectl ${kind} without -t${kind === 'exec' ? ' (use -i for stdin)' : ''}`;
   return undefined;
 }
 
@@ -79,4 +82,31 @@ function copy(from: Readable, to: Writable | undefined): Promise<void> {
     from.once('error', () => resolve());
     from.once('close', resolve);
   });
+}
+
+/**
+ * kubectl attach: the container's output from now on, until it exits or the client leaves. It
+ * comes from the container's log (stdout and stderr share it, so both arrive on stdout, line by line).
+ */
+export async function runAttach(runtime: ContainerRuntime, podUid: string, container: string, channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus> {
+  const out = channels.stdout ?? channels.stderr;
+  const lines = runtime.logs(podUid, container, { follow: true, tailLines: 0 })[Symbol.asyncIterator]();
+  let stopped = false;
+  void cancelled.then(() => {
+    stopped = true;
+    void lines.return?.(undefined);
+  });
+  try {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done || stopped) break;
+      if (out && !out.destroyed && !out.write(next.value.endsWith('\n') ? next.value : `${next.value}\n`)) await new Promise((resolve) => {
+        out.once('drain', resolve);
+        out.once('close', resolve);
+      });
+    }
+  } catch (err) {
+    return errorStatus(`cannot attach to container ${container}: ${(err as Error).message}`);
+  }
+  return successStatus();
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ContainerRuntime } from '@logbook/runtime';
-import { type ExecRequest, runExec } from './exec-session';
+import type { ExecChannels, ExecRequest } from './exec-session';
+import type { ExecStatus } from './status';
 import { SpdySession, type SpdyStream } from './spdy/session';
 import { headerList, refuseUpgrade, writeSwitchingProtocols } from './upgrade';
 import { errorStatus } from './status';
@@ -13,15 +13,14 @@ const STREAM_CREATION_TIMEOUT_MS = 30_000;
 /** After the Status, how long the client gets to hang up before the connection is dropped. */
 const CLIENT_CLOSE_TIMEOUT_MS = 30_000;
 
+/** A remote command session: which channels the client asked for, and what runs once they are open (exec or attach). */
 export interface ExecTarget {
-  readonly runtime: ContainerRuntime;
-  readonly podUid: string;
-  readonly container: string;
   readonly request: ExecRequest;
+  run(channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus>;
 }
 
 /**
- * kubectl exec over SPDY/3.1: the client opens one stream per channel, tagged by the `streamType`
+ * kubectl exec (and attach) over SPDY/3.1: the client opens one stream per channel, tagged by the `streamType`
  * header (error, stdin, stdout, stderr); the command starts once all it asked for are open; the
  * error stream ends with a metav1.Status carrying the exit code.
  */
@@ -59,7 +58,7 @@ async function run(target: ExecTarget, streams: Map<string, SpdyStream>, session
   const errorStream = streams.get('error')!;
   let status;
   try {
-    status = await runExec(target.runtime, target.podUid, target.container, target.request, { stdin: streams.get('stdin'), stdout: streams.get('stdout'), stderr: streams.get('stderr') }, cancelled);
+    status = await target.run({ stdin: streams.get('stdin'), stdout: streams.get('stdout'), stderr: streams.get('stderr') }, cancelled);
   } catch (err) {
     status = errorStatus((err as Error).message);
   }

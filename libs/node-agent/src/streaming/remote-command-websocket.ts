@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Duplex, Writable } from 'node:stream';
-import { runExec } from './exec-session';
 import type { ExecTarget } from './remote-command-spdy';
 import { errorStatus } from './status';
 import { WebSocketConnection, acceptWebSocket } from './websocket';
@@ -19,7 +18,7 @@ const enum Channel {
 }
 
 /**
- * kubectl exec over WebSocket (v5.channel.k8s.io): every binary message starts with its channel
+ * kubectl exec (and attach) over WebSocket (v5.channel.k8s.io): every binary message starts with its channel
  * byte. The command's output goes out on 1 and 2, the Status on 3, then a normal close, which
  * client-go reads as the end of every channel.
  */
@@ -45,7 +44,8 @@ export function serveExecWebSocket(req: IncomingMessage, socket: Duplex, head: B
     }).on('error', () => undefined);
   const stdout = target.request.stdout ? channel(Channel.Stdout) : undefined;
   const stderr = target.request.stderr ? channel(Channel.Stderr) : undefined;
-  void runExec(target.runtime, target.podUid, target.container, target.request, { stdin, stdout, stderr }, cancelled)
+  void target
+    .run({ stdin, stdout, stderr }, cancelled)
     .catch((err: Error) => errorStatus(err.message))
     .then(async (status) => {
       await ws.send(Buffer.concat([Buffer.from([Channel.Error]), Buffer.from(JSON.stringify(status))])).catch(() => undefined);

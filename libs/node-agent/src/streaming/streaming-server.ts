@@ -7,8 +7,8 @@ import { generate } from 'selfsigned';
 import type { ComponentLogger } from '@logbook/components';
 import { API_SERVER_CLIENT_CN, type KubeObject } from '@logbook/kube';
 import type { ContainerRuntime } from '@logbook/runtime';
-import { invalidExecRequest, parseExecRequest } from './exec-session';
-import { serveExecSpdy } from './remote-command-spdy';
+import { invalidExecRequest, parseExecRequest, runAttach, runExec } from './exec-session';
+import { type ExecTarget, serveExecSpdy } from './remote-command-spdy';
 import { servePortForwardSpdy, servePortForwardTunnel } from './port-forward';
 import { serveExecWebSocket } from './remote-command-websocket';
 import { refuseUpgrade, upgradeKind } from './upgrade';
@@ -21,8 +21,8 @@ export interface StreamingSource {
 }
 
 /**
- * The kubelet's authenticated port, for the streaming endpoints only: `/exec/<ns>/<pod>/<container>`
- * and `/portForward/<ns>/<pod>`. HTTPS with a self-signed serving certificate; a client must
+ * The kubelet's authenticated port, for the streaming endpoints only: `/exec/<ns>/<pod>/<container>`,
+ * `/attach/<ns>/<pod>/<container>` and `/portForward/<ns>/<pod>`. HTTPS with a self-signed serving certificate; a client must
  * present a certificate of the cluster CA with the API server's name, so only the API server
  * (which authenticated the user) reaches it. The API server proxies the upgraded connection
  * byte for byte; the streaming protocols end here, next to the processes.
@@ -82,26 +82,31 @@ export class StreamingServer {
     const url = new URL(req.url ?? '/', 'https://agent');
     const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const kind = upgradeKind(req);
-    if (parts[0] === 'exec' && parts.length === 4) return this.exec(req, socket, head, parts[1], parts[2], parts[3], url.searchParams, kind);
+    if ((parts[0] === 'exec' || parts[0] === 'attach') && parts.length === 4) return this.exec(parts[0], req, socket, head, parts[1], parts[2], parts[3], url.searchParams, kind);
     if (parts[0] === 'portForward' && parts.length === 3) return this.portForward(req, socket, head, parts[1], parts[2], kind);
     refuseUpgrade(socket, 404, `no such path ${url.pathname}`);
   }
 
-  private exec(req: IncomingMessage, socket: Duplex, head: Buffer, namespace: string, name: string, container: string, q: URLSearchParams, kind: 'spdy' | 'websocket' | undefined): void {
+  private exec(what: 'exec' | 'attach', req: IncomingMessage, socket: Duplex, head: Buffer, namespace: string, name: string, container: string, q: URLSearchParams, kind: 'spdy' | 'websocket' | undefined): void {
     const pod = this.pod(namespace, name);
     if (!pod) return refuseUpgrade(socket, 404, `pod ${namespace}/${name} is not on this node`);
     const request = parseExecRequest(q);
-    const invalid = invalidExecRequest(request);
+    const invalid = invalidExecRequest(request, what);
     if (invalid) return refuseUpgrade(socket, 400, invalid);
     const known = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((c: any) => c.name === container);
     if (!known) return refuseUpgrade(socket, 400, `container ${container} is not valid for pod ${name}`);
     void this.running(pod.metadata.uid!, container).then((running) => {
       if (!running) return refuseUpgrade(socket, 400, `container ${container} is not running in pod ${name}`);
-      this.source.log.info({ pod: `${namespace}/${name}`, container, command: request.command[0], protocol: kind }, 'exec');
-      const target = { runtime: this.source.runtime, podUid: pod.metadata.uid!, container, request };
+      this.source.log.info({ pod: `${namespace}/${name}`, container, command: request.command[0], protocol: kind }, what);
+      const { runtime } = this.source;
+      const podUid = pod.metadata.uid!;
+      const target: ExecTarget = {
+        request,
+        run: (channels, cancelled) => (what === 'exec' ? runExec(runtime, podUid, container, request, channels, cancelled) : runAttach(runtime, podUid, container, channels, cancelled)),
+      };
       if (kind === 'spdy') return serveExecSpdy(req, socket, head, target);
       if (kind === 'websocket') return serveExecWebSocket(req, socket, head, target);
-      refuseUpgrade(socket, 400, 'exec needs an upgrade to SPDY/3.1 or websocket');
+      refuseUpgrade(socket, 400, `${what} needs an upgrade to SPDY/3.1 or websocket`);
     });
   }
 
