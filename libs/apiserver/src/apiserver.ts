@@ -43,8 +43,10 @@ export interface RunningApiServer {
  * Status errors) with a response bound to its raw connection; an operation that switches
  * protocols takes the connection over, anything else answers and closes it.
  */
-function serveUpgrade(handler: KubeApiHandler, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+function serveUpgrade(handler: KubeApiHandler, req: IncomingMessage, socket: Duplex, head: Buffer, open: Set<Duplex>): void {
   socket.on('error', () => undefined);
+  open.add(socket);
+  socket.once('close', () => open.delete(socket));
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket as Socket);
@@ -83,7 +85,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   server.headersTimeout = 66_000;
   // exec and port-forward switch protocols; everything else that asks to is answered normally.
   const handler = app.get(KubeApiHandler);
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => serveUpgrade(handler, req, socket, head));
+  // Upgraded connections (a long exec, a port-forward) are not the HTTP server's to close: ours.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => serveUpgrade(handler, req, socket, head, upgraded));
   const port = (server.address() as AddressInfo).port;
   if (options.finalizeNamespaces) app.get(NamespaceFinalizer).resumeAll();
   return {
@@ -95,6 +99,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       app.get(WatchHub).close();
       await app.get(NamespaceFinalizer).drain();
       server.closeAllConnections?.();
+      for (const socket of upgraded) socket.destroy();
       await app.close();
     },
   };
