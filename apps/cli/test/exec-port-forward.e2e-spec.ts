@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
@@ -36,6 +36,25 @@ function processesRunning(command: string): number[] {
   }
   return pids;
 }
+
+/** Runs a shell line on a pseudo-terminal (script(1)), typing `input`; resolves with what the terminal showed. */
+function runOnTerminal(line: string, input: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('script', ['--quiet', '--flush', '--return', '--command', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    proc.stdin.end(input);
+  });
+}
+
+const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
 /** An upgrade request straight to a server, to see what answers when kubectl is not the client. */
 function upgradeRequest(url: string, headers: Record<string, string>, tls: { cert?: string; key?: string } = {}): Promise<{ code: number; body: string }> {
@@ -128,6 +147,15 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
       } else {
         expect(r.stderr).not.toContain('v5.channel.k8s.io');
       }
+    });
+
+    it('gives -it a terminal of kubectl\'s size, with its exit code (kubectl itself on a terminal via script(1))', async () => {
+      const kubectlLine = [bin, '--kubeconfig', cluster.kubeconfig, '--cache-dir', cache.path, 'exec', '-it', pod, '-c', 'side', '--', 'sh'].map(shellQuote).join(' ');
+      const r = await runOnTerminal(`stty rows 30 cols 100; exec ${kubectlLine}`, 'stty size\necho tty-$((40+2)); tty\nexit 4\n');
+      expect(r.code).toBe(4);
+      expect(r.output).toContain('30 100\r\n');
+      expect(r.output).toContain('tty-42\r\n');
+      expect(r.output).toMatch(/\/dev\/pts\/\d+\r\n/);
     });
 
     it('execs into the container named with -c', async () => {

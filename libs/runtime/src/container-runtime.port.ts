@@ -64,6 +64,19 @@ export interface ExecProcess {
   readonly exited: Promise<number>;
   /** Kills the command's whole process group (the client went away). */
   kill(): void;
+  /** With a terminal: sets its size (the command gets SIGWINCH). */
+  resize?(size: TerminalSize): void;
+}
+
+export interface TerminalSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+export interface ExecStreamOptions {
+  readonly stdin: boolean;
+  /** Run on a pseudo-terminal of this size (kubectl exec -t): stdout carries stderr too, stdin is raw. */
+  readonly tty?: TerminalSize;
 }
 
 export interface ContainerRuntime {
@@ -85,7 +98,7 @@ export interface ContainerRuntime {
   /** Runs a command in the container's context (exec probes); resolves with its exit code. */
   exec(podUid: string, name: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   /** Starts a command in a running container's context with its stdio piped; it is killed when the container stops. */
-  execStream(podUid: string, name: string, command: readonly string[], options: { readonly stdin: boolean }): Promise<ExecProcess>;
+  execStream(podUid: string, name: string, command: readonly string[], options: ExecStreamOptions): Promise<ExecProcess>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ContainerRuntime, RuntimeError } from '@logbook/runtime';
+import type { TerminalSizes } from './terminal-sizes';
 import { type ExecStatus, errorStatus, exitCodeStatus, successStatus } from './status';
 
 /** What kubectl exec asked for, from the request's query (`command` repeated, `stdin`, `stdout`, `stderr`, `tty`). */
@@ -23,9 +24,8 @@ export function invalidExecRequest(r: ExecRequest, kind: 'exec' | 'attach' = 'ex
   // The process runtime starts containers with stdin closed (spec.stdin is not supported), so there is none to attach to.
   if (kind === 'attach' && r.stdin) return 'this node runs containers with stdin closed: attach without -i (output only)';
   if (!r.stdin && !r.stdout && !r.stderr) return 'you must specify at least 1 of stdin, stdout, stderr';
-  // The process runtime has no pseudo-terminal to give; a raw-mode terminal on a pipe would not
-  // even end lines (no ICRNL), so refusing beats a shell that silently ignores Enter.
-  if (r.tty) return `this node runs containers as plain processes without a terminal: run kubectl ${kind} without -t${kind === 'exec' ? ' (use -i for stdin)' : ''}`;
+  // Containers run without a terminal: there is none to attach to (exec gets one of its own).
+  if (kind === 'attach' && r.tty) return 'this node runs containers without a terminal: attach without -t';
   return undefined;
 }
 
@@ -33,7 +33,12 @@ export interface ExecChannels {
   readonly stdin?: Readable;
   readonly stdout?: Writable;
   readonly stderr?: Writable;
+  /** With a terminal: the sizes the client reports. */
+  readonly resize?: TerminalSizes;
 }
+
+/** How long a terminal session waits for the client's first size before starting at 80x24. */
+const FIRST_SIZE_WAIT_MS = 1_000;
 
 /**
  * Runs the command in the container and wires the client's channels to it; resolves with the
@@ -43,16 +48,19 @@ export interface ExecChannels {
 export async function runExec(runtime: ContainerRuntime, podUid: string, container: string, request: ExecRequest, channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus> {
   let proc;
   try {
-    proc = await runtime.execStream(podUid, container, request.command, { stdin: channels.stdin !== undefined });
+    const tty = request.tty ? ((await channels.resize?.first(FIRST_SIZE_WAIT_MS)) ?? { cols: 80, rows: 24 }) : undefined;
+    proc = await runtime.execStream(podUid, container, request.command, { stdin: channels.stdin !== undefined, ...(tty ? { tty } : {}) });
   } catch (err) {
     channels.stdin?.resume();
     // As a shell (and kubectl against containerd) reports it: a command that cannot start is an exit code.
     const reason = (err as RuntimeError).reason;
     if (reason !== 'CommandNotFound' && reason !== 'ExecError') return errorStatus(`error executing command in container: ${(err as Error).message}`);
-    channels.stderr?.write(`${(err as Error).message}\n`);
+    (channels.stderr ?? channels.stdout)?.write(`${(err as Error).message}\n`);
     return exitCodeStatus(reason === 'CommandNotFound' ? 127 : 126);
   }
   void cancelled.then(() => proc.kill());
+  const resize = proc.resize?.bind(proc);
+  if (resize) channels.resize?.onChange(resize);
   if (channels.stdin && proc.stdin) {
     const stdin = proc.stdin;
     // The command may exit without reading its input: EPIPE then is expected, not a failure.

@@ -5,6 +5,7 @@ import type { ExecStatus } from './status';
 import { SpdySession, type SpdyStream } from './spdy/session';
 import { headerList, refuseUpgrade, writeSwitchingProtocols } from './upgrade';
 import { errorStatus } from './status';
+import { TerminalSizes } from './terminal-sizes';
 
 /** The one remote-command protocol served over SPDY: v4 carries the exit code in a Status (kubectl 1.5+ speaks it). */
 export const REMOTE_COMMAND_V4 = 'v4.channel.k8s.io';
@@ -31,7 +32,15 @@ export function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: Buffer
   }
   writeSwitchingProtocols(socket, { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': REMOTE_COMMAND_V4 });
   const { request } = target;
-  const wanted = new Set(['error', ...(request.stdin ? ['stdin'] : []), ...(request.stdout ? ['stdout'] : []), ...(request.stderr ? ['stderr'] : [])]);
+  // With a terminal, stderr is merged into stdout by the terminal and sizes come on 'resize'.
+  const wanted = new Set([
+    'error',
+    ...(request.stdin ? ['stdin'] : []),
+    ...(request.stdout ? ['stdout'] : []),
+    ...(request.stderr && !request.tty ? ['stderr'] : []),
+    ...(request.tty ? ['resize'] : []),
+  ]);
+  const sizes = new TerminalSizes();
   const streams = new Map<string, SpdyStream>();
   let started = false;
   const session = new SpdySession(
@@ -40,11 +49,12 @@ export function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: Buffer
       const type = stream.headers.streamtype;
       if (started || !wanted.has(type) || streams.has(type)) return stream.reset();
       streams.set(type, stream);
-      if (type !== 'stdin') stream.resume(); // nothing comes from the client on these
+      if (type === 'resize') stream.on('data', (chunk: Buffer) => sizes.write(chunk));
+      else if (type !== 'stdin') stream.resume(); // nothing comes from the client on these
       if (streams.size === wanted.size) {
         started = true;
         clearTimeout(timer);
-        void run(target, streams, session);
+        void run(target, streams, session, sizes);
       }
     },
     head,
@@ -53,12 +63,12 @@ export function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: Buffer
   session.onClose(() => clearTimeout(timer));
 }
 
-async function run(target: ExecTarget, streams: Map<string, SpdyStream>, session: SpdySession): Promise<void> {
+async function run(target: ExecTarget, streams: Map<string, SpdyStream>, session: SpdySession, sizes: TerminalSizes): Promise<void> {
   const cancelled = new Promise<void>((resolve) => session.onClose(resolve));
   const errorStream = streams.get('error')!;
   let status;
   try {
-    status = await target.run({ stdin: streams.get('stdin'), stdout: streams.get('stdout'), stderr: streams.get('stderr') }, cancelled);
+    status = await target.run({ stdin: streams.get('stdin'), stdout: streams.get('stdout'), stderr: streams.get('stderr'), ...(target.request.tty ? { resize: sizes } : {}) }, cancelled);
   } catch (err) {
     status = errorStatus((err as Error).message);
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Duplex, Writable } from 'node:stream';
 import type { ExecTarget } from './remote-command-spdy';
 import { errorStatus } from './status';
+import { TerminalSizes } from './terminal-sizes';
 import { WebSocketConnection, acceptWebSocket } from './websocket';
 
 /** v5 is v4 plus a close signal, so stdin can end: the one version kubectl's WebSocket executor offers. */
@@ -25,13 +26,14 @@ const enum Channel {
 export function serveExecWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, target: ExecTarget): void {
   if (!acceptWebSocket(req, socket, [REMOTE_COMMAND_V5])) return;
   const stdin = target.request.stdin ? new PassThrough() : undefined;
+  const sizes = target.request.tty ? new TerminalSizes() : undefined;
   const ws = new WebSocketConnection(
     socket,
     (message) => {
       if (message.length === 0) return;
       if (message[0] === Channel.Stdin && stdin && !stdin.writableEnded) stdin.write(message.subarray(1));
       else if (message[0] === Channel.Close && message[1] === Channel.Stdin) stdin?.end();
-      // Resize never comes: a terminal (tty) is refused before the upgrade.
+      else if (message[0] === Channel.Resize) sizes?.write(message.subarray(1));
     },
     head,
   );
@@ -43,9 +45,9 @@ export function serveExecWebSocket(req: IncomingMessage, socket: Duplex, head: B
       },
     }).on('error', () => undefined);
   const stdout = target.request.stdout ? channel(Channel.Stdout) : undefined;
-  const stderr = target.request.stderr ? channel(Channel.Stderr) : undefined;
+  const stderr = target.request.stderr && !target.request.tty ? channel(Channel.Stderr) : undefined;
   void target
-    .run({ stdin, stdout, stderr }, cancelled)
+    .run({ stdin, stdout, stderr, ...(sizes ? { resize: sizes } : {}) }, cancelled)
     .catch((err: Error) => errorStatus(err.message))
     .then(async (status) => {
       await ws.send(Buffer.concat([Buffer.from([Channel.Error]), Buffer.from(JSON.stringify(status))])).catch(() => undefined);

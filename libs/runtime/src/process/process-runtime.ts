@@ -7,6 +7,8 @@ import {
   ContainerState,
   ContainerStatus,
   ExecProcess,
+  ExecStreamOptions,
+  TerminalSize,
   LogOptions,
   PodSandbox,
   PodSandboxSpec,
@@ -19,6 +21,7 @@ import { readLog } from './log-reader';
 import { indexPath, LogTap, rotatedPath } from './log-tap';
 import { isSameProcessAlive, processStartTicks, signalGroup } from './proc-stat';
 import { Sandboxes } from './sandboxes';
+import { onTerminal, resizeTerminal } from './terminal';
 import { StateFiles } from './state-files';
 
 export interface ProcessRuntimeOptions {
@@ -207,15 +210,17 @@ export class ProcessRuntime implements ContainerRuntime {
     return execCommand(command, { env: live.record.env, cwd: live.record.workingDir, timeoutMs });
   }
 
-  async execStream(podUid: string, name: string, command: readonly string[], options: { readonly stdin: boolean }): Promise<ExecProcess> {
+  async execStream(podUid: string, name: string, command: readonly string[], options: ExecStreamOptions): Promise<ExecProcess> {
     const live = this.live.get(keyOf(podUid, name));
     if (!live || live.record.status.state !== 'running') throw new RuntimeError('NotRunning', `container ${name} is not running`);
     if (command.length === 0) throw new RuntimeError('InvalidCommand', 'exec needs a command');
-    const child = spawn(command[0], command.slice(1), {
+    const [file, args] = options.tty ? onTerminal(command, options.tty) : [command[0], command.slice(1)];
+    const child = spawn(file, args, {
       cwd: live.record.workingDir,
-      env: { ...live.record.env },
+      env: { ...live.record.env, ...(options.tty ? { TERM: live.record.env.TERM ?? 'xterm' } : {}) },
       detached: true, // its own group, so that ending it ends what it started too
-      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // A terminal's input stays open without -i: script(1) ends the session at end of input.
+      stdio: [options.stdin || options.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -224,6 +229,7 @@ export class ProcessRuntime implements ContainerRuntime {
       });
     } catch (err) {
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      if (missing && options.tty) throw new RuntimeError('NoTerminal', `this node cannot give a terminal (script(1) of util-linux is not installed): run kubectl exec without -t`);
       throw new RuntimeError(missing ? 'CommandNotFound' : 'ExecError', `cannot run ${command[0]} in container ${name}: ${(err as Error).message}`);
     }
     const pid = child.pid!;
@@ -235,7 +241,14 @@ export class ProcessRuntime implements ContainerRuntime {
         resolve(exitCodeOf(code, signal));
       });
     });
-    return { stdin: child.stdin ?? undefined, stdout: child.stdout!, stderr: child.stderr!, exited, kill: () => signalGroup(pid, 'SIGKILL') };
+    return {
+      stdin: options.stdin ? child.stdin! : undefined,
+      stdout: child.stdout!,
+      stderr: child.stderr!,
+      exited,
+      kill: () => signalGroup(pid, 'SIGKILL'),
+      ...(options.tty ? { resize: (size: TerminalSize) => resizeTerminal(pid, size) } : {}),
+    };
   }
 
   /** Stops watching; the processes keep running, for the next agent run to adopt. Exec'd commands end: their clients were this agent's connections. */
