@@ -191,16 +191,25 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
       }
     });
 
-    it('attaches to a container\'s output until it exits (kubectl attach)', async () => {
+    it('attaches to a container\'s output from now until it exits (kubectl attach)', async () => {
       const ticker = randomName('ticker');
-      const script = 'i=0; while [ $i -lt 20 ]; do echo tick $i; i=$((i+1)); sleep 0.25; done';
-      await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ticker, namespace: 'default' }, spec: { nodeName: agentNode, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', script] }] } }));
-      await eventually(async () => JSON.parse(await ok(['get', 'pod', ticker, '-o', 'json'])).status?.phase === 'Running', { timeoutMs: 30_000, what: 'the ticker running' });
-      const r = await run(['attach', ticker, '-c', 'c']);
-      expect(r.code).toBe(0);
-      // From the moment of attaching (not the start of the log) to the container's last line.
-      expect(r.stdout).toMatch(/(^|\n)tick 19\n$/);
-      expect(r.stdout).not.toMatch(/^tick 0\n/);
+      const stop = makeTmpDir('ticker-stop-');
+      try {
+        const script = `i=0; while [ ! -f ${stop.path}/stop ]; do echo tick $i; i=$((i+1)); sleep 0.1; done; echo last`;
+        await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ticker, namespace: 'default' }, spec: { nodeName: agentNode, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', script] }] } }));
+        await eventually(async () => (await run(['logs', ticker])).stdout.includes('tick 3\n'), { timeoutMs: 30_000, what: 'the ticker ticking' });
+        const attach = kubectlBackground(cluster.kubeconfig, ['attach', ticker, '-c', 'c'], cache.path);
+        const exited = new Promise<number | null>((resolve) => attach.proc.once('exit', resolve));
+        const seenAt = await eventually(() => /tick (\d+)\n/.exec(attach.output())?.[1], { timeoutMs: 20_000, what: `attach streaming: ${attach.output()}` });
+        writeFileSync(join(stop.path, 'stop'), '');
+        expect(await exited).toBe(0);
+        // From the moment of attaching (not the start of the log) to the container's last line.
+        expect(Number(seenAt)).toBeGreaterThan(3);
+        expect(attach.output()).not.toContain('tick 0\n');
+        expect(attach.output()).toMatch(/tick \d+\nlast\n$/);
+      } finally {
+        stop.remove();
+      }
       const stdin = await run(['attach', '-i', pod, '-c', 'side'], 'x\n');
       expect(stdin.code).toBe(1);
       expect(stdin.stderr).toContain('stdin closed: attach without -i');
