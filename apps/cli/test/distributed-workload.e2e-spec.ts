@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { eventually, makeTmpDir, randomName, runLogbook, type PrometheusText } from '@logbook/testing';
+import { eventually, kubectl, makeTmpDir, randomName, runLogbook, type PrometheusText } from '@logbook/testing';
 import { describeWithKafka, testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 import { alive, containerPid, getMany, httpServerDeployment, httpService, podsRunningAndReady, randomPort, removeLeftoverSandboxes } from '../../../libs/cluster/src/acceptance/workload-kit';
 import { scrapeMetrics, startDistributed, type DistributedProcess } from './distributed.test-kit';
@@ -142,6 +142,14 @@ describeWithKafka('logbook up --distributed runs a Deployment of 3 HTTP servers 
     expect(api.sum('logbook_events_appended_total', { kind: 'Pod' })).toBeGreaterThan(0);
     expect(api.sum('logbook_events_appended_total', { kind: 'Deployment' })).toBeGreaterThan(0);
   }, 240_000);
+
+  it('execs into a pod of each node agent process: the API server proxies with its client certificate to the agent\'s streaming port', async () => {
+    for (const n of [1, 2]) {
+      const pod: any = (await cluster.api('GET', `/api/v1/namespaces/default/pods/${app}-pin-${n}`)).body;
+      const r = await kubectl(cluster.kubeconfig, ['exec', pod.metadata.name, '--', 'sh', '-c', 'echo "$POD_IP"; exit 7']);
+      expect(r).toMatchObject({ code: 7, stdout: `${pod.status.podIP}\n` });
+    }
+  }, 60_000);
 
   it('logbook down stops the supervisor, every component and the pods the node agents left running', async () => {
     const components = Object.values(cluster.pids().components).map((c) => c.pid!);

@@ -16,6 +16,8 @@ import { createMetricsRegistry, startHealthServer } from '@logbook/observability
  *   LOGBOOK_API / --api        API server URL, e.g. https://127.0.0.1:6443               (required)
  *   LOGBOOK_TOKEN, LOGBOOK_CA_FILE, LOGBOOK_TOPIC_PREFIX
  *   --node-name (LOGBOOK_NODE_NAME, default the host name), --port (10255), --state-dir
+ *   --streaming-port (0: a free one) serves exec and port-forward to the API server, whose client
+ *     certificate must be of the cluster CA in LOGBOOK_CA_FILE (no CA file: no streaming port)
  *   /healthz, /readyz and /metrics are served on the read-only port, next to /pods and /spec
  *   --pod-cidr (LOGBOOK_POD_CIDR, default 127.1.0.0/16): pod IPs, one range per agent on a machine
  *   --cpu/--memory/--pods override what the machine reports
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     .option('--api <url>', 'API server URL', process.env.LOGBOOK_API)
     .option('--node-name <name>', 'node name', process.env.LOGBOOK_NODE_NAME)
     .option('--port <port>', 'read-only port', '10255')
+    .option('--streaming-port <port>', 'authenticated exec/port-forward port (0 picks a free one)', '0')
     .option('--address <ip>', 'node InternalIP and read-only server address', '127.0.0.1')
     .option('--state-dir <dir>', 'process runtime state (sandboxes, logs)', process.env.LOGBOOK_NODE_STATE_DIR ?? join(process.cwd(), '.logbook-node'))
     .option('--pod-cidr <cidr>', 'pod IPs of this node (loopback; give each agent on one machine its own)', process.env.LOGBOOK_POD_CIDR ?? '127.1.0.0/16')
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     nodeName: opts.nodeName,
     address: opts.address,
     port: Number(opts.port),
+    ...(caFile ? { streaming: { clusterCaCert: readFileSync(caFile, 'utf8'), port: Number(opts.streamingPort) } } : {}),
     cpu: opts.cpu,
     memory: opts.memory,
     pods: Number(opts.pods),

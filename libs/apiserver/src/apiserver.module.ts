@@ -23,6 +23,8 @@ export interface ApiServerModuleOptions {
   readonly finalizeNamespaces?: boolean;
   /** Served on the API port's /metrics (bearer token required); default a registry of the API server's own metrics. */
   readonly registry?: Registry;
+  /** The client certificate for node agents' streaming ports (exec, port-forward). */
+  readonly nodeClient?: { readonly cert: string; readonly key: string };
 }
 
 @Module({})
@@ -48,7 +50,7 @@ export class ApiServerModule {
           provide: KubeApiHandler,
           useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger) =>
             new KubeApiHandler(
-              { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000 },
+              { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000, nodeClient: options.nodeClient },
               new TokenAuthenticator(options.tokenFile),
               log,
               () => true,

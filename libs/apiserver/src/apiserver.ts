@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -9,6 +11,7 @@ import type { Projector } from '@logbook/projections';
 import { ApiServerModule } from './apiserver.module';
 import { ensurePki } from './identity/pki';
 import { ClusterWriter } from './write/cluster-writer';
+import { KubeApiHandler } from './kube-api.handler';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 
@@ -35,6 +38,27 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+/**
+ * An upgrade request goes through the same handler as any other (authentication, routing,
+ * Status errors) with a response bound to its raw connection; an operation that switches
+ * protocols takes the connection over, anything else answers and closes it.
+ */
+function serveUpgrade(handler: KubeApiHandler, req: IncomingMessage, socket: Duplex, head: Buffer, open: Set<Duplex>): void {
+  socket.on('error', () => undefined);
+  open.add(socket);
+  socket.once('close', () => open.delete(socket));
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.on('finish', () => {
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  void handler.handle(req, res, { socket, head }).finally(() => {
+    if (res.statusCode === 101) res.detachSocket(socket as Socket);
+  });
+}
+
 /** Starts the HTTPS API server (certificate made on first start, kept in the data directory). */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const pki = await ensurePki(options.dataDir, [options.host, '127.0.0.1', 'localhost']);
@@ -47,6 +71,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       bookmarkIntervalMs: options.bookmarkIntervalMs,
       finalizeNamespaces: options.finalizeNamespaces ?? false,
       registry: options.registry,
+      nodeClient: pki.nodeClient,
     }),
     { httpsOptions: { key: pki.key, cert: pki.cert }, bodyParser: false, logger: false, abortOnError: false },
   );
@@ -58,6 +83,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   // that a client reusing one races the close (ECONNRESET). kube-apiserver keeps them far longer.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // exec and port-forward switch protocols; everything else that asks to is answered normally.
+  const handler = app.get(KubeApiHandler);
+  // Upgraded connections (a long exec, a port-forward) are not the HTTP server's to close: ours.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => serveUpgrade(handler, req, socket, head, upgraded));
   const port = (server.address() as AddressInfo).port;
   if (options.finalizeNamespaces) app.get(NamespaceFinalizer).resumeAll();
   return {
@@ -69,6 +99,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       app.get(WatchHub).close();
       await app.get(NamespaceFinalizer).drain();
       server.closeAllConnections?.();
+      for (const socket of upgraded) socket.destroy();
       await app.close();
     },
   };

@@ -25,6 +25,7 @@ import { serveTail } from './ops/tail';
 import { podLog } from './ops/pod-log';
 import { evictPod } from './ops/eviction';
 import { serveAccessReview } from './ops/access-review';
+import { podStream } from './ops/pod-stream';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { requestLabels } from './metrics/request-labels';
 
@@ -43,7 +44,8 @@ export class KubeApiHandler {
     private readonly metrics?: ApiMetrics,
   ) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `upgrade`: the request asked to switch protocols (exec, port-forward); its raw connection. */
+  async handle(req: IncomingMessage, res: ServerResponse, upgrade?: RequestContext['upgrade']): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
     let user: User | undefined;
@@ -51,7 +53,7 @@ export class KubeApiHandler {
       if (PUBLIC_PATHS.has(url.pathname)) return this.servePublic(url.pathname, req, res);
       user = this.auth.authenticate(req.headers.authorization);
       if (!user) throw ApiError.unauthorized();
-      await this.route(req, res, url, user);
+      await this.route(req, res, url, user, upgrade);
     } catch (err) {
       const apiError = sendError(res, err);
       if (apiError.code >= 500) this.log.error({ err, method: req.method, path: url.pathname }, 'request failed');
@@ -69,7 +71,7 @@ export class KubeApiHandler {
     res.end(ready ? 'ok' : 'not ready: the projection is still catching up with the log');
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, url: URL, user: User): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL, user: User, upgrade?: RequestContext['upgrade']): Promise<void> {
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method === 'GET') {
       if (p === '/api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));
@@ -112,6 +114,7 @@ export class KubeApiHandler {
         causationId: headerValue(req, 'x-logbook-causation-id'),
       },
       deps: this.deps,
+      ...(upgrade ? { upgrade } : {}),
     };
     await this.dispatch(ctx, req.method ?? 'GET', path);
   }
@@ -142,6 +145,7 @@ export class KubeApiHandler {
     if (subresource === 'binding') return method === 'POST' ? bindPod(ctx) : notAllowed();
     if (subresource === 'eviction') return method === 'POST' ? evictPod(ctx) : notAllowed();
     if (subresource === 'log') return method === 'GET' && path.resource.kind === 'Pod' ? podLog(ctx) : notAllowed();
+    if (subresource === 'exec' || subresource === 'attach' || subresource === 'portforward') return method === 'GET' || method === 'POST' ? podStream(ctx, subresource) : notAllowed();
     switch (method) {
       case 'GET':
         return getObject(ctx);

@@ -113,7 +113,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     await server.close();
   };
   try {
-    nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent, registry) : undefined;
+    nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent, registry, api.caCert) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
     proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry }) : undefined;
   } catch (err) {
@@ -147,9 +147,11 @@ async function startNodeAgent(
   log: Logger,
   options: true | { readonly nodeName?: string; readonly port?: number },
   registry: Registry,
+  clusterCaCert: string,
 ): Promise<{ agent: NodeAgent; runtime: ProcessRuntime }> {
   const runtime = new ProcessRuntime({ stateDir: join(dataDir, 'node') });
-  const agent = new NodeAgent({ client, bus, runtime, topicPrefix, log, registry, ...(options === true ? {} : options) });
+  // The streaming port (exec, port-forward) accepts the API server's client certificate of this CA.
+  const agent = new NodeAgent({ client, bus, runtime, topicPrefix, log, registry, streaming: { clusterCaCert }, ...(options === true ? {} : options) });
   try {
     await agent.start();
   } catch (err) {

@@ -15,3 +15,4 @@ export * from './conversion';
 export * from './autoscaling';
 export * from './cron/cron-schedule';
 export { formatInTimeZone, isKnownTimeZone, localTimeZone } from './cron/wall-clock';
+export * from './node-streaming';

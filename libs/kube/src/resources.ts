@@ -10,7 +10,7 @@ export interface ResourceInfo {
   singular: string;
   namespaced: boolean;
   shortNames: string[];
-  /** Subresources served: 'status', 'scale', 'binding', 'log', 'eviction'. */
+  /** Subresources served: 'status', 'scale', 'binding', 'log', 'eviction', 'exec', 'attach', 'portforward'. */
   subresources: string[];
   /** Whether the kind has a spec whose change bumps metadata.generation. */
   hasSpec: boolean;
@@ -31,7 +31,7 @@ const policy = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ 
 export const RESOURCES: readonly ResourceInfo[] = [
   core({ kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], hasSpec: true, categories: [] }),
   core({ kind: 'Node', plural: 'nodes', singular: 'node', namespaced: false, shortNames: ['no'], subresources: ['status'], hasSpec: true, categories: [] }),
-  core({ kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], subresources: ['status', 'binding', 'log', 'eviction'], hasSpec: true, categories: ['all'] }),
+  core({ kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], subresources: ['status', 'binding', 'log', 'eviction', 'exec', 'attach', 'portforward'], hasSpec: true, categories: ['all'] }),
   core({ kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
   core({ kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], subresources: [], hasSpec: false, categories: [] }),

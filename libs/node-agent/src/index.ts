@@ -6,3 +6,4 @@ export { agentNodeObject, agentNodeStatus, nodeConditions, machineCapacity, LIMI
 export { ReadOnlyServer, logOptions } from './read-only-server';
 export { probeTiming, nextResult, type ProbeTiming } from './probe-worker';
 export type { Summary, CpuStats, MemoryStats } from './resource-stats';
+export { StreamingServer } from './streaming/streaming-server';

@@ -10,6 +10,7 @@ import { PodSource } from './pod-source';
 import { PodSync } from './pod-sync';
 import { ReadOnlyServer } from './read-only-server';
 import { ResourceStats } from './resource-stats';
+import { StreamingServer } from './streaming/streaming-server';
 import { Registry } from 'prom-client';
 import { trackConsumerGroups } from '@logbook/observability';
 
@@ -23,6 +24,12 @@ export interface NodeAgentOptions {
   readonly address?: string;
   /** Read-only port (default 10255; 0 picks a free one). */
   readonly port?: number;
+  /**
+   * The authenticated streaming port (kubectl exec and port-forward through the API server),
+   * served only when the cluster CA is known: the API server's client certificate is checked
+   * against it. Port default 0 (a free one; the node's annotation says which).
+   */
+  readonly streaming?: { readonly clusterCaCert: string; readonly port?: number };
   readonly cpu?: string;
   readonly memory?: string;
   readonly pods?: number;
@@ -60,6 +67,7 @@ export class NodeAgent {
   private readonly heartbeat: NodeHeartbeat;
   private readonly server: ReadOnlyServer;
   private readonly stats: ResourceStats;
+  private readonly streaming?: StreamingServer;
   private readonly workers: Promise<void>[] = [];
   private readonly log: ComponentLogger;
   private readonly info: NodeInfo;
@@ -116,6 +124,7 @@ export class NodeAgent {
       registry: this.registry,
       ready: () => this.following,
     });
+    if (o.streaming) this.streaming = new StreamingServer({ runtime: o.runtime, pods: () => this.source.list(), log: this.log });
   }
 
   /** The read-only server's port (after start). */
@@ -126,6 +135,9 @@ export class NodeAgent {
   async start(): Promise<void> {
     this.boundPort = await this.server.listen(this.o.port ?? 10255, this.info.address);
     (this.info as { port: number }).port = this.boundPort;
+    if (this.streaming && this.o.streaming) {
+      (this.info as { streamingPort?: number }).streamingPort = await this.streaming.listen(this.o.streaming.port ?? 0, this.info.address, this.o.streaming.clusterCaCert);
+    }
     await this.heartbeat.register();
     this.recorder.event(nodeReference(this.nodeName), 'Normal', 'Starting', 'Starting kubelet.', {});
     this.heartbeat.start();
@@ -160,6 +172,7 @@ export class NodeAgent {
     await this.events.shutdown();
     await this.heartbeat.stop();
     await this.server.close();
+    await this.streaming?.close();
   }
 
   /** The pods bound here, as the agent's cache holds them. */

@@ -1,6 +1,7 @@
 import type { KubeObject } from '@logbook/kube';
 import { ClientError, type ClusterClient, type ComponentLogger } from '@logbook/components';
 import { type NodeInfo, agentNodeObject, agentNodeStatus, nodeConditions } from './node-object';
+import { STREAMING_PORT_ANNOTATION } from '@logbook/kube';
 
 /**
  * Registers the agent's Node (adopting one that exists: a restarted agent keeps its node) and
@@ -31,11 +32,22 @@ export class NodeHeartbeat {
     } catch (err) {
       if (!(err instanceof ClientError && err.reason === 'AlreadyExists')) throw err;
     }
-    const existing = created ?? (await this.client.getObject?.('Node', undefined, this.info.name)) ?? agentNodeObject(this.info);
+    let existing = created ?? (await this.client.getObject?.('Node', undefined, this.info.name)) ?? agentNodeObject(this.info);
+    existing = await this.advertiseStreamingPort(existing);
     // An adopted node is written without a resourceVersion: the agent owns its status outright.
     const base = created ?? { ...existing, metadata: { ...existing.metadata, resourceVersion: undefined } };
     this.current = await this.client.updateStatus({ ...base, status: agentNodeStatus(this.info, this.now(), existing.status) }, {});
     return this.current;
+  }
+
+  /** A restarted agent may serve its streaming port elsewhere: the node's annotation follows. */
+  private async advertiseStreamingPort(node: KubeObject): Promise<KubeObject> {
+    const want = this.info.streamingPort ? String(this.info.streamingPort) : undefined;
+    const annotations: Record<string, string> = { ...(node.metadata.annotations ?? {}) };
+    if (annotations[STREAMING_PORT_ANNOTATION] === want) return node;
+    if (want === undefined) delete annotations[STREAMING_PORT_ANNOTATION];
+    else annotations[STREAMING_PORT_ANNOTATION] = want;
+    return this.client.update({ ...node, metadata: { ...node.metadata, annotations, resourceVersion: undefined } }, {});
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import type { KubeObject } from '@logbook/kube';
 import { kubeTime } from './time';
+import { STREAMING_PORT_ANNOTATION } from '@logbook/kube';
 
 export const NODE_AGENT_VERSION = 'v1.32.0-logbook';
 /** A node condition saying whether containers' resource limits are enforced (cgroup v2) or only recorded. */
@@ -10,6 +11,8 @@ export interface NodeInfo {
   readonly name: string;
   readonly address: string;
   readonly port: number;
+  /** The authenticated streaming port (exec, port-forward), when the agent serves one. */
+  readonly streamingPort?: number;
   readonly cpu: string;
   readonly memory: string;
   readonly pods: number;
@@ -29,6 +32,7 @@ export function agentNodeObject(info: NodeInfo): KubeObject {
     kind: 'Node',
     metadata: {
       name: info.name,
+      ...(info.streamingPort ? { annotations: { [STREAMING_PORT_ANNOTATION]: String(info.streamingPort) } } : {}),
       labels: { 'kubernetes.io/hostname': info.name, 'kubernetes.io/os': os.platform() === 'win32' ? 'windows' : 'linux', 'kubernetes.io/arch': goArch(), ...info.labels },
     },
     spec: {},

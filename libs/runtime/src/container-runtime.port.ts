@@ -64,6 +64,31 @@ export interface LogOptions {
   readonly limitBytes?: number;
 }
 
+/** A command started beside a container with its stdio piped (kubectl exec). */
+export interface ExecProcess {
+  /** Present when asked for (kubectl exec -i); end() it to close the command's stdin. */
+  readonly stdin?: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  /** The exit code once the command ended (128 + n when signal n killed it). */
+  readonly exited: Promise<number>;
+  /** Kills the command's whole process group (the client went away). */
+  kill(): void;
+  /** With a terminal: sets its size (the command gets SIGWINCH). */
+  resize?(size: TerminalSize): void;
+}
+
+export interface TerminalSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+export interface ExecStreamOptions {
+  readonly stdin: boolean;
+  /** Run on a pseudo-terminal of this size (kubectl exec -t): stdout carries stderr too, stdin is raw. */
+  readonly tty?: TerminalSize;
+}
+
 export interface ContainerRuntime {
   /** Creates (or finds again, after an agent restart) the sandbox of a pod. */
   runPodSandbox(spec: PodSandboxSpec): Promise<PodSandbox>;
@@ -84,6 +109,8 @@ export interface ContainerRuntime {
   stats?(): Promise<ContainerStats[]>;
   /** Runs a command in the container's context (exec probes); resolves with its exit code. */
   exec(podUid: string, name: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  /** Starts a command in a running container's context with its stdio piped; it is killed when the container stops. */
+  execStream(podUid: string, name: string, command: readonly string[], options: ExecStreamOptions): Promise<ExecProcess>;
   close(): Promise<void>;
 }
 

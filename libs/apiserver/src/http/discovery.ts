@@ -88,6 +88,12 @@ function resourceEntries(r: ResourceInfo): object[] {
       case 'eviction':
         // kubectl drain evicts only when it finds this entry (kind Eviction with a group and version).
         return { name: `${r.plural}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] };
+      case 'exec':
+        return { name: `${r.plural}/exec`, singularName: '', namespaced: r.namespaced, kind: 'PodExecOptions', verbs: ['create', 'get'] };
+      case 'attach':
+        return { name: `${r.plural}/attach`, singularName: '', namespaced: r.namespaced, kind: 'PodAttachOptions', verbs: ['create', 'get'] };
+      case 'portforward':
+        return { name: `${r.plural}/portforward`, singularName: '', namespaced: r.namespaced, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] };
       default:
         return { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] };
     }

@@ -1,11 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { API_SERVER_CLIENT_CN } from '@logbook/kube';
 
 export interface ServerPki {
   readonly caCert: string;
   readonly cert: string;
   readonly key: string;
+  /** The API server's client identity towards node agents' streaming ports (kube's apiserver-kubelet-client). */
+  readonly nodeClient: { readonly cert: string; readonly key: string };
 }
 
 /**
@@ -15,9 +18,37 @@ export interface ServerPki {
 export async function ensurePki(dataDir: string, hosts: string[] = ['127.0.0.1', 'localhost']): Promise<ServerPki> {
   const dir = join(dataDir, 'pki');
   const files = { caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), cert: join(dir, 'apiserver.crt'), key: join(dir, 'apiserver.key') };
-  if (existsSync(files.caCert) && existsSync(files.cert) && existsSync(files.key)) {
-    return { caCert: readFileSync(files.caCert, 'utf8'), cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
-  }
+  if (!(existsSync(files.caCert) && existsSync(files.cert) && existsSync(files.key))) await createServerPki(dir, files, hosts);
+  const caCert = readFileSync(files.caCert, 'utf8');
+  return { caCert, cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8'), nodeClient: await ensureNodeClient(dir, caCert, files.caKey) };
+}
+
+/**
+ * Made beside the CA on first need (data directories older than exec get it on their next start).
+ * Node agents trust the cluster CA and check this name, so only the API server reaches their
+ * streaming ports.
+ */
+async function ensureNodeClient(dir: string, caCert: string, caKeyFile: string): Promise<{ cert: string; key: string }> {
+  const files = { cert: join(dir, 'apiserver-kubelet-client.crt'), key: join(dir, 'apiserver-kubelet-client.key') };
+  if (existsSync(files.cert) && existsSync(files.key)) return { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
+  const client = await generate([{ name: 'commonName', value: API_SERVER_CLIENT_CN }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
+    ca: { key: readFileSync(caKeyFile, 'utf8'), cert: caCert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', clientAuth: true },
+    ],
+  });
+  writeFileSync(files.cert, client.cert);
+  writeFileSync(files.key, client.private, { mode: 0o600 });
+  return { cert: client.cert, key: client.private };
+}
+
+async function createServerPki(dir: string, files: { caCert: string; caKey: string; cert: string; key: string }, hosts: string[]): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const notAfterDate = new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
   const ca = await generate([{ name: 'commonName', value: 'logbook-ca' }], {
@@ -50,5 +81,4 @@ export async function ensurePki(dataDir: string, hosts: string[] = ['127.0.0.1',
   writeFileSync(files.caKey, ca.private, { mode: 0o600 });
   writeFileSync(files.cert, server.cert);
   writeFileSync(files.key, server.private, { mode: 0o600 });
-  return { caCert: ca.cert, cert: server.cert, key: server.private };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApiError, type KubeObject, type ResourceInfo, parseLabelSelector, parseFieldSelector, matchesLabels, toServedVersion } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
 import type { EventStore } from '@logbook/eventstore';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   readonly clock: () => Date;
   /** How often a watch that asked for bookmarks gets one. */
   readonly bookmarkIntervalMs: number;
+  /** The client certificate that node agents' streaming ports accept (exec, port-forward). */
+  readonly nodeClient?: { readonly cert: string; readonly key: string };
 }
 
 export interface RequestContext {
@@ -28,6 +31,8 @@ export interface RequestContext {
   readonly user: User;
   readonly caller: Caller;
   readonly deps: ApiDeps;
+  /** Present when the request asked to switch protocols (exec, port-forward): the raw connection. */
+  readonly upgrade?: { readonly socket: Duplex; readonly head: Buffer };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ContainerRuntime, ContainerSpec, ContainerStatus, LogOptions, PodSandbox, PodSandboxSpec } from '@logbook/runtime';
+import type { ContainerRuntime, ContainerSpec, ExecProcess, ContainerStatus, LogOptions, PodSandbox, PodSandboxSpec } from '@logbook/runtime';
 import { RuntimeError } from '@logbook/runtime';
 
 /**
@@ -78,6 +78,10 @@ export class FakeRuntime implements ContainerRuntime {
 
   async exec(): Promise<{ exitCode: number; output: string }> {
     return { exitCode: this.execResult, output: '' };
+  }
+
+  async execStream(): Promise<ExecProcess> {
+    throw new RuntimeError('ExecError', 'the fake runtime runs no processes');
   }
 
   async close(): Promise<void> {

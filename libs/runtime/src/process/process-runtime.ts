@@ -7,6 +7,9 @@ import {
   ContainerState,
   ContainerStats,
   ContainerStatus,
+  ExecProcess,
+  ExecStreamOptions,
+  TerminalSize,
   LogOptions,
   PodSandbox,
   PodSandboxSpec,
@@ -20,6 +23,7 @@ import { indexPath, LogTap, rotatedPath } from './log-tap';
 import { isSameProcessAlive, processStartTicks, signalGroup } from './proc-stat';
 import { processGroupUsage } from './proc-usage';
 import { Sandboxes } from './sandboxes';
+import { onTerminal, resizeTerminal } from './terminal';
 import { StateFiles } from './state-files';
 
 export interface ProcessRuntimeOptions {
@@ -44,6 +48,8 @@ interface Live {
   tap?: LogTap;
   exited: Promise<void>;
   markExited: () => void;
+  /** Process groups of commands exec'd into this attempt: they end with it. */
+  execs: Set<number>;
 }
 
 /** Runs a pod's containers as detached OS processes of this machine (see docs in each helper). */
@@ -215,17 +221,61 @@ export class ProcessRuntime implements ContainerRuntime {
     return execCommand(command, { env: live.record.env, cwd: live.record.workingDir, timeoutMs });
   }
 
-  /** Stops watching; the processes keep running, for the next agent run to adopt. */
+  async execStream(podUid: string, name: string, command: readonly string[], options: ExecStreamOptions): Promise<ExecProcess> {
+    const live = this.live.get(keyOf(podUid, name));
+    if (!live || live.record.status.state !== 'running') throw new RuntimeError('NotRunning', `container ${name} is not running`);
+    if (command.length === 0) throw new RuntimeError('InvalidCommand', 'exec needs a command');
+    const [file, args] = options.tty ? onTerminal(command, options.tty) : [command[0], command.slice(1)];
+    const child = spawn(file, args, {
+      cwd: live.record.workingDir,
+      env: { ...live.record.env, ...(options.tty ? { TERM: live.record.env.TERM ?? 'xterm' } : {}) },
+      detached: true, // its own group, so that ending it ends what it started too
+      // A terminal's input stays open without -i: script(1) ends the session at end of input.
+      stdio: [options.stdin || options.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (err) {
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      if (missing && options.tty) throw new RuntimeError('NoTerminal', `this node cannot give a terminal (script(1) of util-linux is not installed): run kubectl exec without -t`);
+      throw new RuntimeError(missing ? 'CommandNotFound' : 'ExecError', `cannot run ${command[0]} in container ${name}: ${(err as Error).message}`);
+    }
+    const pid = child.pid!;
+    if (live.record.cgroup) this.cgroups.enter(live.record.cgroup, pid);
+    live.execs.add(pid);
+    const exited = new Promise<number>((resolve) => {
+      child.once('exit', (code, signal) => {
+        live.execs.delete(pid);
+        resolve(exitCodeOf(code, signal));
+      });
+    });
+    return {
+      stdin: options.stdin ? child.stdin! : undefined,
+      stdout: child.stdout!,
+      stderr: child.stderr!,
+      exited,
+      kill: () => signalGroup(pid, 'SIGKILL'),
+      ...(options.tty ? { resize: (size: TerminalSize) => resizeTerminal(pid, size) } : {}),
+    };
+  }
+
+  /** Stops watching; the processes keep running, for the next agent run to adopt. Exec'd commands end: their clients were this agent's connections. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.adoptTimer);
-    for (const l of this.live.values()) l.tap?.stop();
+    for (const l of this.live.values()) {
+      l.tap?.stop();
+      for (const pid of l.execs) signalGroup(pid, 'SIGKILL');
+    }
   }
 
   private track(record: ContainerRecord, child?: ChildProcess): Live {
     let markExited!: () => void;
     const exited = new Promise<void>((r) => (markExited = r));
-    const live: Live = { record, child, exited, markExited };
+    const live: Live = { record, child, exited, markExited, execs: new Set() };
     if (record.status.state === 'running') live.tap = new LogTap(record.logPath, { maxBytes: this.logMaxBytes, files: this.logFiles, now: this.now }).start();
     else markExited();
     this.live.set(keyOf(record.podUid, record.name), live);
@@ -255,6 +305,8 @@ export class ProcessRuntime implements ContainerRuntime {
     // A container ends with its main process, as when a pid namespace's init exits. Not when the pid
     // now belongs to another process: its group could be someone else's.
     if (live.child || processStartTicks(record.pid!) === undefined) signalGroup(record.pid!, 'SIGKILL');
+    // Commands exec'd into the container die with it, as they would with its pid namespace.
+    for (const pid of live.execs) signalGroup(pid, 'SIGKILL');
     live.tap?.stop();
     const oom = record.cgroup !== undefined && oomKilled(record.cgroup);
     if (record.cgroup) this.cgroups.remove(record.cgroup);
