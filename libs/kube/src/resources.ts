@@ -26,6 +26,7 @@ const core = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ gr
 const apps = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'apps', version: 'v1', ...r });
 const autoscaling = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'autoscaling', version: 'v2', ...r });
 const batch = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'batch', version: 'v1', ...r });
+const networking = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'networking.k8s.io', version: 'v1', ...r });
 const policy = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'policy', version: 'v1', ...r });
 
 export const RESOURCES: readonly ResourceInfo[] = [
@@ -46,6 +47,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   batch({ kind: 'Job', plural: 'jobs', singular: 'job', namespaced: true, shortNames: [], subresources: ['status'], hasSpec: true, categories: ['all'] }),
   policy({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', namespaced: true, shortNames: ['pdb'], subresources: ['status'], hasSpec: true, categories: [] }),
   autoscaling({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, shortNames: ['hpa'], subresources: ['status'], hasSpec: true, categories: ['all'], alsoServed: ['v1'] }),
+  networking({ kind: 'Ingress', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'], hasSpec: true, categories: [] }),
+  networking({ kind: 'IngressClass', plural: 'ingressclasses', singular: 'ingressclass', namespaced: false, shortNames: [], subresources: [], hasSpec: true, categories: [] }),
   batch({ kind: 'CronJob', plural: 'cronjobs', singular: 'cronjob', namespaced: true, shortNames: ['cj'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
 ];
 

@@ -148,6 +148,26 @@ function jobDuration(job: KubeObject, now: Date): string {
   return humanDuration(end - Date.parse(start));
 }
 
+/** kubectl's HOSTS cell: the rules' hosts joined, `*` for a rule without one, at most three then `+ N more...`. */
+function ingressHosts(o: KubeObject): string {
+  const hosts: string[] = (o.spec?.rules ?? []).map((r: any) => r?.host || '*');
+  if (hosts.length === 0) return '*';
+  return hosts.length > 3 ? `${hosts.slice(0, 3).join(',')} + ${hosts.length - 3} more...` : hosts.join(',');
+}
+
+/** ADDRESS: the load balancer's IPs or host names from status. */
+const ingressAddress = (o: KubeObject): string => (o.status?.loadBalancer?.ingress ?? []).map((i: any) => i?.ip || i?.hostname).filter(Boolean).join(',');
+
+/**
+ * PORTS: kubectl prints `80` (`80, 443` with TLS) because a cloud load balancer listens there;
+ * Logbook's ingress listener reports the port it really listens on in status, which is shown instead.
+ */
+function ingressPorts(o: KubeObject): string {
+  const ports = [...new Set<number>((o.status?.loadBalancer?.ingress ?? []).flatMap((i: any) => (i?.ports ?? []).map((p: any) => p?.port)).filter((p: unknown) => typeof p === 'number'))];
+  if (ports.length > 0) return ports.join(', ');
+  return (o.spec?.tls ?? []).length > 0 ? '80, 443' : '80';
+}
+
 /** A budget's bound as kubectl shows it: `2`, `50%`, or `N/A` when that field is not set. */
 const intOrPercentCell = (v: unknown): string => (v === undefined || v === null ? 'N/A' : String(v));
 
@@ -240,6 +260,17 @@ export const PRINTERS: Record<string, Printer> = {
       const group = ref?.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
       const owner = ref ? `${ref.kind.toLowerCase()}${group ? `.${group}` : ''}/${ref.name}` : '<none>';
       return [o.metadata.name, owner, o.revision ?? 0, age(o, now)];
+    },
+  },
+  Ingress: {
+    columns: [NAME, col('Class', 'string', 0, 'The name of the IngressClass resource.'), col('Hosts'), col('Address'), col('Ports'), AGE],
+    cells: (o, now) => [o.metadata.name, o.spec?.ingressClassName || '<none>', ingressHosts(o), ingressAddress(o), ingressPorts(o), age(o, now)],
+  },
+  IngressClass: {
+    columns: [NAME, col('Controller'), col('Parameters'), AGE],
+    cells: (o, now) => {
+      const p = o.spec?.parameters;
+      return [o.metadata.name, o.spec?.controller ?? '', p ? `${p.apiGroup ?? ''}/${p.kind ?? ''}/${p.name ?? ''}`.replace(/^\//, '') : '<none>', age(o, now)];
     },
   },
   CronJob: {

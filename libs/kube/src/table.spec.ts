@@ -40,6 +40,8 @@ describe('toTable', () => {
     ['Node', 'Name Status Roles Age Version +Internal-IP +External-IP +OS-Image +Kernel-Version +Container-Runtime'],
     ['Endpoints', 'Name Endpoints Age'],
     ['PodDisruptionBudget', 'Name Min Available Max Unavailable Allowed Disruptions Age'],
+    ['Ingress', 'Name Class Hosts Address Ports Age'],
+    ['IngressClass', 'Name Controller Parameters Age'],
     ['Job', 'Name Completions Duration Age +Containers +Images +Selector'],
     ['Event', 'Last Seen Type Reason Object Message +Subobject +Source +First Seen +Count +Name'],
     ['DaemonSet', 'Name Desired Current Ready Up-to-date Available Node Selector Age +Containers +Images +Selector'],
@@ -108,6 +110,13 @@ describe('toTable', () => {
     ],
     ['pdb with minAvailable', 'PodDisruptionBudget', makeObject('policy/v1', 'PodDisruptionBudget', 'web', 'default').created(fiveMinAgo).with('spec', { minAvailable: 2 }).with('status', { disruptionsAllowed: 1 }).obj(), ['web', '2', 'N/A', 1, '5m']],
     ['pdb with a maxUnavailable percentage, no status yet', 'PodDisruptionBudget', makeObject('policy/v1', 'PodDisruptionBudget', 'web', 'default').created(fiveMinAgo).with('spec', { maxUnavailable: '25%' }).obj(), ['web', 'N/A', '25%', 0, '5m']],
+    [
+      'ingress served by the logbook controller',
+      'Ingress',
+      makeObject('networking.k8s.io/v1', 'Ingress', 'web', 'default').created(fiveMinAgo).with('spec', { ingressClassName: 'logbook', rules: [{ host: 'a.example' }, {}] }).with('status', { loadBalancer: { ingress: [{ ip: '127.0.0.1', ports: [{ port: 8080, protocol: 'TCP' }] }] } }).obj(),
+      ['web', 'logbook', 'a.example,*', '127.0.0.1', '8080', '5m'],
+    ],
+    ['ingress not served yet, with TLS', 'Ingress', makeObject('networking.k8s.io/v1', 'Ingress', 'web', 'default').created(fiveMinAgo).with('spec', { tls: [{ hosts: ['a.example'] }], defaultBackend: {} }).obj(), ['web', '<none>', '*', '', '80, 443', '5m']],
     ['empty endpoints', 'Endpoints', makeObject('v1', 'Endpoints', 'web', 'default').created(fiveMinAgo).obj(), ['web', '<none>', '5m']],
     [
       'event',

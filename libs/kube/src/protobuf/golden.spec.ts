@@ -116,6 +116,22 @@ describe('policy and authorization bodies captured from kubectl 1.32', () => {
     });
   });
 
+  it('create ingress web --class=logbook with a host rule and a prefix rule on a named port', () => {
+    expect(decodeHex(GOLDEN.KUBECTL_CREATE_INGRESS)).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web' },
+      spec: {
+        ingressClassName: 'logbook',
+        rules: [
+          { host: 'a.example', http: { paths: [{ path: '/', pathType: 'Exact', backend: { service: { name: 'svc-a', port: { number: 80 } } } }] } },
+          { http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'svc-b', port: { name: 'http' } } } }] } },
+        ],
+      },
+      status: {},
+    });
+  });
+
   it('auth can-i create pods', () => {
     expect(decodeHex(GOLDEN.KUBECTL_AUTH_CAN_I)).toEqual({
       apiVersion: 'authorization.k8s.io/v1',

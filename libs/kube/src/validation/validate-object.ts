@@ -7,6 +7,7 @@ import { ConfigMapDto, EndpointsDto, EventDto, NamespaceDto, NodeDto, PodDto, Se
 import { Issue, ISSUES_PREFIX, invalid } from './rule';
 import { DeploymentDto, JobDto, ReplicaSetDto } from './workloads.dto';
 import { PodDisruptionBudgetDto } from './policy.dto';
+import { IngressClassDto, IngressDto } from './networking.dto';
 import { HorizontalPodAutoscalerDto } from './autoscaling.dto';
 import { ControllerRevisionDto, DaemonSetDto, StatefulSetDto } from './apps.dto';
 import { CronJobDto } from './batch.dto';
@@ -29,9 +30,11 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   StatefulSet: StatefulSetDto,
   ControllerRevision: ControllerRevisionDto,
   CronJob: CronJobDto,
+  Ingress: IngressDto,
+  IngressClass: IngressClassDto,
 };
 
-const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob']);
+const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob', 'Ingress', 'IngressClass']);
 const WITH_TEMPLATE = new Set(['Deployment', 'ReplicaSet', 'Job', 'DaemonSet', 'StatefulSet']);
 
 /**
