@@ -4,7 +4,7 @@ import pino from 'pino';
 import { stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
-import { ServiceProxy } from '@logbook/proxy';
+import { DEFAULT_INGRESS_ADDRESS, ServiceProxy } from '@logbook/proxy';
 import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, startHealthServer } from '@logbook/observability';
 
 /**
@@ -15,6 +15,8 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  *   LOGBOOK_CA_FILE       PEM of the CA that signed the API server's certificate
  *   LOGBOOK_NODE_NAME     the node this proxy serves (names its consumer group); default: hostname
  *   LOGBOOK_NODE_ADDRESS  where NodePort Services listen, default 127.0.0.1
+ *   LOGBOOK_INGRESS_ADDRESS  host:port of the ingress controller's HTTP listener, default 127.0.0.1:8080;
+ *                        "off" runs none
  *   LOGBOOK_TOPIC_PREFIX  prepended to every topic name, default ''
  *   LOGBOOK_HEALTH_PORT   /healthz, /readyz and /metrics, default 10256 (0 picks a free one)
  *   LOGBOOK_HEALTH_HOST   default 127.0.0.1
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     nodeAddress: process.env.LOGBOOK_NODE_ADDRESS || undefined,
     topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '',
     registry,
+    ingressAddress: process.env.LOGBOOK_INGRESS_ADDRESS === 'off' ? undefined : process.env.LOGBOOK_INGRESS_ADDRESS || DEFAULT_INGRESS_ADDRESS,
   });
   ready = () => proxy.host.ready;
 

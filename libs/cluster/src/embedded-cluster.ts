@@ -28,6 +28,8 @@ export interface EmbeddedClusterOptions {
   readonly componentOptions?: ComponentsOptions;
   /** Run a node agent for this machine (pods as real processes, state in `<dataDir>/node`). */
   readonly nodeAgent?: boolean | { readonly nodeName?: string; readonly port?: number };
+  /** `host:port` of the ingress controller the node's service proxy runs (port 0: a free one); undefined runs none. */
+  readonly ingressAddress?: string;
   /** One registry for every component of the process, served on the API port's /metrics. Default: a new one. */
   readonly registry?: Registry;
 }
@@ -47,6 +49,8 @@ export interface EmbeddedCluster {
   /** The node agent's runtime: its processes keep running after close (the next start adopts them). */
   readonly runtime?: ContainerRuntime;
   readonly registry: Registry;
+  /** `host:port` the ingress controller listens on, once bound. */
+  readonly ingressAddress?: string;
   close(): Promise<void>;
 }
 
@@ -115,7 +119,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   try {
     nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent, registry, api.caCert) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
-    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry }) : undefined;
+    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
   } catch (err) {
     await close().catch((closeErr: Error) => log.warn({ err: closeErr.message }, 'unclean stop after a failed start'));
     throw err;
@@ -135,6 +139,9 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     nodeAgent: nodeAgent?.agent,
     runtime: nodeAgent?.runtime,
     registry,
+    get ingressAddress() {
+      return proxy?.ingress?.address;
+    },
     close,
   };
 }

@@ -7,6 +7,8 @@ const port = Number(process.env.PORT || 8080);
 const name = process.env.POD_NAME || 'unknown';
 const server = http.createServer((req, res) => {
   console.log(`${new Date().toISOString()} ${req.method} ${req.url} from ${req.socket.remoteAddress}`);
+  // /headers echoes the request headers (what a proxy in front added), as JSON.
+  if (req.url === '/headers') return res.end(JSON.stringify(req.headers));
   res.end(`hello from ${name} at ${host}\n`);
 });
 server.listen(port, host, () => console.log(`listening on ${host}:${port}`));

@@ -1,11 +1,12 @@
 import type { Registry } from 'prom-client';
 import type { EventBus } from '@logbook/bus';
 import { type ClusterClient, type ComponentLogger, ControllerHost } from '@logbook/components';
+import { IngressController, ensureDefaultIngressClass } from './ingress-controller';
 import { ServiceProxyController } from './service-proxy-controller';
 
 export interface ServiceProxyOptions {
   readonly bus: EventBus;
-  /** Reads only (the cache's initial list); the proxy writes nothing. */
+  /** Reads (the cache's initial list); writes only Ingress status and the default IngressClass, when ingressAddress is set. */
   readonly client: ClusterClient;
   readonly log: ComponentLogger;
   readonly nodeName: string;
@@ -16,11 +17,18 @@ export interface ServiceProxyOptions {
   readonly partitions?: number;
   /** Where its host's reconcile and consumer-group metrics go. */
   readonly registry?: Registry;
+  /**
+   * `host:port` of the ingress controller's HTTP listener (port 0 picks a free one); undefined
+   * runs no ingress controller. The client then also writes Ingress status and, once, the
+   * default `logbook` IngressClass.
+   */
+  readonly ingressAddress?: string;
 }
 
 export interface RunningServiceProxy {
   readonly controller: ServiceProxyController;
   readonly host: ControllerHost;
+  readonly ingress?: IngressController;
   /** Stops consuming, closes every listener and drops established connections. */
   stop(): Promise<void>;
 }
@@ -29,10 +37,13 @@ export interface RunningServiceProxy {
 export const ServiceProxy = {
   async start(o: ServiceProxyOptions): Promise<RunningServiceProxy> {
     const controller = new ServiceProxyController({ nodeName: o.nodeName, nodeAddress: o.nodeAddress, log: o.log });
+    const ingress = o.ingressAddress === undefined ? undefined : new IngressController({ nodeName: o.nodeName, address: o.ingressAddress, log: o.log });
+    await ingress?.listen();
+    if (ingress) await ensureDefaultIngressClass(o.client, o.log);
     const host = new ControllerHost({
       bus: o.bus,
       client: o.client,
-      controllers: [controller],
+      controllers: ingress ? [controller, ingress] : [controller],
       log: o.log,
       instanceId: `proxy-${o.nodeName}-${process.pid}`,
       topicPrefix: o.topicPrefix,
@@ -44,14 +55,17 @@ export const ServiceProxy = {
     } catch (err) {
       await host.stop().catch(() => undefined);
       await controller.close();
+      await ingress?.close();
       throw err;
     }
     return {
       controller,
       host,
+      ingress,
       async stop() {
         await host.stop();
         await controller.close();
+        await ingress?.close();
       },
     };
   },

@@ -5,6 +5,7 @@ import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/clus
 import type { ContainerRuntime } from '@logbook/runtime';
 import { removeOwnPidFile, runningUpPid, writePidFile } from '@logbook/cluster';
 import { parseEventTtl } from '@logbook/controllers';
+import { DEFAULT_INGRESS_ADDRESS, parseListenAddress } from '@logbook/proxy';
 import { upDistributed, type DistributedUpOptions } from './up-distributed';
 
 export const DEFAULT_DATA_DIR = './.logbook';
@@ -30,6 +31,9 @@ interface UpOptions {
   nodeAgent?: boolean;
   nodeName?: string;
   nodeAgentPort: string;
+  /** false with `--no-ingress`. */
+  ingress?: boolean;
+  ingressAddress: string;
 }
 
 export function registerUp(program: Command): void {
@@ -55,6 +59,8 @@ export function registerUp(program: Command): void {
     .option('--no-node-agent', 'run neither a node agent nor the service proxy (only hollow nodes, if any, run pods)')
     .option('--node-name <name>', 'the node agent\'s node name (default: the host name)')
     .option('--node-agent-port <port>', 'the node agent\'s read-only port (kubectl logs goes through it; 0 picks a free one)', '10255')
+    .option('--ingress-address <host:port>', 'where the ingress controller (in the service proxy) listens for HTTP; port 0 picks a free one', process.env.LOGBOOK_INGRESS_ADDRESS || DEFAULT_INGRESS_ADDRESS)
+    .option('--no-ingress', 'run no ingress controller (Ingresses are stored but not served)')
     .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
     .option('--distributed', 'every component its own OS process on Kafka, supervised from here (docs/operations.md "Distributed mode")')
     .option('--kafka-port <port>', 'with --distributed and no --bus: port of the local jar broker it starts or reuses', '9092')
@@ -70,6 +76,7 @@ export function registerUp(program: Command): void {
       const eventTtlMs = parseEventTtl(opts.eventTtl);
       const nodeAgentPort = Number(opts.nodeAgentPort);
       if (!Number.isInteger(nodeAgentPort) || nodeAgentPort < 0 || nodeAgentPort > 65535) throw new Error(`--node-agent-port must be a port number (0 picks a free one), not "${opts.nodeAgentPort}"`);
+      if (opts.ingress !== false) parseListenAddress(opts.ingressAddress);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       writePidFile(dataDir);
 
@@ -94,12 +101,14 @@ export function registerUp(program: Command): void {
           topicPrefix: opts.topicPrefix,
         },
         nodeAgent: opts.nodeAgent !== false ? { nodeName: opts.nodeName, port: nodeAgentPort } : undefined,
+        ingressAddress: opts.ingress !== false ? opts.ingressAddress : undefined,
         logger: log,
       }).catch((err: Error) => {
         removeOwnPidFile(dataDir);
         throw err;
       });
       process.stdout.write(`Logbook is up at ${cluster.url}\nUse it with: export KUBECONFIG=${cluster.kubeconfig}\n`);
+      if (cluster.ingressAddress) process.stdout.write(`Ingress (HTTP) at http://${cluster.ingressAddress}\n`);
       stopOnSignals(log, async () => {
         const left = await runningContainers(cluster.runtime);
         await cluster.close();
