@@ -30,7 +30,8 @@ export async function startLogbook(dataDir: string, extraArgs: string[] = [], en
   const nodeAgent = extraArgs.includes('--node-agent') ? [] : ['--no-node-agent'];
   const up = await spawnLogbookUntilUp(['up', '--data-dir', dataDir, '--port', '0', ...nodeAgent, ...extraArgs], {
     logLevel: process.env.LOG_LEVEL,
-    env,
+    // Parallel clusters must not contend for the default ingress port (127.0.0.1:8080).
+    env: { LOGBOOK_INGRESS_ADDRESS: '127.0.0.1:0', ...env },
     timeoutMs: 30_000,
     what: 'logbook up to print its URL',
   });
