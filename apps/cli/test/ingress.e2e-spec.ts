@@ -62,16 +62,17 @@ describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('Ingress wi
     const [portA, portB] = [randomPort(), randomPort()];
     const items = [httpServerDeployment(a, portA, { replicas: 2 }), httpService(a, portA), httpServerDeployment(b, portB, { replicas: 1 }), httpService(b, portB)];
     await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-    // No --class: the default `logbook` IngressClass, created by the proxy at start, serves it.
+    // No --class: the API server names the default `logbook` IngressClass (created by the proxy at start), as kube's admission does.
     await k(['create', 'ingress', ing, `--rule=a.example/*=${a}:80`, `--rule=/api*=${b}:80`]);
     expect(JSON.parse(await k(['get', 'ingressclass', 'logbook', '-o', 'json'])).spec.controller).toBe('logbook.io/ingress');
+    expect(JSON.parse(await k(['get', 'ing', ing, '-o', 'json'])).spec.ingressClassName).toBe('logbook');
 
     const lb = await eventually(async () => JSON.parse(await k(['get', 'ing', ing, '-o', 'json'])).status?.loadBalancer?.ingress?.[0], { timeoutMs: 30_000, what: 'the Ingress status' });
     expect(lb.ip).toBe('127.0.0.1');
     address = `${lb.ip}:${lb.ports[0].port}`;
     const table = await k(['get', 'ingress', ing]);
     expect(table).toMatch(/NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE/);
-    expect(table).toMatch(new RegExp(`${ing}\\s+<none>\\s+a\\.example,\\*\\s+127\\.0\\.0\\.1\\s+${lb.ports[0].port}\\s`));
+    expect(table).toMatch(new RegExp(`${ing}\\s+logbook\\s+a\\.example,\\*\\s+127\\.0\\.0\\.1\\s+${lb.ports[0].port}\\s`));
 
     const [podsA, podsB] = [await podsRunningAndReady(pods(a), 2, { timeoutMs: 60_000 }), await podsRunningAndReady(pods(b), 1, { timeoutMs: 60_000 })];
     await answer('a.example', '/', (r) => r.code === 200 && r.body.startsWith(`hello from ${a}-`), `a.example/ answered by ${a}`);

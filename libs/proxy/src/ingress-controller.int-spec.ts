@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { KubeObject } from '@logbook/kube';
 import { fixture } from '../../controllers/src/cluster/testing/fixture';
-import { IngressController, parseListenAddress } from './ingress-controller';
+import type { ClusterClient } from '@logbook/components';
+import { IngressController, ensureDefaultIngressClass, parseListenAddress } from './ingress-controller';
 
 const log = pino({ level: 'silent' });
 const obj = (apiVersion: string, kind: string, name: string, rest: Record<string, unknown>, namespace: string | undefined = 'default'): KubeObject =>
@@ -96,5 +97,34 @@ describe('IngressController against real HTTP backends', () => {
     expect(none.code).toBe(503);
     expect(none.body).toContain('service default/web port 80 (ingress default/web) has no ready endpoints');
     expect((await get('x', '/other')).code).toBe(503);
+  });
+});
+
+describe('ensureDefaultIngressClass', () => {
+  /** Just the reads and the create the function uses, over a list of stored classes. */
+  const clientWith = (stored: KubeObject[]) => {
+    const created: KubeObject[] = [];
+    const client = {
+      getObject: async (_kind: string, _ns: string | undefined, name: string) => stored.find((c) => c.metadata.name === name),
+      listObjects: async () => ({ items: stored, position: 1 }),
+      create: async (o: KubeObject) => (created.push(o), o),
+    } as unknown as ClusterClient;
+    return { client, created };
+  };
+  const annotated = (name: string, isDefault: string) => ({ ...CLASS, metadata: { name, annotations: { 'ingressclass.kubernetes.io/is-default-class': isDefault } } });
+
+  it('creates the logbook class as the default when the cluster has none', async () => {
+    const { client, created } = clientWith([]);
+    await ensureDefaultIngressClass(client, log);
+    expect(created).toEqual([annotated('logbook', 'true')]);
+  });
+
+  it('does not take the default from another class, and leaves an existing logbook class alone', async () => {
+    const other = clientWith([annotated('nginx', 'true')]);
+    await ensureDefaultIngressClass(other.client, log);
+    expect(other.created).toEqual([annotated('logbook', 'false')]);
+    const existing = clientWith([annotated('logbook', 'false')]);
+    await ensureDefaultIngressClass(existing.client, log);
+    expect(existing.created).toEqual([]);
   });
 });

@@ -192,21 +192,24 @@ function reply(res: ServerResponse, status: number, body: string): void {
 }
 
 /**
- * Creates the `logbook` IngressClass (our controller, marked default) unless an IngressClass of
- * that name exists; run at the proxy's start. Deleting it stops serving class-less Ingresses
- * until the next start; give it `is-default-class: "false"` to keep it without that role.
+ * Creates the `logbook` IngressClass (our controller) unless an IngressClass of that name exists;
+ * run at the proxy's start. It is marked default unless another class already is (the cluster's
+ * choice stands). Deleting it stops serving class-less Ingresses until the next start; set its
+ * `is-default-class` to "false" to keep it without that role.
  */
 export async function ensureDefaultIngressClass(client: ClusterClient, log: ComponentLogger): Promise<void> {
-  const cls: KubeObject = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'IngressClass',
-    metadata: { name: DEFAULT_INGRESS_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } },
-    spec: { controller: INGRESS_CONTROLLER_NAME },
-  };
   try {
     if (client.getObject && (await client.getObject('IngressClass', undefined, DEFAULT_INGRESS_CLASS))) return;
+    const others = client.listObjects ? (await client.listObjects('IngressClass')).items : [];
+    const isDefault = !others.some((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
+    const cls: KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: DEFAULT_INGRESS_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: String(isDefault) } },
+      spec: { controller: INGRESS_CONTROLLER_NAME },
+    };
     await client.create(cls, {});
-    log.info({ ingressClass: DEFAULT_INGRESS_CLASS }, 'default IngressClass created');
+    log.info({ ingressClass: DEFAULT_INGRESS_CLASS, default: isDefault }, 'IngressClass created');
   } catch (err) {
     if (err instanceof ClientError && err.isConflict) return;
     log.warn({ err: (err as Error).message }, `could not create the ${DEFAULT_INGRESS_CLASS} IngressClass; create it with controller ${INGRESS_CONTROLLER_NAME} to serve Ingresses`);

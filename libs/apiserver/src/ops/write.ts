@@ -3,6 +3,7 @@ import { ApiError, type KubeObject, streamName } from '@logbook/kube';
 import { sendJson } from '../http/respond';
 import type { WriteCommand } from '../write/commands';
 import { serviceAllocatorFor } from '../write/cluster-ip';
+import { withDefaultIngressClass } from '../write/default-ingress-class';
 import { type RequestContext, withTypeMeta, writeOptions } from './context';
 import { readObjectBody } from './object-body';
 
@@ -33,7 +34,8 @@ export async function createFromBody(ctx: RequestContext, obj: KubeObject): Prom
     throw ApiError.invalid(resource.kind, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }], resource.group);
   }
   if (resource.namespaced) requireActiveNamespace(ctx, namespace);
-  await runWrite(ctx, obj.metadata.name, { type: 'Create', resource, object: obj }, 201);
+  const admitted = resource.kind === 'Ingress' ? withDefaultIngressClass(obj, ctx.deps.projector.state.list('IngressClass', {})) : obj;
+  await runWrite(ctx, obj.metadata.name, { type: 'Create', resource, object: admitted }, 201);
 }
 
 export async function replaceObject(ctx: RequestContext): Promise<void> {
