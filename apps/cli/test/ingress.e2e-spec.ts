@@ -87,6 +87,12 @@ describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('Ingress wi
     // What the backend sees: the forwarded-for headers.
     const headers = JSON.parse((await get(address, 'a.example', '/headers')).body);
     expect(headers).toMatchObject({ host: 'a.example', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'a.example' });
+    // describe reads Endpoints (1.20) or EndpointSlices (1.32): both list the ready pods.
+    const endpointsLine = await eventually(async () => {
+      const line = /^Endpoints:\s*(.*)$/m.exec(await k(['describe', 'service', a]))?.[1] ?? '';
+      return line.split(',').filter(Boolean).length === 2 && line;
+    }, { what: `describe service ${a} listing its two pods` });
+    expect(endpointsLine.split(',').sort()).toEqual(podsA.map((p) => `${p.status.podIP}:${portA}`).sort());
   });
 
   it('kubectl apply of a changed Ingress re-routes without a restart', async () => {

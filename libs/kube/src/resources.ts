@@ -26,6 +26,7 @@ const core = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ gr
 const apps = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'apps', version: 'v1', ...r });
 const autoscaling = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'autoscaling', version: 'v2', ...r });
 const batch = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'batch', version: 'v1', ...r });
+const discoveryGroup = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'discovery.k8s.io', version: 'v1', ...r });
 const networking = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'networking.k8s.io', version: 'v1', ...r });
 const policy = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'policy', version: 'v1', ...r });
 
@@ -35,6 +36,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   core({ kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], subresources: ['status', 'binding', 'log', 'eviction', 'exec', 'attach', 'portforward'], hasSpec: true, categories: ['all'] }),
   core({ kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
   core({ kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'], subresources: [], hasSpec: false, categories: [] }),
+  discoveryGroup({ kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'], subresources: [], hasSpec: false, categories: [] }),

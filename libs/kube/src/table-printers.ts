@@ -134,6 +134,13 @@ function endpointsList(ep: KubeObject): string {
   return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
 }
 
+/** kubectl's EndpointSlice ENDPOINTS column: the first three addresses, then how many more. */
+function sliceEndpoints(slice: KubeObject): string {
+  const all = ((slice.endpoints ?? []) as any[]).flatMap((e) => e.addresses ?? []);
+  if (all.length === 0) return '<unset>';
+  return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+}
+
 function jobCompletions(job: KubeObject): string {
   const succeeded = job.status?.succeeded ?? 0;
   if (job.spec?.completions !== undefined && job.spec?.completions !== null) return `${succeeded}/${job.spec.completions}`;
@@ -329,6 +336,13 @@ export const PRINTERS: Record<string, Printer> = {
   Endpoints: {
     columns: [NAME, col('Endpoints'), AGE],
     cells: (o, now) => [o.metadata.name, endpointsList(o), age(o, now)],
+  },
+  EndpointSlice: {
+    columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
+    cells: (o, now) => {
+      const ports = ((o.ports ?? []) as any[]).map((p) => p.port).filter((p) => p !== undefined);
+      return [o.metadata.name, o.addressType ?? '', ports.length ? ports.join(',') : '<unset>', sliceEndpoints(o), age(o, now)];
+    },
   },
   Event: {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('First Seen', 'string', 1), col('Count', 'integer', 1), { ...col('Name', 'string', 1), format: 'name' }],

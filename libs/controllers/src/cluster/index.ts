@@ -4,6 +4,8 @@ export * from './node-lifecycle/node-lifecycle-controller';
 export * from './node-lifecycle/taints';
 export * from './endpoints/endpoints-controller';
 export * from './endpoints/endpoint-subsets';
+export * from './endpoints/endpointslice-controller';
+export { endpointSlicesFor, SERVICE_NAME_LABEL, MANAGED_BY_LABEL } from './endpoints/endpoint-slices';
 export * from './garbage-collector/garbage-collector';
 export * from './garbage-collector/dependency-index';
 export * from './namespace/namespace-controller';

@@ -76,7 +76,7 @@ export class EndpointsController implements Controller {
 }
 
 /** What of a pod an Endpoints shows; undefined when the pod is in none. */
-function endpointView(pod: KubeObject | undefined): unknown {
+export function endpointView(pod: KubeObject | undefined): unknown {
   if (!pod || !inEndpoints(pod, true)) return undefined;
   return {
     labels: pod.metadata.labels,
