@@ -77,3 +77,17 @@ export function resolveTargetPort(servicePort: any, pod: KubeObject): number | u
   }
   return undefined;
 }
+
+/** What of a pod an Endpoints or EndpointSlice shows; undefined when the pod is in none. */
+export function endpointView(pod: KubeObject | undefined): unknown {
+  if (!pod || !inEndpoints(pod, true)) return undefined;
+  return {
+    labels: pod.metadata.labels,
+    ip: pod.status.podIP,
+    ready: isTrue(pod.status?.conditions, 'Ready'),
+    deleting: !!pod.metadata.deletionTimestamp,
+    nodeName: pod.spec?.nodeName,
+    ports: (pod.spec?.containers ?? []).map((c: any) => c.ports),
+    uid: pod.metadata.uid,
+  };
+}

@@ -1,9 +1,9 @@
 import { type CachedChange, type Controller, type ReconcileContext, type ReconcileResult, keyOf, splitKey } from '@logbook/components';
 import { type KubeObject, matchesLabels } from '@logbook/kube';
-import { isTrue, toSeconds } from '../shared/conditions';
+import { toSeconds } from '../shared/conditions';
 import { ignoreNotFound } from '../shared/ignore-not-found';
 import { sameJson } from '../shared/same-json';
-import { endpointSubsets, inEndpoints } from './endpoint-subsets';
+import { endpointSubsets } from './endpoint-subsets';
 import { ServiceIndex, selectorOf } from './service-index';
 
 /** Set on every Endpoints this controller writes (as Kubernetes does); it marks the ones it manages. */
@@ -23,17 +23,8 @@ export class EndpointsController implements Controller {
   private readonly services = new ServiceIndex();
 
   keysFor(change: CachedChange): string[] {
-    const obj = (change.after ?? change.before)!;
-    if (change.kind === 'Service') {
-      if (change.after) this.services.put(change.after);
-      else this.services.remove(obj.metadata.namespace ?? '', obj.metadata.name!);
-      return [keyOf(obj)];
-    }
-    if (change.kind === 'Endpoints') return [keyOf(obj)];
-    // Most pod events (creation, scheduling, status noise) change nothing an Endpoints shows.
-    if (sameJson(endpointView(change.before), endpointView(change.after))) return [];
-    const ns = obj.metadata.namespace ?? '';
-    return this.services.matching(ns, change.before?.metadata.labels, change.after?.metadata.labels).map((name) => `${ns}/${name}`);
+    if (change.kind === 'Endpoints') return [keyOf((change.after ?? change.before)!)];
+    return this.services.keysFor(change);
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -73,18 +64,4 @@ export class EndpointsController implements Controller {
     if (current) await ctx.client.update(desired, ctx.cause);
     else await ctx.client.create(desired, ctx.cause);
   }
-}
-
-/** What of a pod an Endpoints shows; undefined when the pod is in none. */
-export function endpointView(pod: KubeObject | undefined): unknown {
-  if (!pod || !inEndpoints(pod, true)) return undefined;
-  return {
-    labels: pod.metadata.labels,
-    ip: pod.status.podIP,
-    ready: isTrue(pod.status?.conditions, 'Ready'),
-    deleting: !!pod.metadata.deletionTimestamp,
-    nodeName: pod.spec?.nodeName,
-    ports: (pod.spec?.containers ?? []).map((c: any) => c.ports),
-    uid: pod.metadata.uid,
-  };
 }

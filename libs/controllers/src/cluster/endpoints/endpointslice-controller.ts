@@ -1,9 +1,8 @@
-import { type CachedChange, ClientError, type Controller, type ReconcileContext, type ReconcileResult, keyOf, splitKey } from '@logbook/components';
+import { type CachedChange, ClientError, type Controller, type ReconcileContext, type ReconcileResult, splitKey } from '@logbook/components';
 import { type KubeObject, matchesLabels } from '@logbook/kube';
 import { ignoreNotFound } from '../shared/ignore-not-found';
 import { sameJson } from '../shared/same-json';
 import { MANAGED_BY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, endpointSlicesFor } from './endpoint-slices';
-import { endpointView } from './endpoints-controller';
 import { ServiceIndex, selectorOf } from './service-index';
 
 /**
@@ -20,19 +19,10 @@ export class EndpointSliceController implements Controller {
   private readonly services = new ServiceIndex();
 
   keysFor(change: CachedChange): string[] {
-    const obj = (change.after ?? change.before)!;
-    const ns = obj.metadata.namespace ?? '';
-    if (change.kind === 'Service') {
-      if (change.after) this.services.put(change.after);
-      else this.services.remove(ns, obj.metadata.name!);
-      return [keyOf(obj)];
-    }
-    if (change.kind === 'EndpointSlice') {
-      const service = obj.metadata.labels?.[SERVICE_NAME_LABEL];
-      return service && obj.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY ? [`${ns}/${service}`] : [];
-    }
-    if (sameJson(endpointView(change.before), endpointView(change.after))) return [];
-    return this.services.matching(ns, change.before?.metadata.labels, change.after?.metadata.labels).map((name) => `${ns}/${name}`);
+    if (change.kind !== 'EndpointSlice') return this.services.keysFor(change);
+    const slice = (change.after ?? change.before)!;
+    const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    return service && slice.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY ? [`${slice.metadata.namespace ?? ''}/${service}`] : [];
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {

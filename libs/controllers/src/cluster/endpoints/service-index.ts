@@ -1,4 +1,7 @@
+import { type CachedChange, keyOf } from '@logbook/components';
 import { type KubeObject, type LabelSelector, labelSelectorFromSpec, matchesLabels } from '@logbook/kube';
+import { sameJson } from '../shared/same-json';
+import { endpointView } from './endpoint-subsets';
 
 /**
  * The selectors of the Services seen so far, by namespace, so a pod change can be mapped to
@@ -19,6 +22,23 @@ export class ServiceIndex {
 
   remove(namespace: string, name: string): void {
     this.byNamespace.get(namespace)?.delete(name);
+  }
+
+  /**
+   * The Service keys a Service or Pod change concerns: a Service itself (indexed on the way);
+   * for a pod, the Services selecting it before or after — unless nothing an endpoint shows
+   * changed, as for most pod events (creation, scheduling, status noise).
+   */
+  keysFor(change: CachedChange): string[] {
+    const obj = (change.after ?? change.before)!;
+    const ns = obj.metadata.namespace ?? '';
+    if (change.kind === 'Service') {
+      if (change.after) this.put(change.after);
+      else this.remove(ns, obj.metadata.name!);
+      return [keyOf(obj)];
+    }
+    if (sameJson(endpointView(change.before), endpointView(change.after))) return [];
+    return this.matching(ns, change.before?.metadata.labels, change.after?.metadata.labels).map((name) => `${ns}/${name}`);
   }
 
   /** Names of the Services in `namespace` that select any of these label sets. */
