@@ -1,9 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { KubeObject } from '@logbook/kube';
 import type { ContainerRuntime, LogOptions } from '@logbook/runtime';
 import { Registry } from 'prom-client';
-import { healthRoutes } from '@logbook/observability';
+import { closeServer, healthRoutes, listenOn } from '@logbook/observability';
 import type { Summary } from './resource-stats';
 
 export interface ReadOnlySource {
@@ -44,18 +43,11 @@ export class ReadOnlyServer {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return listenOn(server, port, host);
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.server) await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

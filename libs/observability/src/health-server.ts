@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn } from './http-listen';
 import type { Registry } from 'prom-client';
 import { healthRoutes } from './health-routes';
 
@@ -46,25 +46,13 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
       });
   });
   const host = o.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EADDRINUSE') return reject(err);
-      reject(new Error(`the health port ${o.port} on ${host} is in use (another replica on this machine?): set LOGBOOK_HEALTH_PORT to a free port, or 0 to pick one`));
-    };
-    server.once('error', failed);
-    server.listen(o.port, host, () => {
-      server.off('error', failed);
-      resolve();
-    });
+  const port = await listenOn(server, o.port, host).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    throw new Error(`the health port ${o.port} on ${host} is in use (another replica on this machine?): set LOGBOOK_HEALTH_PORT to a free port, or 0 to pick one`);
   });
-  const port = (server.address() as AddressInfo).port;
   return {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

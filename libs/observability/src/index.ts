@@ -4,3 +4,4 @@ export * from './consumer-groups';
 export * from './health-routes';
 export * from './health-server';
 export * from './health-env';
+export * from './http-listen';

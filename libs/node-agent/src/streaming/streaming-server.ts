@@ -1,10 +1,10 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Server, createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
 import type { ComponentLogger } from '@logbook/components';
+import { closeServer, listenOn } from '@logbook/observability';
 import { API_SERVER_CLIENT_CN, type KubeObject } from '@logbook/kube';
 import type { ContainerRuntime } from '@logbook/runtime';
 import { invalidExecRequest, parseExecRequest, runAttach, runExec } from './exec-session';
@@ -54,19 +54,13 @@ export class StreamingServer {
       }
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return listenOn(server, port, host);
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    for (const socket of this.sockets) socket.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!this.server) return;
+    for (const socket of this.sockets) socket.destroy(); // upgraded: no longer the server's connections
+    await closeServer(this.server);
   }
 
   private plain(req: IncomingMessage, res: ServerResponse): void {

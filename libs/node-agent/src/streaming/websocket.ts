@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
+import { SocketConnection } from './socket-connection';
 import { headerList, refuseUpgrade, writeSwitchingProtocols } from './upgrade';
 
 /**
@@ -97,43 +98,24 @@ export class WsFrameParser {
  * One WebSocket connection after the handshake: whole binary messages in, binary messages out.
  * Pings are answered; a close frame is answered and ends the connection.
  */
-export class WebSocketConnection {
+export class WebSocketConnection extends SocketConnection {
   private readonly parser = new WsFrameParser();
   private fragments: Buffer[] = [];
   private fragmentedSize = 0;
-  private closed = false;
-  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
-    private readonly socket: Duplex,
+    socket: Duplex,
     private readonly onMessage: (data: Buffer) => void,
     head?: Buffer,
   ) {
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('close', () => this.teardown());
-    socket.on('end', () => this.teardown());
-    socket.on('error', () => this.teardown());
+    super(socket);
     if (head && head.length > 0) this.receive(head);
-  }
-
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else this.closeListeners.push(listener);
   }
 
   /** Sends one binary message; resolves once the socket took it (back-pressure for pipes). */
   send(data: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the WebSocket connection is closed'));
-    if (this.socket.write(encodeWsFrame(Opcode.Binary, data))) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
-    });
+    return this.write(encodeWsFrame(Opcode.Binary, data));
   }
 
   /** The closing handshake from our side (1000: normal closure, which clients read as EOF on every stream). */
@@ -146,7 +128,7 @@ export class WebSocketConnection {
     this.teardown();
   }
 
-  private receive(chunk: Buffer): void {
+  protected receive(chunk: Buffer): void {
     if (this.closed) return;
     let frames: WsFrame[];
     try {
@@ -186,12 +168,6 @@ export class WebSocketConnection {
       default:
         return this.close(1002, `unknown opcode ${frame.opcode}`);
     }
-  }
-
-  private teardown(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const listener of this.closeListeners.splice(0)) listener();
   }
 }
 

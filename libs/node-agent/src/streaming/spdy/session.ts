@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import { type Frame, FrameParser, RstStatus, encodeFrame } from './frames';
 import { HeaderCompression, type SpdyHeaders } from './header-block';
+import { SocketConnection } from '../socket-connection';
 
 const MAX_FRAME_DATA = 32 * 1024;
 
@@ -44,32 +45,21 @@ export class SpdyStream extends Duplex {
  * opens (replying to each at once, as the kubelet does), answers pings, and serialises every frame
  * it sends so that a stream's SYN_REPLY always precedes its data.
  */
-export class SpdySession {
+export class SpdySession extends SocketConnection {
   private readonly parser = new FrameParser();
   private readonly compression = new HeaderCompression();
   private readonly streams = new Map<number, SpdyStream>();
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
   private lastStreamId = 0;
-  private closed = false;
-  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
-    private readonly socket: Duplex,
+    socket: Duplex,
     private readonly onStream: (stream: SpdyStream) => void,
     head?: Buffer,
   ) {
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', () => this.teardown());
-    socket.on('close', () => this.teardown());
-    socket.on('end', () => this.teardown());
+    super(socket);
     if (head && head.length > 0) this.receive(head);
-  }
-
-  /** Called once when the connection is gone (peer closed, GOAWAY, protocol error or close()). */
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else this.closeListeners.push(listener);
   }
 
   /** Says goodbye (GOAWAY) once what was queued has been written, then closes the connection. */
@@ -95,22 +85,13 @@ export class SpdySession {
   send(frame: () => Promise<Buffer>): Promise<void> {
     const next = this.outbound.then(async () => {
       if (this.closed) throw new Error('the SPDY connection is closed');
-      const bytes = await frame();
-      if (!this.socket.write(bytes)) await new Promise<void>((resolve) => {
-        const done = () => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
+      await this.write(await frame());
     });
     this.outbound = next.catch(() => undefined);
     return next;
   }
 
-  private receive(chunk: Buffer): void {
+  protected receive(chunk: Buffer): void {
     let frames: Frame[];
     try {
       frames = this.parser.push(chunk);
@@ -183,12 +164,9 @@ export class SpdySession {
     this.teardown();
   }
 
-  private teardown(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected override released(): void {
     for (const stream of this.streams.values()) stream.destroy();
     this.streams.clear();
     this.compression.close();
-    for (const listener of this.closeListeners.splice(0)) listener();
   }
 }
