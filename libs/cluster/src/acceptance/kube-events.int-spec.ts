@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { InProcessClusterClient } from '@logbook/apiserver';
 import type { KubeObject } from '@logbook/kube';
-import { NodeAgent } from '@logbook/node-agent';
-import { ProcessRuntime } from '@logbook/runtime';
+import type { NodeAgent } from '@logbook/node-agent';
+import type { ProcessRuntime } from '@logbook/runtime';
 import { eventually, kubectl, kubectlBinaries, makeTmpDir, randomName, useKubectl } from '@logbook/testing';
 import { type AcceptanceCluster, readStream, startAcceptanceCluster } from './harness';
-import { httpServerDeployment, podsRunningAndReady, randomAddressRange, randomPort, removeLeftoverSandboxes } from './workload-kit';
+import { httpServerDeployment, podsRunningAndReady, randomPort, removeLeftoverSandboxes, startProcessAgent } from './workload-kit';
 
 jest.setTimeout(120_000);
 
@@ -32,18 +31,7 @@ describe('Kubernetes Events of a workload on a real node agent', () => {
 
   beforeAll(async () => {
     c = await startAcceptanceCluster({});
-    runtime = new ProcessRuntime({ stateDir, addressRange: randomAddressRange() });
-    agent = new NodeAgent({
-      client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, `system:node:${nodeName}`),
-      bus: c.cluster.bus,
-      runtime,
-      nodeName,
-      port: 0,
-      heartbeatIntervalMs: 1_000,
-      backoff: { baseMs: 300, maxMs: 2_000 },
-      log: c.log,
-    });
-    await agent.start();
+    ({ agent, runtime } = await startProcessAgent(c, nodeName, stateDir, { backoff: { baseMs: 300, maxMs: 2_000 } }));
 
     const pod = (name: string, container: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'node:24', ...container }] } });
     const workload = {

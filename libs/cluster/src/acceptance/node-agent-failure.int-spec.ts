@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { InProcessClusterClient } from '@logbook/apiserver';
 import type { KubeObject } from '@logbook/kube';
-import { NodeAgent } from '@logbook/node-agent';
-import { ProcessRuntime } from '@logbook/runtime';
+import type { NodeAgent } from '@logbook/node-agent';
+import type { ProcessRuntime } from '@logbook/runtime';
 import { eventually, makeTmpDir, randomName } from '@logbook/testing';
 import { type AcceptanceCluster, podReady, podsWithLabels, startAcceptanceCluster } from './harness';
-import { alive, containerPid, httpGet, httpServerDeployment, podsRunningAndReady, randomAddressRange, randomPort, removeLeftoverSandboxes } from './workload-kit';
+import { alive, containerPid, httpGet, httpServerDeployment, podsRunningAndReady, randomAddressRange, randomPort, removeLeftoverSandboxes, startProcessAgent } from './workload-kit';
 
 jest.setTimeout(120_000);
 
@@ -28,19 +27,7 @@ describe('Two node agents, one stopped for longer than the grace period', () => 
   const agents: (Agent | undefined)[] = [];
 
   async function startAgent(i: number): Promise<Agent> {
-    const runtime = new ProcessRuntime({ stateDir: stateDirs[i], addressRange: ranges[i], adoptPollMs: 200 });
-    const agent = new NodeAgent({
-      client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, `system:node:${names[i]}`),
-      bus: c.cluster.bus,
-      runtime,
-      nodeName: names[i],
-      port: 0,
-      heartbeatIntervalMs: 300,
-      probeSecondMs: 200,
-      log: c.log,
-    });
-    await agent.start();
-    return (agents[i] = { agent, runtime });
+    return (agents[i] = await startProcessAgent(c, names[i], stateDirs[i], { addressRange: ranges[i], adoptPollMs: 200, heartbeatIntervalMs: 300, probeSecondMs: 200 }));
   }
   async function stopAgent(i: number): Promise<void> {
     await agents[i]?.agent.stop();

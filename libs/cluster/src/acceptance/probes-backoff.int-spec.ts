@@ -2,12 +2,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InProcessClusterClient } from '@logbook/apiserver';
 import type { KubeObject } from '@logbook/kube';
-import { NodeAgent } from '@logbook/node-agent';
+import type { NodeAgent } from '@logbook/node-agent';
 import { ServiceProxy, type RunningServiceProxy } from '@logbook/proxy';
-import { ProcessRuntime } from '@logbook/runtime';
+import type { ProcessRuntime } from '@logbook/runtime';
 import { eventually, makeTmpDir, randomName } from '@logbook/testing';
 import { type AcceptanceCluster, podReady, startAcceptanceCluster } from './harness';
-import { HTTP_SERVER, getMany, randomAddressRange, randomPort, removeLeftoverSandboxes } from './workload-kit';
+import { HTTP_SERVER, getMany, randomPort, removeLeftoverSandboxes, startProcessAgent } from './workload-kit';
 
 jest.setTimeout(120_000);
 
@@ -26,19 +26,7 @@ describe('Readiness and crash-loop back-off on real processes', () => {
 
   beforeAll(async () => {
     c = await startAcceptanceCluster({});
-    runtime = new ProcessRuntime({ stateDir, addressRange: randomAddressRange() });
-    agent = new NodeAgent({
-      client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, `system:node:${nodeName}`),
-      bus: c.cluster.bus,
-      runtime,
-      nodeName,
-      port: 0,
-      heartbeatIntervalMs: 1_000,
-      backoff: { baseMs: 300, maxMs: 10_000 },
-      probeSecondMs: 200,
-      log: c.log,
-    });
-    await agent.start();
+    ({ agent, runtime } = await startProcessAgent(c, nodeName, stateDir, { backoff: { baseMs: 300, maxMs: 10_000 }, probeSecondMs: 200 }));
     proxy = await ServiceProxy.start({ bus: c.cluster.bus, client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, 'system:node:proxy'), log: c.log, nodeName });
   });
 

@@ -1,9 +1,11 @@
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
+import { InProcessClusterClient } from '@logbook/apiserver';
 import { ProcessRuntime } from '@logbook/runtime';
 import type { KubeObject } from '@logbook/kube';
+import { NodeAgent, type NodeAgentOptions } from '@logbook/node-agent';
 import { deploymentManifest, eventually } from '@logbook/testing';
-import { podReady } from './harness';
+import { type AcceptanceCluster, podReady } from './harness';
 
 /** The node-agent fixture: an HTTP server on $POD_IP:$PORT that names its pod in each answer. */
 export const HTTP_SERVER = resolve(__dirname, '../../../node-agent/test-fixtures/http-server.js');
@@ -111,3 +113,29 @@ export async function removeLeftoverSandboxes(stateDir: string): Promise<void> {
 }
 
 export const nodeStateDir = (dataDir: string): string => join(dataDir, 'node');
+
+/**
+ * A started node agent of the acceptance cluster running pods as real processes, with its own
+ * state dir and a random pod address range; `options` adds or overrides agent settings.
+ */
+export async function startProcessAgent(
+  c: AcceptanceCluster,
+  nodeName: string,
+  stateDir: string,
+  options: Partial<NodeAgentOptions> & { adoptPollMs?: number; addressRange?: string } = {},
+): Promise<{ agent: NodeAgent; runtime: ProcessRuntime }> {
+  const { adoptPollMs, addressRange, ...agentOptions } = options;
+  const runtime = new ProcessRuntime({ stateDir, addressRange: addressRange ?? randomAddressRange(), ...(adoptPollMs ? { adoptPollMs } : {}) });
+  const agent = new NodeAgent({
+    client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, `system:node:${nodeName}`),
+    bus: c.cluster.bus,
+    runtime,
+    nodeName,
+    port: 0,
+    heartbeatIntervalMs: 1_000,
+    log: c.log,
+    ...agentOptions,
+  });
+  await agent.start();
+  return { agent, runtime };
+}
