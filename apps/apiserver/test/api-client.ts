@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { makeTmpDir, startLogbook, type LogbookProcess } from '@logbook/testing';
 
 export interface RawResponse {
   readonly status: number;
@@ -46,4 +47,31 @@ export function call(url: string, method: string, path: string, opts: { token?: 
 export async function logHead(url: string, token: string): Promise<number> {
   const res = await call(url, 'GET', '/apis/logbook.io/v1/hash', { token });
   return res.body.position;
+}
+
+/**
+ * A suite's own `logbook up --no-controllers` (API semantics only: no scheduler binding the
+ * test's pods), started before its tests and stopped after them, and a JSON caller as admin.
+ */
+export function useLogbookApi(): { readonly cluster: LogbookProcess; api(method: string, path: string, body?: unknown, contentType?: string): Promise<RawResponse> } {
+  const dir = makeTmpDir();
+  let cluster: LogbookProcess | undefined;
+  beforeAll(async () => {
+    cluster = await startLogbook(dir.path, ['--no-controllers']);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    dir.remove();
+  });
+  const started = (): LogbookProcess => {
+    if (!cluster) throw new Error('logbook up has not started (beforeAll failed?)');
+    return cluster;
+  };
+  return {
+    get cluster() {
+      return started();
+    },
+    api: (method, path, body, contentType = 'application/json') =>
+      call(started().url, method, path, { token: started().adminToken, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), contentType }),
+  };
 }

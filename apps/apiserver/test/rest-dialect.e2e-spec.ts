@@ -1,23 +1,11 @@
 import { request } from 'node:https';
-import { eventually, makeTmpDir, randomName, startLogbook, type LogbookProcess } from '@logbook/testing';
-import { call, logHead } from './api-client';
+import { eventually, randomName } from '@logbook/testing';
+import { call, logHead, useLogbookApi } from './api-client';
 
 /** The parts of the REST dialect kubectl leans on that the kubectl scenario does not reach. */
 describe('Kubernetes REST dialect', () => {
-  const dir = makeTmpDir();
-  let c: LogbookProcess;
-  const json = 'application/json';
-  const api = (method: string, path: string, body?: unknown, contentType = json) =>
-    call(c.url, method, path, { token: c.adminToken, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), contentType });
-
-  beforeAll(async () => {
-    // API semantics only: the scheduler would bind the test's pods itself.
-    c = await startLogbook(dir.path, ['--no-controllers']);
-  });
-  afterAll(async () => {
-    await c?.stop();
-    dir.remove();
-  });
+  const server = useLogbookApi();
+  const api = server.api;
 
   it('serves discovery with subresources and an openapi v2 document', async () => {
     const apps = await api('GET', '/apis/apps/v1');
@@ -73,9 +61,9 @@ describe('Kubernetes REST dialect', () => {
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 }, status: { selector: `app=${name}` } });
     const scale = (await api('GET', `/apis/apps/v1/namespaces/default/deployments/${name}/scale`)).body;
-    const put = await call(c.url, 'PUT', `/apis/apps/v1/namespaces/default/deployments/${name}/scale`, { token: c.adminToken, body: JSON.stringify({ ...scale, spec: { replicas: 2 } }) });
+    const put = await call(server.cluster.url, 'PUT', `/apis/apps/v1/namespaces/default/deployments/${name}/scale`, { token: server.cluster.adminToken, body: JSON.stringify({ ...scale, spec: { replicas: 2 } }) });
     expect(put.status).toBe(200);
-    const stale = await call(c.url, 'PUT', `/apis/apps/v1/namespaces/default/deployments/${name}/scale`, { token: c.adminToken, body: JSON.stringify({ ...scale, spec: { replicas: 3 } }) });
+    const stale = await call(server.cluster.url, 'PUT', `/apis/apps/v1/namespaces/default/deployments/${name}/scale`, { token: server.cluster.adminToken, body: JSON.stringify({ ...scale, spec: { replicas: 3 } }) });
     expect(stale.status).toBe(409);
     const d = (await api('GET', `/apis/apps/v1/namespaces/default/deployments/${name}`)).body;
     expect(d.spec.replicas).toBe(2);
@@ -107,8 +95,8 @@ describe('Kubernetes REST dialect', () => {
     const lines: any[] = [];
     await new Promise<void>((resolve, reject) => {
       const req = request(
-        new URL(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&fieldSelector=metadata.name%3D${name}&timeoutSeconds=1`, c.url),
-        { headers: { Authorization: `Bearer ${c.adminToken}` }, rejectUnauthorized: false },
+        new URL(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&fieldSelector=metadata.name%3D${name}&timeoutSeconds=1`, server.cluster.url),
+        { headers: { Authorization: `Bearer ${server.cluster.adminToken}` }, rejectUnauthorized: false },
         (res) => {
           let buf = '';
           res.on('data', (d) => {
@@ -131,7 +119,7 @@ describe('Kubernetes REST dialect', () => {
     const ns = randomName('dry');
     expect((await api('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);
     const base = `/api/v1/namespaces/${ns}`;
-    const head = await logHead(c.url, c.adminToken);
+    const head = await logHead(server.cluster.url, server.cluster.adminToken);
 
     const created = await api('POST', `${base}/configmaps?dryRun=All`, { metadata: { name: 'cm' }, data: { v: '1' } });
     expect(created.status).toBe(201);
@@ -150,10 +138,10 @@ describe('Kubernetes REST dialect', () => {
     const unsupported = await api('POST', `${base}/configmaps?dryRun=Some`, { metadata: { name: 'cm' } });
     expect(unsupported.status).toBe(400);
     expect(unsupported.body.message).toContain('"All"');
-    expect(await logHead(c.url, c.adminToken)).toBe(head);
+    expect(await logHead(server.cluster.url, server.cluster.adminToken)).toBe(head);
 
     const real = (await api('POST', `${base}/configmaps`, { metadata: { name: 'cm' }, data: { v: '1' } })).body;
-    const afterCreate = await logHead(c.url, c.adminToken);
+    const afterCreate = await logHead(server.cluster.url, server.cluster.adminToken);
     const patched = await api('PATCH', `${base}/configmaps/cm?dryRun=All`, { data: { v: '2' } }, 'application/merge-patch+json');
     expect(patched.status).toBe(200);
     expect(patched.body.data).toEqual({ v: '2' });
@@ -174,7 +162,7 @@ describe('Kubernetes REST dialect', () => {
     expect(stored.data).toEqual({ v: '1' });
     expect(stored.metadata.resourceVersion).toBe(real.metadata.resourceVersion);
     expect((await api('GET', `/api/v1/namespaces/${ns}`)).body.status.phase).toBe('Active');
-    expect(await logHead(c.url, c.adminToken)).toBe(afterCreate);
+    expect(await logHead(server.cluster.url, server.cluster.adminToken)).toBe(afterCreate);
   });
 
   it('serves history for a deleted object', async () => {

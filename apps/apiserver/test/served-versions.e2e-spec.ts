@@ -1,31 +1,21 @@
 import { request } from 'node:https';
-import { makeTmpDir, randomName, startLogbook, type LogbookProcess } from '@logbook/testing';
-import { call } from './api-client';
+import { randomName } from '@logbook/testing';
+import { useLogbookApi } from './api-client';
 
 /**
  * One kind served at two versions: HorizontalPodAutoscaler is stored as autoscaling/v2 and served
  * as autoscaling/v1 too, converted on the way in and out of every verb.
  */
 describe('a kind served at two versions (autoscaling/v2 stored, v1 converted)', () => {
-  const dir = makeTmpDir();
-  let c: LogbookProcess;
+  const server = useLogbookApi();
   const v1 = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
   const v2 = '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers';
-  const api = (method: string, path: string, body?: unknown, contentType = 'application/json') =>
-    call(c.url, method, path, { token: c.adminToken, body: body === undefined ? undefined : JSON.stringify(body), contentType });
+  const api = server.api;
   const v1Body = (name: string) => ({
     apiVersion: 'autoscaling/v1',
     kind: 'HorizontalPodAutoscaler',
     metadata: { name },
     spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3, targetCPUUtilizationPercentage: 50 },
-  });
-
-  beforeAll(async () => {
-    c = await startLogbook(dir.path, ['--no-controllers']);
-  });
-  afterAll(async () => {
-    await c?.stop();
-    dir.remove();
   });
 
   it('creates through v1 and reads the same object through v1 and v2, one at a time and in lists', async () => {
@@ -82,7 +72,7 @@ describe('a kind served at two versions (autoscaling/v2 stored, v1 converted)', 
     await api('POST', v1, v1Body(name));
     const table = (path: string) =>
       new Promise<any>((resolve, reject) => {
-        const req = request(new URL(path, c.url), { headers: { Authorization: `Bearer ${c.adminToken}`, Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }, rejectUnauthorized: false }, (res) => {
+        const req = request(new URL(path, server.cluster.url), { headers: { Authorization: `Bearer ${server.cluster.adminToken}`, Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }, rejectUnauthorized: false }, (res) => {
           let text = '';
           res.on('data', (d) => (text += d));
           res.on('end', () => resolve(JSON.parse(text)));
@@ -107,7 +97,7 @@ describe('a kind served at two versions (autoscaling/v2 stored, v1 converted)', 
   function watch(path: string): Promise<any[]> {
     return new Promise((resolve, reject) => {
       const lines: any[] = [];
-      const req = request(new URL(path, c.url), { headers: { Authorization: `Bearer ${c.adminToken}` }, rejectUnauthorized: false }, (res) => {
+      const req = request(new URL(path, server.cluster.url), { headers: { Authorization: `Bearer ${server.cluster.adminToken}` }, rejectUnauthorized: false }, (res) => {
         let buf = '';
         res.on('data', (d) => {
           buf += d;
