@@ -36,7 +36,8 @@ export function typesOfVerb(verb: Verb, kind?: string): string[] {
     case 'bind':
       return kinds.includes('Pod') ? ['PodBound'] : [];
     case 'scale':
-      return kinds.filter((k) => k === 'Deployment' || k === 'ReplicaSet' || k === 'StatefulSet').map((k) => `${k}Scaled`);
+      // Whatever serves /scale appends <Kind>Scaled.
+      return kinds.filter((k) => RESOURCES.some((r) => r.kind === k && r.subresources.includes('scale'))).map((k) => `${k}Scaled`);
     case 'delete':
       return ['DeletionRequested', 'ObjectDeleted'];
   }
