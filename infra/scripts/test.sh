@@ -4,8 +4,10 @@
 # the line `tests: N passed, M failed`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bash infra/scripts/ensure-deps.sh || exit 1
-KUBECTL_BINARIES=$(bash infra/scripts/ensure-kubectl.sh | paste -sd: -) || exit 1
+# A set-up that fails (install, build, kubectl) still ends with the line CI reads.
+setup_failed() { echo "[setup] $1 failed (see above)"; echo "tests: 0 passed, 1 failed"; exit 1; }
+bash infra/scripts/ensure-deps.sh || setup_failed "installing or building"
+KUBECTL_BINARIES=$(bash infra/scripts/ensure-kubectl.sh | paste -sd: -) || setup_failed "fetching kubectl"
 export KUBECTL_BINARIES
 
 export KAFKA_PORT="${KAFKA_PORT:-9092}"

@@ -1,5 +1,5 @@
 import { eventually, makeTmpDir, startLogbook } from '@logbook/testing';
-import { call } from './api-client';
+import { call } from './api-client.test-kit';
 
 const hashOf = async (url: string, token: string) => (await call(url, 'GET', '/apis/logbook.io/v1/hash', { token })).body;
 

@@ -1,5 +1,5 @@
 import { makeTmpDir, startLogbook, type LogbookProcess } from '@logbook/testing';
-import { call, logHead } from './api-client';
+import { call, logHead } from './api-client.test-kit';
 
 /** Bad input gets a Kubernetes Status with the right code and field paths, and nothing is appended. */
 describe('invalid requests', () => {

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { eventually, randomName } from '@logbook/testing';
-import { call, logHead, useLogbookApi } from './api-client';
+import { call, logHead, useLogbookApi } from './api-client.test-kit';
 
 /** The parts of the REST dialect kubectl leans on that the kubectl scenario does not reach. */
 describe('Kubernetes REST dialect', () => {

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { randomName } from '@logbook/testing';
-import { useLogbookApi } from './api-client';
+import { useLogbookApi } from './api-client.test-kit';
 
 /**
  * One kind served at two versions: HorizontalPodAutoscaler is stored as autoscaling/v2 and served
