@@ -1,8 +1,9 @@
 /**
  * The container runtime port (CRI-shaped, small): the node agent asks for a pod sandbox (its IP
- * and log directory) and for containers in it, and reads back what runs. The process runtime
- * runs containers as OS processes of this machine; a Docker/containerd runtime can implement the
- * same port where an engine exists.
+ * and log directory) and for containers in it, and reads back what runs. Two adapters implement
+ * it under one contract suite: the process runtime (containers as OS processes of this machine)
+ * and the CRI runtime (CRI runtime.v1 over a containerd socket: images, sandboxes with their
+ * own network namespace, real isolation). See docs/architecture.md "Container runtimes".
  */
 export interface PodSandboxSpec {
   readonly uid: string; // pod uid: the sandbox's identity across agent restarts
@@ -10,6 +11,69 @@ export interface PodSandboxSpec {
   readonly name: string;
   /** How long the pod's processes get between SIGTERM and SIGKILL when stopped without the agent (`logbook down`). */
   readonly terminationGracePeriodSeconds?: number;
+  /** The pod's hostname (default: its name); `subdomain` makes the FQDN as Kubernetes does. */
+  readonly hostname?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** /etc/resolv.conf of the pod; absent: the node's. */
+  readonly dns?: { readonly servers: readonly string[]; readonly searches: readonly string[]; readonly options: readonly string[] };
+  /** hostPort mappings of the pod's containers (CNI portmap). */
+  readonly portMappings?: readonly PortMapping[];
+  /** Extra /etc/hosts lines (spec.hostAliases). */
+  readonly hostAliases?: readonly { readonly ip: string; readonly hostnames: readonly string[] }[];
+  /** Pod-level security: fsGroup, sysctls, supplemental groups; runAs* act as container defaults. */
+  readonly securityContext?: PodSecurity;
+}
+
+export interface PortMapping {
+  readonly containerPort: number;
+  readonly hostPort: number;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly hostIP?: string;
+}
+
+export interface PodSecurity {
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly supplementalGroups?: readonly number[];
+  readonly fsGroup?: number;
+}
+
+/** What a container runs as (spec.containers[].securityContext, pod defaults already applied). */
+export interface ContainerSecurity {
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly runAsNonRoot?: boolean;
+  readonly supplementalGroups?: readonly number[];
+  readonly readOnlyRootFilesystem?: boolean;
+  readonly privileged?: boolean;
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
+}
+
+/** A host directory or file (a volume the node agent prepared) bound into a container. */
+export interface Mount {
+  readonly containerPath: string;
+  readonly hostPath: string;
+  readonly readOnly?: boolean;
+  /** Bidirectional/HostToContainer mount propagation; default private. */
+  readonly propagation?: 'private' | 'rslave' | 'rshared';
+}
+
+/** Credentials for one registry, as a dockerconfigjson entry gives them. */
+export interface RegistryAuth {
+  readonly username?: string;
+  readonly password?: string;
+  readonly auth?: string; // base64 user:password
+  readonly serverAddress?: string;
+}
+
+export interface ImageInfo {
+  /** The image's id (config digest, `sha256:…`): what a container status reports as imageID. */
+  readonly id: string;
+  readonly repoTags: readonly string[];
+  readonly repoDigests: readonly string[];
+  readonly sizeBytes: number;
 }
 
 export interface PodSandbox {
@@ -23,13 +87,27 @@ export interface PodSandbox {
 export interface ContainerSpec {
   readonly podUid: string;
   readonly name: string;
-  readonly image: string; // recorded; the process runtime cannot pull images
+  readonly image: string; // the process runtime records it; the CRI runtime runs it (pull first)
+  /** Entrypoint override (spec.command); empty: the image's ENTRYPOINT (the process runtime needs one). */
   readonly command: readonly string[];
+  /** Arguments override (spec.args); empty: the image's CMD when command is empty too. */
   readonly args: readonly string[];
   readonly workingDir?: string;
   readonly env: Readonly<Record<string, string>>;
   /** Limits as the API states them (e.g. { cpu: '500m', memory: '128Mi' }). */
   readonly limits?: Readonly<Record<string, string>>;
+  /** Requests as the API states them (CPU shares come from the CPU request). */
+  readonly requests?: Readonly<Record<string, string>>;
+  readonly mounts?: readonly Mount[];
+  readonly securityContext?: ContainerSecurity;
+  /** spec.containers[].stdin / stdinOnce / tty: kept open for kubectl attach. */
+  readonly stdin?: boolean;
+  readonly stdinOnce?: boolean;
+  readonly tty?: boolean;
+  /** Where the container writes its termination message (default /dev/termination-log). */
+  readonly terminationMessagePath?: string;
+  /** Pod labels and annotations, carried on the container for `crictl ps` style listings. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export type ContainerState =
@@ -42,6 +120,13 @@ export interface ContainerStatus {
   /** Increments with every start of this container in this sandbox (attempt number). */
   readonly attempt: number;
   readonly status: ContainerState;
+  /** The runtime's id for this attempt, as containerStatuses[].containerID shows it (`containerd://…`). */
+  readonly containerID?: string;
+  /** The image as run and its digest (`docker.io/library/busybox@sha256:…`): containerStatuses[].imageID. */
+  readonly image?: string;
+  readonly imageID?: string;
+  /** The termination message the container left (exited containers only). */
+  readonly message?: string;
 }
 
 /** A running container's usage, read at one moment (kubelet's Summary API turns two into rates). */
@@ -89,7 +174,33 @@ export interface ExecStreamOptions {
   readonly tty?: TerminalSize;
 }
 
+/** What a runtime can do; the node agent reports it and refuses what the runtime cannot run. */
+export interface RuntimeCapabilities {
+  /** `process` or `containerd`; the Node's nodeInfo.containerRuntimeVersion starts with it. */
+  readonly name?: string;
+  readonly version?: string;
+  readonly limitsEnforced: boolean;
+  readonly reason?: string;
+  /** Pulls and runs images (false: `image` is recorded only, `command` is required). */
+  readonly images?: boolean;
+  /** Binds volume mounts into containers (false: pods with volumeMounts are refused). */
+  readonly mounts?: boolean;
+}
+
+/** The image service half of CRI: implemented by runtimes whose capabilities say `images`. */
+export interface ImageService {
+  /** Pulls the image; resolves with its id. Throws RuntimeError('ErrImagePull', the registry's message). */
+  pullImage(image: string, auth?: RegistryAuth): Promise<ImageInfo>;
+  /** The image if present on this node. */
+  imageStatus(image: string): Promise<ImageInfo | undefined>;
+  listImages(): Promise<ImageInfo[]>;
+  removeImage(image: string): Promise<void>;
+}
+
 export interface ContainerRuntime {
+  capabilities?(): RuntimeCapabilities;
+  /** Present when the runtime runs images (the CRI runtime). */
+  readonly images?: ImageService;
   /** Creates (or finds again, after an agent restart) the sandbox of a pod. */
   runPodSandbox(spec: PodSandboxSpec): Promise<PodSandbox>;
   /** Stops the sandbox's containers and frees its IP; its logs stay until removeSandbox. */
@@ -111,6 +222,11 @@ export interface ContainerRuntime {
   exec(podUid: string, name: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   /** Starts a command in a running container's context with its stdio piped; it is killed when the container stops. */
   execStream(podUid: string, name: string, command: readonly string[], options: ExecStreamOptions): Promise<ExecProcess>;
+  /** Joins the container's own stdio (kubectl attach); `exited` resolves when the client detaches or the container ends. */
+  attach?(podUid: string, name: string, options: ExecStreamOptions): Promise<ExecProcess>;
+  /** A TCP connection to a port inside the pod's network namespace (kubectl port-forward). */
+  portForward?(podUid: string, port: number): Promise<import('node:stream').Duplex>;
+  /** Stops the runtime's client side; containers keep running (a restarted agent adopts them). */
   close(): Promise<void>;
 }
 

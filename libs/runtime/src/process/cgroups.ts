@@ -1,11 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RuntimeCapabilities } from '../container-runtime.port';
 import { cgroupValues } from './cgroup-limits';
-
-export interface RuntimeCapabilities {
-  readonly limitsEnforced: boolean;
-  readonly reason?: string;
-}
 
 /**
  * Resource limits through cgroup v2: one child cgroup per container attempt under `<root>/logbook`.

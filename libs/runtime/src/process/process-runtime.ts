@@ -13,9 +13,10 @@ import {
   LogOptions,
   PodSandbox,
   PodSandboxSpec,
+  RuntimeCapabilities,
   RuntimeError,
 } from '../container-runtime.port';
-import { Cgroups, RuntimeCapabilities } from './cgroups';
+import { Cgroups } from './cgroups';
 import { ContainerRecord, containerSpecHash } from './container-record';
 import { execCommand, exitCodeOf } from './exec-command';
 import { readLog } from './log-reader';
@@ -78,7 +79,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   capabilities(): RuntimeCapabilities {
-    return this.cgroups.capabilities;
+    return { name: 'process', version: '0.1.0', images: false, mounts: false, ...this.cgroups.capabilities };
   }
 
   /** The hash of the spec the current attempt was started from, to spot drift after an agent restart. */
