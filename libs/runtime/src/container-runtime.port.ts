@@ -112,7 +112,17 @@ export interface ContainerSpec {
 
 export type ContainerState =
   | { readonly state: 'running'; readonly pid: number; readonly startedAt: string }
-  | { readonly state: 'exited'; readonly exitCode: number; readonly signal?: string; readonly startedAt: string; readonly finishedAt: string; readonly reason: string };
+  | {
+      readonly state: 'exited';
+      readonly exitCode: number;
+      readonly signal?: string;
+      readonly startedAt: string;
+      readonly finishedAt: string;
+      /** Completed, Error, OOMKilled, ContainerCannotRun… */
+      readonly reason: string;
+      /** The termination message the container left in its terminationMessagePath. */
+      readonly message?: string;
+    };
 
 export interface ContainerStatus {
   readonly podUid: string;
