@@ -24,6 +24,11 @@ export interface ContainerRecord {
   started: boolean;
   /** Readiness probe passing (or none). */
   ready: boolean;
+  /** The runtime's ids of the current attempt (containerStatuses[].containerID, imageID). */
+  containerID?: string;
+  imageID?: string;
+  /** The previous attempt's container id (lastState.terminated.containerID). */
+  lastContainerID?: string;
 }
 
 /** A pod this agent runs: its sandbox and containers; keyed by uid (a re-created pod is a new record). */

@@ -78,35 +78,42 @@ function containerStatus(spec: any, r: ContainerRecord | undefined, policy: stri
     lastState: {},
   };
   if (!r) return out;
+  if (r.imageID) out.imageID = r.imageID;
   const pid = r.state?.state === 'running' ? r.state.pid : r.lastPid;
-  if (pid !== undefined) out.containerID = `process://${pid}`;
-  if (r.last) out.lastState = { terminated: terminated(r.last, r.lastPid) };
+  const id = r.containerID ?? (pid !== undefined ? `process://${pid}` : undefined);
+  if (id !== undefined) out.containerID = id;
+  if (r.last) out.lastState = { terminated: terminated(r.last, r.lastContainerID ?? processId(r.lastPid)) };
   const s = r.state;
   if (r.waiting && s?.state !== 'running') {
     out.state = { waiting: { reason: r.waiting.reason, ...(r.waiting.message ? { message: r.waiting.message } : {}) } };
     // While backing off after an exit, the exit is the last state (as kubectl shows it).
-    if (s?.state === 'exited') out.lastState = { terminated: terminated(s, r.lastPid) };
+    if (s?.state === 'exited') out.lastState = { terminated: terminated(s, id) };
   } else if (s?.state === 'running') {
     out.state = { running: { startedAt: kubeTime(s.startedAt) } };
     out.started = r.started;
     out.ready = r.started && r.ready;
   } else if (s?.state === 'exited') {
-    out.state = { terminated: terminated(s, r.lastPid) };
+    out.state = { terminated: terminated(s, id) };
     if (!shouldRestart(policy, s.exitCode)) out.started = false;
   }
   void rec;
   return out;
 }
 
-function terminated(s: { exitCode: number; reason: string; startedAt: string; finishedAt: string; signal?: string }, pid?: number): any {
+function terminated(s: { exitCode: number; reason: string; startedAt: string; finishedAt: string; signal?: string; message?: string }, containerID?: string): any {
   return {
     exitCode: s.exitCode,
     reason: s.reason || (s.exitCode === 0 ? 'Completed' : 'Error'),
+    ...(s.message ? { message: s.message } : {}),
     ...(s.signal ? { signal: signalNumber(s.signal) } : {}),
     startedAt: kubeTime(s.startedAt),
     finishedAt: kubeTime(s.finishedAt),
-    ...(pid !== undefined ? { containerID: `process://${pid}` } : {}),
+    ...(containerID !== undefined ? { containerID } : {}),
   };
+}
+
+function processId(pid: number | undefined): string | undefined {
+  return pid === undefined ? undefined : `process://${pid}`;
 }
 
 function signalNumber(signal: string): number | undefined {

@@ -1,7 +1,13 @@
 import type { KubeObject } from '@logbook/kube';
 import { type Cause, type ClusterClient, type ComponentLogger, type EventRecorder, NO_EVENTS, type ObjectReference } from '@logbook/components';
-import { type ContainerRuntime, type ContainerStatus, type PodSandbox, RuntimeError } from '@logbook/runtime';
+import { type ContainerRuntime, type ContainerStatus, type Mount, type PodSandbox, RuntimeError } from '@logbook/runtime';
 import { type BackoffPolicy, nextRestart, shouldRestart } from './backoff';
+import { ContainerConfigError, containerSpec } from './container-config';
+import { ImagePuller } from './images/image-puller';
+import { authFor } from './images/registry-auth';
+import { runHook, runPreStop } from './lifecycle-hooks';
+import { type ResolverConfig, readResolvConf, sandboxSpec } from './sandbox-config';
+import type { PodVolumes } from './pod-volumes';
 import { EnvError, envReferences, resolveEnv } from './env';
 import { type ContainerRecord, type PodRecord, containerRecord } from './pod-record';
 import { buildPodStatus, canonical } from './pod-status';
@@ -22,6 +28,14 @@ export interface PodSyncOptions {
   readonly requeue: (key: string) => void;
   /** The kubelet's Kubernetes Events (Created, Started, Killing, BackOff, Unhealthy, Failed). Default none. */
   readonly recorder?: EventRecorder;
+  /** Prepares the pods' volumes; absent: pods with volume mounts are refused. */
+  readonly volumes?: PodVolumes;
+  /** The node's resolver for pods' /etc/resolv.conf (default: this machine's). */
+  readonly resolver?: ResolverConfig;
+  /** Whether privileged containers may run here (default false). */
+  readonly allowPrivileged?: boolean;
+  /** How often a running pod's configMap, secret and downward API volumes are refreshed (ms). */
+  readonly volumeResyncMs?: number;
 }
 
 const PROBE_NAMES = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' } as const;
@@ -40,9 +54,15 @@ export class PodSync {
   private readonly written = new Map<string, KubeObject>();
   private readonly probes: ContainerProbes;
   private readonly recorder: EventRecorder;
+  private readonly puller?: ImagePuller;
+  private readonly resolver: ResolverConfig;
+  /** Container mounts of each pod's current volume set-up, by pod uid then container name. */
+  private readonly mounts = new Map<string, Map<string, Mount[]>>();
 
   constructor(private readonly o: PodSyncOptions) {
     this.recorder = o.recorder ?? NO_EVENTS;
+    this.resolver = o.resolver ?? readResolvConf();
+    if (o.runtime.images) this.puller = new ImagePuller(o.runtime.images, { baseMs: o.backoff.baseMs, maxMs: o.backoff.maxMs }, () => o.now().getTime());
     this.probes = new ContainerProbes(
       o.runtime,
       o.probeSecondMs,
@@ -76,6 +96,8 @@ export class PodSync {
       const reported = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s: any) => s.name === c.name);
       r.attempt = c.attempt;
       r.state = c.status;
+      r.containerID = c.containerID;
+      r.imageID = c.imageID;
       if (c.status.state === 'running') r.lastPid = c.status.pid;
       r.restartCount = reported?.restartCount ?? 0;
       // Its exit (if any) was already dealt with by the previous agent run.
@@ -121,8 +143,19 @@ export class PodSync {
     const rec = this.record(pod);
     const wake = new Wake();
     if (!rec.sandbox) {
-      rec.sandbox = await this.o.runtime.runPodSandbox({ uid: rec.uid, namespace: rec.namespace, name: rec.name, terminationGracePeriodSeconds: rec.graceSeconds });
+      try {
+        rec.sandbox = await this.o.runtime.runPodSandbox(sandboxSpec(pod, this.resolver, rec.graceSeconds));
+      } catch (err) {
+        if (!(err instanceof RuntimeError)) throw err;
+        this.recorder.event(podRef(rec), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`, cause);
+        await this.report(pod, rec, cause);
+        return this.o.backoff.baseMs;
+      }
       rec.startTime ??= kubeTime(this.o.now());
+    }
+    if (!(await this.setUpVolumes(pod, rec, wake, cause))) {
+      await this.report(pod, rec, cause);
+      return wake.afterMs;
     }
     const policy: string = pod.spec?.restartPolicy ?? 'Always';
     let initialized = true;
@@ -147,7 +180,44 @@ export class PodSync {
       }
     }
     await this.report(pod, rec, cause);
+    if (this.hasRefreshedVolumes(pod)) wake.in(this.o.volumeResyncMs ?? 10_000);
     return wake.afterMs;
+  }
+
+  /**
+   * Mounts (or refreshes) the pod's volumes; false while they cannot be: the containers wait in
+   * ContainerCreating with the reason as a FailedMount Event, as the kubelet does.
+   */
+  private async setUpVolumes(pod: KubeObject, rec: PodRecord, wake: Wake, cause: Cause): Promise<boolean> {
+    const wanted = (pod.spec?.volumes ?? []).length > 0;
+    // Without mounts, containers that need a volume are refused one by one in start().
+    if (!wanted || !this.canMount()) return true;
+    try {
+      this.mounts.set(rec.uid, await this.o.volumes!.setUp(pod, rec.sandbox?.ip));
+      return true;
+    } catch (err) {
+      const reason = (err as { reason?: string }).reason;
+      if (!reason) throw err;
+      const message = (err as Error).message;
+      for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+        const r = containerRecord(rec, c.name, (pod.spec?.initContainers ?? []).includes(c));
+        if (!r.state) r.waiting = { reason: 'ContainerCreating', message };
+      }
+      this.recorder.event(podRef(rec), 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${message}`, cause);
+      wake.in(this.o.backoff.baseMs / 5);
+      return false;
+    }
+  }
+
+  private canMount(): boolean {
+    return !!this.o.volumes && this.o.runtime.capabilities?.().mounts !== false;
+  }
+
+  /** configMap, secret, downwardAPI and projected volumes follow their sources while the pod runs. */
+  private hasRefreshedVolumes(pod: KubeObject): boolean {
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return false;
+    return (pod.spec?.volumes ?? []).some((v: any) => v.configMap || v.secret || v.downwardAPI || v.projected);
   }
 
   /** Stops every probe timer (the agent is stopping; the processes keep running). */
@@ -167,22 +237,38 @@ export class PodSync {
       wake.in(this.o.backoff.baseMs);
       return;
     }
+    if ((spec.volumeMounts ?? []).length && !this.canMount()) {
+      const message = `the ${this.o.runtime.capabilities?.().name ?? 'current'} runtime of node ${this.o.nodeName} cannot mount volumes: run the node with --runtime containerd`;
+      r.waiting = { reason: 'CreateContainerConfigError', message };
+      this.recorder.event(ref, 'Warning', 'Failed', `Error: ${message}`, cause);
+      wake.in(this.o.backoff.maxMs);
+      return;
+    }
+    let image: string | undefined;
+    if (this.puller) {
+      const secrets = await this.pullSecrets(pod);
+      const pulled = await this.puller.ensure(rec.uid, spec.image ?? '', spec.imagePullPolicy, authFor(spec.image ?? '', secrets), (type, reason, message) =>
+        this.recorder.event(ref, type, reason, message, cause),
+      );
+      if (!pulled.ok) {
+        r.waiting = { reason: pulled.reason, message: pulled.message };
+        this.recorder.event(ref, 'Warning', 'Failed', `Error: ${pulled.reason}`, cause);
+        wake.in(pulled.retryInMs);
+        return;
+      }
+      image = spec.image;
+      r.imageID = pulled.image.repoDigests[0] ?? pulled.image.id;
+    }
     const previous = r.state;
     let started: ContainerStatus;
     try {
-      started = await this.o.runtime.startContainer({
-        podUid: rec.uid,
-        name: spec.name,
-        image: spec.image ?? '',
-        command: spec.command ?? [],
-        args: spec.args ?? [],
-        ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-        env,
-        ...(spec.resources?.limits ? { limits: stringValues(spec.resources.limits) } : {}),
-      });
+      const mounts = this.mounts.get(rec.uid)?.get(spec.name) ?? [];
+      const config = containerSpec(pod, spec, { podUid: rec.uid, env, mounts, ...(image ? { image } : {}), allowPrivileged: this.o.allowPrivileged ?? false, nodeName: this.o.nodeName });
+      started = await this.o.runtime.startContainer(config);
     } catch (err) {
-      if (!(err instanceof RuntimeError)) throw err;
-      r.waiting = { reason: 'CreateContainerError', message: err.message };
+      if (!(err instanceof RuntimeError) && !(err instanceof ContainerConfigError)) throw err;
+      const reason = err instanceof ContainerConfigError || err.reason === 'CreateContainerConfigError' ? 'CreateContainerConfigError' : 'CreateContainerError';
+      r.waiting = { reason, message: err.message };
       this.recorder.event(ref, 'Warning', 'Failed', `Error: ${err.message}`, cause);
       wake.in(this.o.backoff.baseMs);
       return;
@@ -201,10 +287,40 @@ export class PodSync {
       r.state = started.status;
     }
     if (started.status.state === 'running') r.lastPid = started.status.pid;
+    if (previous?.state === 'exited') r.lastContainerID = r.containerID;
+    r.containerID = started.containerID;
+    if (started.imageID) r.imageID = started.imageID;
     r.started = !spec.startupProbe;
     r.ready = !spec.readinessProbe;
     r.handledExit = undefined;
+    if (spec.lifecycle?.postStart && r.state?.state === 'running') await this.postStart(pod, rec, spec, cause);
     if (r.state?.state === 'running') this.probes.start(rec, spec, r);
+  }
+
+  /** The container counts as started only once postStart returned; a failed hook kills it. */
+  private async postStart(pod: KubeObject, rec: PodRecord, spec: any, cause: Cause): Promise<void> {
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    const outcome = await runHook(spec.lifecycle.postStart, { runtime: this.o.runtime, podUid: rec.uid, container: spec, podIP: rec.sandbox?.ip ?? '' }, Math.max(grace, 30) * 1000);
+    if (outcome.ok) return;
+    this.recorder.event(containerRef(rec, spec.name), 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${outcome.output}`, cause);
+    await this.stopWithHook(rec, spec, grace, cause);
+  }
+
+  /** preStop (within the grace period), then SIGTERM and SIGKILL with what is left of it. */
+  private async stopWithHook(rec: PodRecord, spec: any, graceSeconds: number, cause: Cause): Promise<void> {
+    const left = spec?.lifecycle?.preStop
+      ? await runPreStop({ runtime: this.o.runtime, podUid: rec.uid, container: spec, podIP: rec.sandbox?.ip ?? '' }, graceSeconds, (output) =>
+          this.recorder.event(containerRef(rec, spec.name), 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${output}`, cause),
+        )
+      : graceSeconds;
+    await this.o.runtime.stopContainer(rec.uid, spec?.name ?? '', left);
+  }
+
+  private async pullSecrets(pod: KubeObject): Promise<KubeObject[]> {
+    const names: string[] = (pod.spec?.imagePullSecrets ?? []).map((s: any) => s.name).filter(Boolean);
+    if (!names.length || !this.o.client.getObject) return [];
+    const found = await Promise.all(names.map((n) => this.o.client.getObject!('Secret', pod.metadata.namespace, n).catch(() => undefined)));
+    return found.filter((s): s is KubeObject => !!s);
   }
 
   private async restartOrWait(pod: KubeObject, rec: PodRecord, spec: any, r: ContainerRecord, wake: Wake, cause: Cause): Promise<void> {
@@ -237,7 +353,7 @@ export class PodSync {
     this.o.log.info({ pod: rec.key, container: spec.name }, 'probe failed; restarting the container');
     this.recorder.event(containerRef(rec, spec.name), 'Normal', 'Killing', `Container ${spec.name} failed ${failed} probe, will be restarted`, cause);
     this.probes.stop(rec, spec.name);
-    await this.o.runtime.stopContainer(rec.uid, spec.name, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+    await this.stopWithHook(rec, spec, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS, cause);
   }
 
   private async report(pod: KubeObject, rec: PodRecord, cause: Cause): Promise<void> {
@@ -250,23 +366,28 @@ export class PodSync {
   private async terminate(pod: KubeObject, cause: Cause): Promise<void> {
     const uid = pod.metadata.uid!;
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-    if (this.records.has(uid)) await this.teardown(uid, grace, cause);
+    if (this.records.has(uid)) await this.teardown(uid, grace, cause, pod);
     else await this.o.runtime.removePodSandbox(uid).catch(() => undefined);
     // Only now, with its processes gone, may the pod object go (the uid guards a re-created pod).
     await this.o.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...cause, gracePeriodSeconds: 0, preconditions: { uid } });
     this.written.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
-  async teardown(uid: string, graceSeconds?: number, cause: Cause = {}): Promise<void> {
+  /** Stops the pod's containers (preStop hooks first when the pod spec is known), then its sandbox and volumes. */
+  async teardown(uid: string, graceSeconds?: number, cause: Cause = {}, pod?: KubeObject): Promise<void> {
     const rec = this.records.get(uid);
     const grace = graceSeconds ?? rec?.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     if (rec) {
       this.probes.stopPod(rec);
       const running = [...rec.containers.values()].filter((c) => c.state?.state === 'running');
       for (const c of running) this.recorder.event(containerRef(rec, c.name, c.init), 'Normal', 'Killing', `Stopping container ${c.name}`, cause);
-      await Promise.all(running.map((c) => this.o.runtime.stopContainer(uid, c.name, grace)));
+      const specs = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])];
+      await Promise.all(running.map((c) => this.stopWithHook(rec, specs.find((s: any) => s.name === c.name) ?? { name: c.name }, grace, cause)));
     }
     await this.o.runtime.removePodSandbox(uid).catch((err) => this.o.log.warn({ uid, err: (err as Error).message }, 'could not remove a sandbox'));
+    await this.o.volumes?.tearDown(uid).catch((err) => this.o.log.warn({ uid, err: (err as Error).message }, 'could not remove the pod volumes'));
+    this.mounts.delete(uid);
+    this.puller?.forget(uid);
     this.records.delete(uid);
     if (rec && this.uidByKey.get(rec.key) === uid) this.uidByKey.delete(rec.key);
   }
@@ -332,12 +453,12 @@ class Wake {
   }
 }
 
-function rv(obj: KubeObject): number {
-  return Number(obj.metadata.resourceVersion ?? 0);
+function podRef(rec: PodRecord): ObjectReference {
+  return { kind: 'Pod', apiVersion: 'v1', namespace: rec.namespace, name: rec.name, uid: rec.uid };
 }
 
-function stringValues(o: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
+function rv(obj: KubeObject): number {
+  return Number(obj.metadata.resourceVersion ?? 0);
 }
 
 /** As the kubelet words it: `back-off 40s`, `back-off 5m0s`. */
