@@ -11,6 +11,7 @@ import { PodSync } from './pod-sync';
 import { ReadOnlyServer } from './read-only-server';
 import { ResourceStats } from './resource-stats';
 import { StreamingServer } from './streaming/streaming-server';
+import type { PodVolumes } from './pod-volumes';
 import { Registry } from 'prom-client';
 import { trackConsumerGroups } from '@logbook/observability';
 
@@ -49,6 +50,19 @@ export interface NodeAgentOptions {
   readonly log?: ComponentLogger;
   /** Served on the read-only port's /metrics (with this node's consumer-group figures). */
   readonly registry?: Registry;
+  /** The pods' volumes (absent: pods with volume mounts are refused). */
+  readonly volumes?: PodVolumes;
+  /** Where local-path PersistentVolumes of this node live (advertised on the Node). */
+  readonly volumesDir?: string;
+  /**
+   * The pod network of a runtime that needs one (CNI): called with the node's podCIDR once the
+   * node IPAM controller assigned it; sandboxes wait until then.
+   */
+  readonly network?: { configure(podCIDR: string): Promise<void> };
+  /** Whether privileged containers may run on this node (default false). */
+  readonly allowPrivileged?: boolean;
+  /** How often running pods' configMap/secret/downward API volumes are refreshed (default LOGBOOK_VOLUME_RESYNC_MS, else 10 s). */
+  readonly volumeResyncMs?: number;
 }
 
 const SILENT: ComponentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -84,8 +98,7 @@ export class NodeAgent {
     this.log = o.log ?? SILENT;
     const now = o.now ?? (() => new Date());
     const machine = machineCapacity();
-    const probe = (o.runtime as { capabilities?: () => { limitsEnforced: boolean; reason?: string } }).capabilities;
-    const caps = typeof probe === 'function' ? probe.call(o.runtime) : undefined;
+    const caps = o.runtime.capabilities?.();
     this.info = {
       name: this.nodeName,
       address: o.address ?? '127.0.0.1',
@@ -96,6 +109,8 @@ export class NodeAgent {
       labels: o.labels ?? {},
       limitsEnforced: o.limitsEnforced ?? caps?.limitsEnforced ?? false,
       limitsReason: caps?.reason,
+      ...(caps?.name ? { runtimeVersion: `${caps.name}://${caps.version ?? ''}` } : {}),
+      ...(o.volumesDir ? { volumesDir: o.volumesDir } : {}),
     };
     this.registry = o.registry ?? new Registry();
     this.events = new EventBroadcaster({ client: o.client, log: this.log, now, registry: this.registry });
@@ -112,6 +127,9 @@ export class NodeAgent {
       log: this.log,
       requeue: (key) => this.queue.add(key),
       recorder: this.recorder,
+      ...(o.volumes ? { volumes: o.volumes } : {}),
+      allowPrivileged: o.allowPrivileged ?? false,
+      volumeResyncMs: o.volumeResyncMs ?? (Number(process.env.LOGBOOK_VOLUME_RESYNC_MS) || 10_000),
     });
     this.heartbeat = new NodeHeartbeat(o.client, this.info, o.heartbeatIntervalMs ?? 10_000, now, this.log);
     const statsIntervalMs = o.statsIntervalMs ?? (Number(process.env.LOGBOOK_NODE_STATS_INTERVAL_MS) || 10_000);
@@ -141,6 +159,7 @@ export class NodeAgent {
     await this.heartbeat.register();
     this.recorder.event(nodeReference(this.nodeName), 'Normal', 'Starting', 'Starting kubelet.', {});
     this.heartbeat.start();
+    if (this.o.network) await this.configureNetwork(this.o.network);
 
     const pods = await this.source.bootstrap();
     const [sandboxes, containers] = await Promise.all([this.o.runtime.listSandboxes(), this.o.runtime.listContainers()]);
@@ -157,6 +176,26 @@ export class NodeAgent {
     this.untrack = trackConsumerGroups(this.registry, this.o.bus, () => [{ groupId: `${this.o.topicPrefix ?? ''}logbook-node-${this.nodeName}`, topics: [this.source.topic] }]);
     this.stats.start();
     this.following = true;
+  }
+
+  /**
+   * Waits a little for the node's podCIDR, then configures the pod network; when the IPAM
+   * controller is slower, keeps waiting in the background (sandboxes fail and retry until then).
+   */
+  private async configureNetwork(network: { configure(podCIDR: string): Promise<void> }): Promise<void> {
+    const apply = async (cidr: string) => {
+      await network.configure(cidr);
+      this.log.info({ node: this.nodeName, podCIDR: cidr }, 'pod network configured');
+    };
+    const cidr = await this.heartbeat.podCIDR(15_000);
+    if (cidr) return apply(cidr);
+    this.log.warn({ node: this.nodeName }, 'the node has no spec.podCIDR yet (is the node IPAM controller running?); pods wait for their network');
+    this.heartbeat
+      .podCIDR(Number.MAX_SAFE_INTEGER)
+      .then(async (late) => {
+        if (late) await apply(late);
+      })
+      .catch((err) => this.log.error({ node: this.nodeName, err: (err as Error).message }, 'could not configure the pod network'));
   }
 
   /** Stops syncing and serving; the pods' processes keep running (a restart adopts them). */

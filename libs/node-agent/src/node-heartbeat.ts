@@ -1,6 +1,6 @@
 import type { KubeObject } from '@logbook/kube';
 import { ClientError, type ClusterClient, type ComponentLogger } from '@logbook/components';
-import { type NodeInfo, agentNodeObject, agentNodeStatus, nodeConditions } from './node-object';
+import { type NodeInfo, VOLUMES_DIR_ANNOTATION, agentNodeObject, agentNodeStatus, nodeConditions } from './node-object';
 import { STREAMING_PORT_ANNOTATION } from '@logbook/kube';
 
 /**
@@ -40,14 +40,35 @@ export class NodeHeartbeat {
     return this.current;
   }
 
-  /** A restarted agent may serve its streaming port elsewhere: the node's annotation follows. */
+  /** A restarted agent may serve its streaming port (or keep its volumes) elsewhere: the node's annotations follow. */
   private async advertiseStreamingPort(node: KubeObject): Promise<KubeObject> {
-    const want = this.info.streamingPort ? String(this.info.streamingPort) : undefined;
+    const want: Record<string, string | undefined> = {
+      [STREAMING_PORT_ANNOTATION]: this.info.streamingPort ? String(this.info.streamingPort) : undefined,
+      [VOLUMES_DIR_ANNOTATION]: this.info.volumesDir,
+    };
     const annotations: Record<string, string> = { ...(node.metadata.annotations ?? {}) };
-    if (annotations[STREAMING_PORT_ANNOTATION] === want) return node;
-    if (want === undefined) delete annotations[STREAMING_PORT_ANNOTATION];
-    else annotations[STREAMING_PORT_ANNOTATION] = want;
+    if (Object.entries(want).every(([k, v]) => annotations[k] === v)) return node;
+    for (const [k, v] of Object.entries(want)) {
+      if (v === undefined) delete annotations[k];
+      else annotations[k] = v;
+    }
     return this.client.update({ ...node, metadata: { ...node.metadata, annotations, resourceVersion: undefined } }, {});
+  }
+
+  /**
+   * The node's spec.podCIDR once the node IPAM controller gave it one: polled (the agent follows
+   * only its pods' topic), fast at first, then at the heartbeat interval.
+   */
+  async podCIDR(deadlineMs: number): Promise<string | undefined> {
+    const until = Date.now() + deadlineMs;
+    for (let delay = 50; !this.stopped; delay = Math.min(delay * 2, 1000)) {
+      const node = await this.client.getObject?.('Node', undefined, this.info.name).catch(() => undefined);
+      const cidr = node?.spec?.podCIDR;
+      if (cidr) return cidr;
+      if (Date.now() + delay > until) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    return undefined;
   }
 
   start(): void {

@@ -19,7 +19,14 @@ export interface NodeInfo {
   readonly labels: Readonly<Record<string, string>>;
   readonly limitsEnforced: boolean;
   readonly limitsReason?: string;
+  /** `containerd://1.6.20` or `process://…`: what runs the pods (nodeInfo.containerRuntimeVersion). */
+  readonly runtimeVersion?: string;
+  /** Where this node keeps local-path PersistentVolumes (the provisioner reads the annotation). */
+  readonly volumesDir?: string;
 }
+
+/** The Node annotation that tells the local-path provisioner where this node keeps volume data. */
+export const VOLUMES_DIR_ANNOTATION = 'logbook.io/volumes-dir';
 
 /** This machine's defaults: every CPU, all memory, 110 pods (the kubelet's default). */
 export function machineCapacity(): { cpu: string; memory: string; pods: number } {
@@ -32,7 +39,9 @@ export function agentNodeObject(info: NodeInfo): KubeObject {
     kind: 'Node',
     metadata: {
       name: info.name,
-      ...(info.streamingPort ? { annotations: { [STREAMING_PORT_ANNOTATION]: String(info.streamingPort) } } : {}),
+      ...(info.streamingPort || info.volumesDir
+        ? { annotations: { ...(info.streamingPort ? { [STREAMING_PORT_ANNOTATION]: String(info.streamingPort) } : {}), ...(info.volumesDir ? { [VOLUMES_DIR_ANNOTATION]: info.volumesDir } : {}) } }
+        : {}),
       labels: { 'kubernetes.io/hostname': info.name, 'kubernetes.io/os': os.platform() === 'win32' ? 'windows' : 'linux', 'kubernetes.io/arch': goArch(), ...info.labels },
     },
     spec: {},
@@ -58,7 +67,7 @@ export function agentNodeStatus(info: NodeInfo, now: Date, previous?: any): any 
       bootID: String(Math.round(Date.now() / 1000 - os.uptime())),
       kernelVersion: os.release(),
       osImage: `${os.type()} ${os.release()}`,
-      containerRuntimeVersion: 'process://1',
+      containerRuntimeVersion: info.runtimeVersion ?? 'process://1',
       kubeletVersion: NODE_AGENT_VERSION,
       kubeProxyVersion: NODE_AGENT_VERSION,
       operatingSystem: os.platform() === 'win32' ? 'windows' : 'linux',
