@@ -91,7 +91,7 @@ function defaultStatefulSet(spec: Obj): void {
   spec.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
   spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
   spec.revisionHistoryLimit ??= 10;
-  // Recorded as kube records them; no PersistentVolumeClaims are provisioned (architecture.md).
+  // Recorded as kube records them; the controller creates a claim per template and ordinal.
   if (Array.isArray(spec.volumeClaimTemplates)) {
     for (const pvc of spec.volumeClaimTemplates) {
       if (!pvc || typeof pvc !== 'object') continue;
@@ -126,6 +126,31 @@ function defaultService(spec: Obj): void {
       if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
     }
   }
+}
+
+/** Node: v1 carries podCIDR and podCIDRs, kept in step as kube's conversion does (podCIDR = podCIDRs[0]). */
+function defaultNodeSpec(spec: Obj): void {
+  const list = Array.isArray(spec.podCIDRs) ? spec.podCIDRs : [];
+  if (spec.podCIDR && list.length === 0) spec.podCIDRs = [spec.podCIDR];
+  else if (!spec.podCIDR && list.length > 0) spec.podCIDR = list[0];
+}
+
+/** kube's SetDefaults_PersistentVolume: Retain, Filesystem, and phase Pending until the controller looks. */
+function defaultPersistentVolume(o: Obj): void {
+  const spec = o.spec;
+  spec.persistentVolumeReclaimPolicy ??= 'Retain';
+  spec.volumeMode ??= 'Filesystem';
+  o.status = { ...(o.status ?? {}), phase: o.status?.phase ?? 'Pending' };
+}
+
+function defaultPersistentVolumeClaim(o: Obj): void {
+  o.spec.volumeMode ??= 'Filesystem';
+  o.status = { ...(o.status ?? {}), phase: o.status?.phase ?? 'Pending' };
+}
+
+function defaultStorageClass(o: Obj): void {
+  o.reclaimPolicy ??= 'Delete';
+  o.volumeBindingMode ??= 'Immediate';
 }
 
 /** Returns a defaulted copy of `obj`; kinds without defaults come back as an unchanged copy. */
@@ -167,6 +192,20 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
     case 'HorizontalPodAutoscaler':
       defaultHpaSpec(specOf());
+      break;
+    case 'Node':
+      if (typeof o.spec === 'object' && o.spec !== null) defaultNodeSpec(o.spec);
+      break;
+    case 'PersistentVolume':
+      specOf();
+      defaultPersistentVolume(o);
+      break;
+    case 'PersistentVolumeClaim':
+      specOf();
+      defaultPersistentVolumeClaim(o);
+      break;
+    case 'StorageClass':
+      defaultStorageClass(o);
       break;
   }
   return o;

@@ -16,3 +16,4 @@ export * from './autoscaling';
 export * from './cron/cron-schedule';
 export { formatInTimeZone, isKnownTimeZone, localTimeZone } from './cron/wall-clock';
 export * from './node-streaming';
+export * from './storage';

@@ -28,6 +28,7 @@ const autoscaling = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo =
 const batch = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'batch', version: 'v1', ...r });
 const discoveryGroup = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'discovery.k8s.io', version: 'v1', ...r });
 const networking = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'networking.k8s.io', version: 'v1', ...r });
+const storage = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'storage.k8s.io', version: 'v1', ...r });
 const policy = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'policy', version: 'v1', ...r });
 
 export const RESOURCES: readonly ResourceInfo[] = [
@@ -39,6 +40,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   discoveryGroup({ kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
+  core({ kind: 'PersistentVolume', plural: 'persistentvolumes', singular: 'persistentvolume', namespaced: false, shortNames: ['pv'], subresources: ['status'], hasSpec: true, categories: [] }),
+  core({ kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', namespaced: true, shortNames: ['pvc'], subresources: ['status'], hasSpec: true, categories: [] }),
+  // Top-level fields (provisioner, parameters, reclaimPolicy, volumeBindingMode), no spec.
+  storage({ kind: 'StorageClass', plural: 'storageclasses', singular: 'storageclass', namespaced: false, shortNames: ['sc'], subresources: [], hasSpec: false, categories: [] }),
   core({ kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'], subresources: [], hasSpec: false, categories: [] }),
   apps({ kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),
   apps({ kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], subresources: ['status', 'scale'], hasSpec: true, categories: ['all'] }),

@@ -1,6 +1,7 @@
 import { formatAge, humanDuration } from './human-duration';
 import { labelSelectorToString } from './label-selector';
 import type { KubeObject } from './object';
+import { accessModesString, isDefaultStorageClass, storageClassOf } from './storage/storage';
 
 /**
  * Per-kind columns of kube-apiserver's server-side printers (pkg/printers/internalversion).
@@ -279,6 +280,54 @@ export const PRINTERS: Record<string, Printer> = {
       const p = o.spec?.parameters;
       return [o.metadata.name, o.spec?.controller ?? '', p ? `${p.apiGroup ?? ''}/${p.kind ?? ''}/${p.name ?? ''}`.replace(/^\//, '') : '<none>', age(o, now)];
     },
+  },
+  // kube-apiserver 1.32's printPersistentVolume / printPersistentVolumeClaim / printStorageClass.
+  PersistentVolume: {
+    columns: [NAME, col('Capacity'), col('Access Modes'), col('Reclaim Policy'), col('Status'), col('Claim'), col('StorageClass'), col('VolumeAttributesClass'), col('Reason'), AGE, col('VolumeMode', 'string', 1)],
+    cells: (o, now) => {
+      const ref = o.spec?.claimRef;
+      return [
+        o.metadata.name,
+        String(o.spec?.capacity?.storage ?? ''),
+        accessModesString(o.spec?.accessModes),
+        o.spec?.persistentVolumeReclaimPolicy ?? '',
+        o.metadata.deletionTimestamp ? 'Terminating' : o.status?.phase ?? '',
+        ref ? `${ref.namespace ?? ''}/${ref.name ?? ''}` : '',
+        storageClassOf(o),
+        o.spec?.volumeAttributesClassName ?? '<unset>',
+        o.status?.reason ?? '',
+        age(o, now),
+        o.spec?.volumeMode ?? '<unset>',
+      ];
+    },
+  },
+  PersistentVolumeClaim: {
+    columns: [NAME, col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), col('VolumeAttributesClass'), AGE, col('VolumeMode', 'string', 1)],
+    cells: (o, now) => {
+      const bound = !!o.spec?.volumeName;
+      return [
+        o.metadata.name,
+        o.metadata.deletionTimestamp ? 'Terminating' : o.status?.phase ?? '',
+        o.spec?.volumeName ?? '',
+        bound ? String(o.status?.capacity?.storage ?? '0') : '',
+        bound ? accessModesString(o.status?.accessModes) : '',
+        storageClassOf(o),
+        o.spec?.volumeAttributesClassName || '<unset>',
+        age(o, now),
+        o.spec?.volumeMode ?? '<unset>',
+      ];
+    },
+  },
+  StorageClass: {
+    columns: [NAME, col('Provisioner'), col('ReclaimPolicy'), col('VolumeBindingMode'), col('AllowVolumeExpansion', 'boolean'), AGE],
+    cells: (o, now) => [
+      isDefaultStorageClass(o) ? `${o.metadata.name} (default)` : o.metadata.name,
+      o.provisioner ?? '',
+      o.reclaimPolicy ?? 'Delete',
+      o.volumeBindingMode ?? 'Immediate',
+      o.allowVolumeExpansion ?? false,
+      age(o, now),
+    ],
   },
   CronJob: {
     columns: [NAME, col('Schedule'), col('Timezone'), col('Suspend'), col('Active', 'integer'), col('Last Schedule'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],

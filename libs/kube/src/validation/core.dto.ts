@@ -4,6 +4,7 @@ import { dataMap, dnsLabel, intOrPortName, labels, oneOf, optionalList, optional
 import { Dns1035MetaDto, LabelMetaDto, SubdomainMetaDto } from './meta.dto';
 import { PodSpecDto, PROTOCOLS } from './pod.dto';
 import { Check, invalid, Issue, required, Rule } from './rule';
+import { nodeSpecIssues } from './node-spec';
 
 export class NamespaceDto {
   @ValidateNested() @Type(() => LabelMetaDto) metadata?: LabelMetaDto;
@@ -11,6 +12,7 @@ export class NamespaceDto {
 
 export class NodeDto {
   @ValidateNested() @Type(() => SubdomainMetaDto) metadata?: SubdomainMetaDto;
+  @Rule(nodeSpecIssues) spec?: unknown;
 }
 
 export class PodDto {

@@ -11,6 +11,7 @@ import { IngressClassDto, IngressDto } from './networking.dto';
 import { HorizontalPodAutoscalerDto } from './autoscaling.dto';
 import { ControllerRevisionDto, DaemonSetDto, StatefulSetDto } from './apps.dto';
 import { CronJobDto } from './batch.dto';
+import { PersistentVolumeClaimDto, PersistentVolumeDto, StorageClassDto } from './storage.dto';
 
 const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Namespace: NamespaceDto,
@@ -32,9 +33,12 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   CronJob: CronJobDto,
   Ingress: IngressDto,
   IngressClass: IngressClassDto,
+  PersistentVolume: PersistentVolumeDto,
+  PersistentVolumeClaim: PersistentVolumeClaimDto,
+  StorageClass: StorageClassDto,
 };
 
-const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob', 'Ingress', 'IngressClass']);
+const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob', 'Ingress', 'IngressClass', 'PersistentVolume', 'PersistentVolumeClaim']);
 const WITH_TEMPLATE = new Set(['Deployment', 'ReplicaSet', 'Job', 'DaemonSet', 'StatefulSet']);
 
 /**
