@@ -9,7 +9,7 @@ import { SpdySession, type SpdyStream } from './session';
 function harness() {
   const [serverSide, clientSide] = duplexPair();
   const streams: SpdyStream[] = [];
-  const session = new SpdySession(serverSide, (s) => streams.push(s));
+  const session = SpdySession.server(serverSide, (s) => streams.push(s));
   const compression = new HeaderCompression();
   const parser = new FrameParser();
   const received: Frame[] = [];
@@ -83,5 +83,87 @@ describe('SpdySession', () => {
     await h.until(() => closed, 'the session closed');
     expect(h.streams[0].destroyed).toBe(true);
     h.compression.close();
+  });
+});
+
+/** Both ends of the project's own sessions, joined back to back. */
+function pair() {
+  const [serverSide, clientSide] = duplexPair();
+  const accepted: SpdyStream[] = [];
+  const server = SpdySession.server(serverSide, (s) => accepted.push(s));
+  const client = SpdySession.client(clientSide);
+  const until = (condition: () => boolean, what: string) => eventually(condition, { timeoutMs: 2_000, intervalMs: 5, what });
+  return { server, client, accepted, until, serverSide, clientSide };
+}
+
+const text = (stream: SpdyStream) =>
+  new Promise<string>((resolve) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => resolve(Buffer.concat(chunks).toString()));
+  });
+
+describe('SpdySession as a client', () => {
+  it('opens odd-numbered streams whose headers the server reads, and carries data both ways', async () => {
+    const p = pair();
+    const [error, stdin] = await Promise.all([p.client.openStream({ streamType: 'error' }), p.client.openStream({ streamType: 'stdin', port: '80' })]);
+    expect([error.id, stdin.id]).toEqual([1, 3]);
+    expect(p.accepted.map((s) => s.headers)).toEqual([{ streamtype: 'error' }, { streamtype: 'stdin', port: '80' }]);
+    const atServer = text(p.accepted[1]);
+    stdin.end('to the server');
+    expect(await atServer).toBe('to the server');
+    const atClient = text(error);
+    p.accepted[0].end('to the client');
+    expect(await atClient).toBe('to the client');
+    await p.client.close();
+  });
+
+  it('keeps what arrived readable when the server says goodbye without ending the stream', async () => {
+    const p = pair();
+    const status = await p.client.openStream({ streamType: 'error' });
+    await p.until(() => p.accepted.length === 1, 'the server stream');
+    p.accepted[0].write('{"status":"Success"}');
+    await new Promise((r) => setImmediate(r));
+    let closed = false;
+    p.client.onClose(() => (closed = true));
+    await p.server.close(); // GOAWAY, no FIN on the stream: as spdystream ends a kubelet session
+    await p.until(() => closed, 'the client session closed');
+    expect(await text(status)).toBe('{"status":"Success"}');
+  });
+
+  it('fails to open a stream the server resets, and refuses streams the server opens', async () => {
+    const [serverSide, clientSide] = duplexPair();
+    const client = SpdySession.client(clientSide);
+    const compression = new HeaderCompression();
+    const parser = new FrameParser();
+    const received: Frame[] = [];
+    serverSide.on('data', (chunk: Buffer) => received.push(...parser.push(chunk)));
+    const opening = client.openStream({ streamType: 'data' });
+    await eventually(() => received.some((f) => f.type === 'synStream'), { timeoutMs: 2_000, intervalMs: 5, what: 'the SYN_STREAM' });
+    await compression.decompress((received[0] as Extract<Frame, { type: 'synStream' }>).headerBlock);
+    serverSide.write(encodeFrame({ type: 'rstStream', streamId: 1, status: 3 }));
+    await expect(opening).rejects.toThrow('reset SPDY stream 1');
+
+    const serverCompression = new HeaderCompression();
+    serverSide.write(encodeFrame({ type: 'synStream', streamId: 2, associatedTo: 0, priority: 0, fin: false, unidirectional: false, headerBlock: await serverCompression.compress({ a: 'b' }) }));
+    serverSide.write(encodeFrame({ type: 'ping', id: 2 }));
+    serverSide.write(encodeFrame({ type: 'ping', id: 1 }));
+    await eventually(() => received.some((f) => f.type === 'ping'), { timeoutMs: 2_000, intervalMs: 5, what: 'the ping echoed' });
+    expect(received.filter((f) => f.type !== 'synStream')).toEqual([
+      { type: 'rstStream', streamId: 2, status: 3 },
+      { type: 'ping', id: 2 },
+    ]);
+    client.destroy();
+    compression.close();
+    serverCompression.close();
+  });
+
+  it('rejects streams still waiting for a reply when the connection goes away', async () => {
+    const [serverSide, clientSide] = duplexPair();
+    const client = SpdySession.client(clientSide);
+    serverSide.resume();
+    const opening = client.openStream({ streamType: 'error' });
+    serverSide.destroy();
+    await expect(opening).rejects.toThrow('closed before the stream was replied to');
   });
 });

@@ -29,6 +29,8 @@ export abstract class SocketConnection {
 
   /** Writes `bytes`; resolves once the socket took them, or closed (so pipes feel back-pressure). */
   protected write(bytes: Buffer): Promise<void> {
+    // A socket already gone would never drain nor close again: the bytes have nowhere to go.
+    if (this.socket.destroyed || this.socket.writableEnded) return Promise.resolve();
     if (this.socket.write(bytes)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { SpdySession, type SpdyStream } from './spdy/session';
+import { SpdySession, type SpdyStream } from '@logbook/spdy';
 import { headerList, refuseUpgrade, writeSwitchingProtocols } from './upgrade';
 import { acceptWebSocket, webSocketDuplex } from './websocket';
 
@@ -45,7 +45,7 @@ export function servePortForwardTunnel(req: IncomingMessage, socket: Duplex, hea
 /** The port-forward streams of one SPDY connection (also used inside a WebSocket tunnel). */
 export function portForwardSession(socket: Duplex, head: Buffer, target: PortForwardTarget): SpdySession {
   const pairs = new Map<string, Pair>();
-  return new SpdySession(
+  return SpdySession.server(
     socket,
     (stream) => {
       const type = stream.headers.streamtype;

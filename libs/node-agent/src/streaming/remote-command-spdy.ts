@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecChannels, ExecRequest } from './exec-session';
 import type { ExecStatus } from './status';
-import { SpdySession, type SpdyStream } from './spdy/session';
+import { SpdySession, type SpdyStream } from '@logbook/spdy';
 import { headerList, refuseUpgrade, writeSwitchingProtocols } from './upgrade';
 import { errorStatus } from './status';
 import { TerminalSizes } from './terminal-sizes';
@@ -43,7 +43,7 @@ export function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: Buffer
   const sizes = new TerminalSizes();
   const streams = new Map<string, SpdyStream>();
   let started = false;
-  const session = new SpdySession(
+  const session = SpdySession.server(
     socket,
     (stream) => {
       const type = stream.headers.streamtype;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
-import { SocketConnection } from './socket-connection';
+import { SocketConnection } from '@logbook/spdy';
 import { headerList, refuseUpgrade, writeSwitchingProtocols } from './upgrade';
 
 /**
