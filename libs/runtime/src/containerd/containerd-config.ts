@@ -1,0 +1,94 @@
+/**
+ * containerd's config.toml for a containerd that Logbook owns (pure: a string from options).
+ * Everything containerd keeps lives under the node's data directory, so that two node agents on
+ * one machine are two independent nodes and `logbook down` knows what to remove. See
+ * docs/operations.md "Images and the registry" for the mirror setting.
+ */
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface ContainerdConfigOptions {
+  readonly root: string;
+  readonly state: string;
+  readonly address: string;
+  readonly optDir: string;
+  readonly sandboxImage: string;
+  readonly cniBinDir: string;
+  readonly cniConfDir: string;
+  /** Registry host → endpoints, e.g. 'docker.io' → ['http://127.0.0.1:5000']. */
+  readonly registryMirrors?: Readonly<Record<string, readonly string[]>>;
+  /** Registries (host:port) spoken to over plain http. */
+  readonly insecureRegistries?: readonly string[];
+  /** Registry host:port → credentials containerd uses when the pull request brings none. */
+  readonly registryAuth?: Readonly<Record<string, RegistryCredentials>>;
+}
+
+// Snapshotters and the old v1 runtime are never used here; skipping them saves their probes
+// (aufs tries modprobe, devmapper warns) at every start.
+const DISABLED_PLUGINS = [
+  'io.containerd.snapshotter.v1.aufs',
+  'io.containerd.snapshotter.v1.btrfs',
+  'io.containerd.snapshotter.v1.devmapper',
+  'io.containerd.snapshotter.v1.zfs',
+  'io.containerd.runtime.v1.linux',
+];
+
+const CRI = 'plugins."io.containerd.grpc.v1.cri"';
+
+export function renderContainerdConfig(o: ContainerdConfigOptions): string {
+  const lines = [
+    '# Written by Logbook (ManagedContainerd); rewritten at every start.',
+    'version = 2',
+    `root = ${str(o.root)}`,
+    `state = ${str(o.state)}`,
+    `disabled_plugins = [${DISABLED_PLUGINS.map(str).join(', ')}]`,
+    '',
+    '[grpc]',
+    `  address = ${str(o.address)}`,
+    '[ttrpc]',
+    `  address = ${str(`${o.address}.ttrpc`)}`,
+    '',
+    '[plugins."io.containerd.internal.v1.opt"]',
+    `  path = ${str(o.optDir)}`,
+    '',
+    `[${CRI}]`,
+    `  sandbox_image = ${str(o.sandboxImage)}`,
+    // Network namespaces under our state dir instead of /var/run/netns: `logbook down` finds
+    // and removes exactly ours, and `ip netns` of the host is not cluttered.
+    '  netns_mounts_under_state_dir = true',
+    '  stream_server_address = "127.0.0.1"',
+    '  stream_server_port = "0"',
+    '  enable_cdi = false',
+    `  [${CRI}.containerd]`,
+    '    snapshotter = "overlayfs"',
+    '    default_runtime_name = "runc"',
+    `    [${CRI}.containerd.runtimes.runc]`,
+    '      runtime_type = "io.containerd.runc.v2"',
+    `      [${CRI}.containerd.runtimes.runc.options]`,
+    // This machine kind has cgroup v1 and no systemd as PID 1: cgroupfs paths.
+    '        SystemdCgroup = false',
+    `  [${CRI}.cni]`,
+    `    bin_dir = ${str(o.cniBinDir)}`,
+    `    conf_dir = ${str(o.cniConfDir)}`,
+    '    max_conf_num = 1',
+  ];
+  const mirrors = new Map<string, string[]>();
+  for (const [host, endpoints] of Object.entries(o.registryMirrors ?? {})) mirrors.set(host, [...endpoints]);
+  // containerd 1.6 speaks https to a registry it has no endpoint for; an http registry is
+  // reachable by its own name only through a mirror entry pointing at itself.
+  for (const host of o.insecureRegistries ?? []) if (!mirrors.has(host)) mirrors.set(host, [`http://${host}`]);
+  for (const [host, endpoints] of mirrors) {
+    lines.push(`  [${CRI}.registry.mirrors.${str(host)}]`, `    endpoint = [${endpoints.map(str).join(', ')}]`);
+  }
+  for (const [host, creds] of Object.entries(o.registryAuth ?? {})) {
+    lines.push(`  [${CRI}.registry.configs.${str(host)}.auth]`, `    username = ${str(creds.username)}`, `    password = ${str(creds.password)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A TOML basic string. */
+function str(s: string): string {
+  return JSON.stringify(s);
+}

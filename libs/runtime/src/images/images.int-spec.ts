@@ -1,0 +1,57 @@
+import { makeTmpDir } from '@logbook/testing';
+import { buildImage } from './image-builder';
+import { pushImage } from './image-push';
+import { LocalRegistry } from '../registry/local-registry';
+import { listRegistry } from '../registry/registry-api';
+import { findExecutable } from '../containerd/containerd-available';
+
+const missing = ['umoci', 'skopeo', 'docker-registry', 'htpasswd'].filter((b) => !findExecutable(b));
+const describeTools = missing.length === 0 || process.env.CI === 'true' ? describe : describe.skip;
+if (missing.length > 0) process.stdout.write(`images.int-spec: ${process.env.CI === 'true' ? 'failing' : 'skipped'}: ${missing.join(', ')} not installed (infra/scripts/ensure-deps.sh)\n`);
+
+describeTools('Logbook images, built without a container engine and pushed to the local registry', () => {
+  const dir = makeTmpDir('logbook-images-');
+  let registry: LocalRegistry | undefined;
+  let privateRegistry: LocalRegistry | undefined;
+
+  afterAll(async () => {
+    await registry?.stop();
+    await privateRegistry?.stop();
+    dir.remove();
+  });
+
+  it('builds busybox, node and pause, and finds them in the cache the second time', async () => {
+    for (const name of ['busybox', 'node', 'pause']) {
+      const first = await buildImage(name);
+      const again = await buildImage(name);
+      expect(again.cached).toBe(true);
+      expect(again.layoutDir).toBe(first.layoutDir);
+      expect(again.manifestDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+  }, 240_000);
+
+  it('pushes them to the registry, which lists their tags', async () => {
+    registry = await LocalRegistry.start({ dir: `${dir.path}/open` });
+    expect(registry.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    for (const name of ['busybox', 'node', 'pause']) await pushImage(await buildImage(name), { registry: registry.address });
+    const listed = await registry.list();
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        { repository: 'logbook/busybox', tags: ['1.35'] },
+        { repository: 'logbook/node', tags: ['24'] },
+        { repository: 'logbook/pause', tags: ['3.9'] },
+        { repository: 'library/busybox', tags: ['1.35', 'latest'] },
+      ]),
+    );
+  }, 240_000);
+
+  it('a private registry refuses a push and a listing without credentials and takes them with', async () => {
+    privateRegistry = await LocalRegistry.start({ dir: `${dir.path}/private`, htpasswd: { user: 'u1', password: 'secret-1' } });
+    const busybox = await buildImage('busybox');
+    await expect(pushImage(busybox, { registry: privateRegistry.address, names: ['private/busybox:1'] })).rejects.toThrow(/credentials|unauthorized|authentication/i);
+    await expect(listRegistry(privateRegistry.address)).rejects.toThrow(/authentication required/);
+    await expect(listRegistry(privateRegistry.address, { username: 'u1', password: 'wrong' })).rejects.toThrow(/authentication required/);
+    await pushImage(busybox, { registry: privateRegistry.address, names: ['private/busybox:1'], credentials: { username: 'u1', password: 'secret-1' } });
+    expect(await privateRegistry.list()).toEqual([{ repository: 'private/busybox', tags: ['1'] }]);
+  }, 120_000);
+});
