@@ -127,6 +127,11 @@ export class CriClient {
     return (await this.call<{ status: CriContainerStatus }>('runtime', 'containerStatus', { containerId: id })).status;
   }
 
+  /** The status with containerd's extra `info` (its JSON carries the task's pid). */
+  containerStatusVerbose(id: string): Promise<{ status: CriContainerStatus; info: Record<string, string> }> {
+    return this.call('runtime', 'containerStatus', { containerId: id, verbose: true });
+  }
+
   /** `timeoutSeconds` bounds the command inside the runtime; the call's deadline leaves it room to answer. */
   async execSync(id: string, cmd: readonly string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }> {
     return this.call('runtime', 'execSync', { containerId: id, cmd, timeout: String(timeoutSeconds) }, (timeoutSeconds + 10) * 1000);

@@ -135,7 +135,7 @@ function sizeOf(path: string): number {
 }
 
 /** limitBytes counts the bytes sent, newline included; the line that crosses it is cut, like the kubelet does. */
-function spend(budget: { left: number }, line: string): string | undefined {
+export function spend(budget: { left: number }, line: string): string | undefined {
   if (budget.left <= 0) return undefined;
   const bytes = Buffer.byteLength(line) + 1;
   if (bytes <= budget.left) {
