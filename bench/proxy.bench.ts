@@ -50,7 +50,7 @@ const ready = (p: KubeObject | undefined) => p?.status?.conditions?.some((c: { t
  */
 export async function bench(log: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
-  const cluster = await startEmbeddedCluster({ dataDir: dir, port: 0, logger: createLogger('bench', 'warn'), nodeAgent: { nodeName: 'bench-proxy-node', port: 0 } });
+  const cluster = await startEmbeddedCluster({ dataDir: dir, port: 0, logger: createLogger('bench', 'warn'), nodeAgent: { nodeName: 'bench-proxy-node', port: 0, runtime: 'process' } });
   const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'bench');
   try {
     await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image: 'node:24', command: [process.execPath, SERVER], env: [{ name: 'PORT', value: String(PORT) }], readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1 } }] } }, {});

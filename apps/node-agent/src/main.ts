@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import pino from 'pino';
-import { stopOnSignals } from '@logbook/cluster';
+import { DEFAULT_CLUSTER_CIDR, type RuntimeChoice, defaultNodeName, startNodeRuntime, stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
 import { HttpClusterClient } from '@logbook/client';
 import { HollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
-import { ProcessRuntime } from '@logbook/runtime';
 import { createMetricsRegistry, startHealthServer } from '@logbook/observability';
 
 /**
@@ -19,7 +18,12 @@ import { createMetricsRegistry, startHealthServer } from '@logbook/observability
  *   --streaming-port (0: a free one) serves exec and port-forward to the API server, whose client
  *     certificate must be of the cluster CA in LOGBOOK_CA_FILE (no CA file: no streaming port)
  *   /healthz, /readyz and /metrics are served on the read-only port, next to /pods and /spec
- *   --pod-cidr (LOGBOOK_POD_CIDR, default 127.1.0.0/16): pod IPs, one range per agent on a machine
+ *   --runtime containerd|process|auto (LOGBOOK_RUNTIME, default auto: containerd where it can run); a
+ *     containerd node runs its own containerd under --state-dir, pod IPs from the Node's podCIDR
+ *   --cluster-cidr (LOGBOOK_CLUSTER_CIDR, default 10.244.0.0/16): blackholed before the first sandbox
+ *   --registry-mirror host:port (docker.io short names), --insecure-registry host:port (repeatable),
+ *     --allow-privileged
+ *   --pod-cidr (LOGBOOK_POD_CIDR, default 127.1.0.0/16): the process runtime's pod IPs, one range per agent on a machine
  *   --cpu/--memory/--pods override what the machine reports
  *   --stats-interval (LOGBOOK_NODE_STATS_INTERVAL_MS, default 10000): usage readings for /stats/summary
  *   --hollow --nodes N         N hollow nodes instead (no processes), for scale tests
@@ -33,7 +37,12 @@ async function main(): Promise<void> {
     .option('--streaming-port <port>', 'authenticated exec/port-forward port (0 picks a free one)', '0')
     .option('--address <ip>', 'node InternalIP and read-only server address', '127.0.0.1')
     .option('--state-dir <dir>', 'process runtime state (sandboxes, logs)', process.env.LOGBOOK_NODE_STATE_DIR ?? join(process.cwd(), '.logbook-node'))
-    .option('--pod-cidr <cidr>', 'pod IPs of this node (loopback; give each agent on one machine its own)', process.env.LOGBOOK_POD_CIDR ?? '127.1.0.0/16')
+    .option('--pod-cidr <cidr>', 'pod IPs of the process runtime (loopback; give each agent on one machine its own)', process.env.LOGBOOK_POD_CIDR ?? '127.1.0.0/16')
+    .option('--runtime <runtime>', 'containerd, process, or auto (containerd where it can run)', process.env.LOGBOOK_RUNTIME ?? 'auto')
+    .option('--cluster-cidr <cidr>', "the cluster's pod CIDR (blackholed on this machine)", process.env.LOGBOOK_CLUSTER_CIDR ?? DEFAULT_CLUSTER_CIDR)
+    .option('--registry-mirror <host:port>', 'an http registry serving docker.io short names')
+    .option('--insecure-registry <host:port>', 'a registry spoken to over plain http (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--allow-privileged', 'let containers run privileged on this node')
     .option('--cpu <cpu>', 'CPU capacity (default: the machine)')
     .option('--memory <mem>', 'memory capacity (default: the machine)')
     .option('--pods <n>', 'pod capacity', '110')
@@ -69,12 +78,29 @@ async function main(): Promise<void> {
     return;
   }
 
-  const runtime = new ProcessRuntime({ stateDir: opts.stateDir, addressRange: opts.podCidr });
+  const nodeName: string = opts.nodeName ?? defaultNodeName();
+  const node = await startNodeRuntime({
+    choice: opts.runtime as RuntimeChoice,
+    stateDir: opts.stateDir,
+    nodeName,
+    client,
+    log,
+    processAddressRange: opts.podCidr,
+    clusterCIDR: opts.clusterCidr,
+    ...(opts.registryMirror ? { registryMirror: opts.registryMirror } : {}),
+    insecureRegistries: opts.insecureRegistry,
+  });
+  log.info({ node: nodeName, runtime: node.kind, ...(node.reason ? { why: node.reason } : {}) }, node.kind === 'containerd' ? 'pods run as containers (containerd)' : 'pods run as host processes');
+  const runtime = node.runtime;
   const agent = new NodeAgent({
     client,
     bus,
     runtime,
-    nodeName: opts.nodeName,
+    nodeName,
+    ...(node.volumes ? { volumes: node.volumes } : {}),
+    ...(node.volumesDir ? { volumesDir: node.volumesDir } : {}),
+    ...(node.network ? { network: node.network } : {}),
+    allowPrivileged: opts.allowPrivileged === true,
     address: opts.address,
     port: Number(opts.port),
     ...(caFile ? { streaming: { clusterCaCert: readFileSync(caFile, 'utf8'), port: Number(opts.streamingPort) } } : {}),
@@ -90,7 +116,7 @@ async function main(): Promise<void> {
   stopOnSignals(log, async () => {
     // The pods' processes keep running: a restarted agent adopts them.
     await agent.stop();
-    await runtime.close();
+    await node.close();
     await bus.close();
     client.close();
   });

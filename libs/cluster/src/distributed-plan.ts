@@ -40,8 +40,30 @@ export interface DistributedPlanOptions {
   readonly schedulerConfig?: string;
   readonly snapshotEvery?: number;
   readonly logLevel: string;
+  /** What the node agents run pods with (`--runtime`); each containerd node has its own containerd. */
+  readonly nodeRuntime?: NodeRuntimeFlags;
   /** Distinct free ports, one per component that needs one; taken in order. */
   readonly ports: readonly number[];
+}
+
+/** The node agents' runtime settings, passed on as their flags. */
+export interface NodeRuntimeFlags {
+  readonly runtime?: string;
+  readonly clusterCIDR?: string;
+  readonly registryMirror?: string;
+  readonly insecureRegistries?: readonly string[];
+  readonly allowPrivileged?: boolean;
+}
+
+function runtimeArgs(r: NodeRuntimeFlags | undefined): string[] {
+  if (!r) return [];
+  return [
+    ...(r.runtime ? ['--runtime', r.runtime] : []),
+    ...(r.clusterCIDR ? ['--cluster-cidr', r.clusterCIDR] : []),
+    ...(r.registryMirror ? ['--registry-mirror', r.registryMirror] : []),
+    ...(r.insecureRegistries ?? []).flatMap((x) => ['--insecure-registry', x]),
+    ...(r.allowPrivileged ? ['--allow-privileged'] : []),
+  ];
 }
 
 /** How many ports `distributedPlan` takes from `ports`. */
@@ -117,7 +139,8 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
       ...(o.podEvictionSeconds !== undefined ? { LOGBOOK_POD_EVICTION_SECONDS: String(o.podEvictionSeconds) } : {}),
       ...(o.eventTtlMs !== undefined ? { LOGBOOK_EVENT_TTL: `${o.eventTtlMs}ms` } : {}),
     };
-    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:controller-manager' });
+    const cidr: Record<string, string> = o.nodeRuntime?.clusterCIDR ? { LOGBOOK_CLUSTER_CIDR: o.nodeRuntime.clusterCIDR } : {};
+    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, ...cidr, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:controller-manager' });
   }
 
   const heartbeat = o.hollowHeartbeatMs !== undefined ? ['--heartbeat', String(o.hollowHeartbeatMs)] : [];
@@ -128,7 +151,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     specs.push({
       name: `node-agent-${i}`,
       app: 'node-agent',
-      args: ['--node-name', nodeName, '--port', String(port), '--state-dir', join(o.dataDir, 'nodes', nodeName), '--pod-cidr', podCidrFor(i)],
+      args: ['--node-name', nodeName, '--port', String(port), '--state-dir', join(o.dataDir, 'nodes', nodeName), '--pod-cidr', podCidrFor(i), ...runtimeArgs(o.nodeRuntime)],
       env: { ...client, LOGBOOK_HEALTH_PORT: String(port) },
       ...health(port),
       identity: `system:node:${nodeName}`,

@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { ensureTokenFile } from '@logbook/apiserver';
 import { ensureLocalBroker, type LocalBroker } from './distributed-broker';
 import { appEntry, checkoutRoot } from './distributed-paths';
-import { distributedPlan, nodeAgentName, portsNeeded, HOLLOW_NODE_PREFIX, type ComponentSpec } from './distributed-plan';
+import { distributedPlan, nodeAgentName, portsNeeded, HOLLOW_NODE_PREFIX, type ComponentSpec, type NodeRuntimeFlags } from './distributed-plan';
+import { startImageRegistry } from './image-registry';
+import { createLogger } from './logger';
 import { freePorts } from './distributed-ports';
 import { SupervisedProcess, type RestartPolicy } from './distributed-process';
 import { PidsFile, distributedPidsPath, stopLeftovers } from './distributed-pids';
@@ -36,6 +38,10 @@ export interface DistributedClusterOptions {
   readonly schedulerConfig?: string;
   readonly snapshotEvery?: number;
   readonly logLevel?: string;
+  /** The node agents' runtime (containerd or process) and its network and registry settings. */
+  readonly nodeRuntime?: NodeRuntimeFlags;
+  /** Run a local image registry on this address; the node agents mirror docker.io to it. */
+  readonly imageRegistry?: { readonly address: string };
   /** Where the prefixed lines go; default stderr. */
   readonly out?: (line: string) => void;
   readonly readyTimeoutMs?: number;
@@ -90,7 +96,10 @@ export async function startDistributedCluster(options: DistributedClusterOptions
   }
 
   const nodeNamePrefix = options.nodeName ?? hostname();
+  const images = options.imageRegistry ? await startImageRegistry(dataDir, options.imageRegistry.address, createLogger('registry')) : undefined;
+  const nodeRuntime = images ? { ...options.nodeRuntime, registryMirror: images.address } : options.nodeRuntime;
   const specs = distributedPlan({
+    ...(nodeRuntime ? { nodeRuntime } : {}),
     ...shape,
     dataDir,
     host: options.host ?? '127.0.0.1',
@@ -135,6 +144,7 @@ export async function startDistributedCluster(options: DistributedClusterOptions
     pids.update(processes);
     await Promise.all(processes.map((p) => p.closeLog()));
     if (broker.owned) await broker.stop();
+    await images?.stop();
     out('stopped');
   };
 

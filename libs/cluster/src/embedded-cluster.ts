@@ -10,7 +10,9 @@ import { type ComponentsOptions, type RunningComponents, startComponents, startH
 import type { RunningHollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
 import { ServiceProxy, type RunningServiceProxy } from '@logbook/proxy';
-import { type ContainerRuntime, ProcessRuntime } from '@logbook/runtime';
+import type { ContainerRuntime } from '@logbook/runtime';
+import { type RunningImageRegistry, startImageRegistry } from './image-registry';
+import { DEFAULT_CLUSTER_CIDR, type NodeRuntime, type RuntimeChoice, defaultNodeName, startNodeRuntime } from './node-runtime';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from '@logbook/observability';
 
@@ -26,12 +28,27 @@ export interface EmbeddedClusterOptions {
   /** Run the scheduler and the controller manager in this process (default true). */
   readonly components?: boolean;
   readonly componentOptions?: ComponentsOptions;
-  /** Run a node agent for this machine (pods as real processes, state in `<dataDir>/node`). */
-  readonly nodeAgent?: boolean | { readonly nodeName?: string; readonly port?: number };
+  /** Run a node agent for this machine (pods as containers or processes, state in `<dataDir>/node`). */
+  readonly nodeAgent?: boolean | EmbeddedNodeAgentOptions;
   /** `host:port` of the ingress controller the node's service proxy runs (port 0: a free one); undefined runs none. */
   readonly ingressAddress?: string;
   /** One registry for every component of the process, served on the API port's /metrics. Default: a new one. */
   readonly registry?: Registry;
+  /** Run a local image registry on this address (`logbook up --registry`); the node agent mirrors docker.io to it. */
+  readonly imageRegistry?: { readonly address: string };
+}
+
+export interface EmbeddedNodeAgentOptions {
+  readonly nodeName?: string;
+  readonly port?: number;
+  /** containerd, process, or auto (default: containerd where it can run). */
+  readonly runtime?: RuntimeChoice;
+  /** The cluster's pod CIDR, blackholed on this machine before the first sandbox (default 10.244.0.0/16). */
+  readonly clusterCIDR?: string;
+  /** host:port of the registry that serves docker.io short names. */
+  readonly registryMirror?: string;
+  readonly insecureRegistries?: readonly string[];
+  readonly allowPrivileged?: boolean;
 }
 
 export interface EmbeddedCluster {
@@ -48,9 +65,13 @@ export interface EmbeddedCluster {
   readonly nodeAgent?: NodeAgent;
   /** The node agent's runtime: its processes keep running after close (the next start adopts them). */
   readonly runtime?: ContainerRuntime;
+  /** Which runtime the node agent runs pods with, and why when auto fell back to processes. */
+  readonly runtimeKind?: { readonly kind: 'containerd' | 'process'; readonly reason?: string };
   readonly registry: Registry;
   /** `host:port` the ingress controller listens on, once bound. */
   readonly ingressAddress?: string;
+  /** `host:port` of the local image registry (with `imageRegistry`). */
+  readonly imageRegistry?: string;
   close(): Promise<void>;
 }
 
@@ -103,21 +124,25 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     options: options.componentOptions ?? {},
   });
 
-  let nodeAgent: { agent: NodeAgent; runtime: ProcessRuntime } | undefined;
+  let nodeAgent: { agent: NodeAgent; runtime: ContainerRuntime; node: NodeRuntime } | undefined;
   let proxy: RunningServiceProxy | undefined;
+  let images: RunningImageRegistry | undefined;
   const close = async () => {
     await proxy?.stop();
     // The node agent's processes keep running: the next `logbook up` adopts them.
     await nodeAgent?.agent.stop();
-    await nodeAgent?.runtime.close();
+    await nodeAgent?.node.close();
     await hollow?.stop();
     await components?.stop();
     await relay.stop();
     await bus.close();
     await server.close();
+    await images?.stop();
   };
   try {
-    nodeAgent = options.nodeAgent ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, options.nodeAgent, registry, api.caCert) : undefined;
+    if (options.imageRegistry) images = await startImageRegistry(dataDir, options.imageRegistry.address, log);
+    const agentOptions = options.nodeAgent && images ? { ...(options.nodeAgent === true ? {} : options.nodeAgent), registryMirror: images.address } : options.nodeAgent;
+    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, agentOptions, registry, api.caCert) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
     proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
   } catch (err) {
@@ -138,10 +163,12 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     hollow,
     nodeAgent: nodeAgent?.agent,
     runtime: nodeAgent?.runtime,
+    ...(nodeAgent ? { runtimeKind: { kind: nodeAgent.node.kind, ...(nodeAgent.node.reason ? { reason: nodeAgent.node.reason } : {}) } } : {}),
     registry,
     get ingressAddress() {
       return proxy?.ingress?.address;
     },
+    ...(images ? { imageRegistry: images.address } : {}),
     close,
   };
 }
@@ -152,17 +179,43 @@ async function startNodeAgent(
   topicPrefix: string,
   client: InProcessClusterClient,
   log: Logger,
-  options: true | { readonly nodeName?: string; readonly port?: number },
+  options: true | EmbeddedNodeAgentOptions,
   registry: Registry,
   clusterCaCert: string,
-): Promise<{ agent: NodeAgent; runtime: ProcessRuntime }> {
-  const runtime = new ProcessRuntime({ stateDir: join(dataDir, 'node') });
+): Promise<{ agent: NodeAgent; runtime: ContainerRuntime; node: NodeRuntime }> {
+  const o: EmbeddedNodeAgentOptions = options === true ? {} : options;
+  const nodeName = o.nodeName ?? defaultNodeName();
+  const node = await startNodeRuntime({
+    choice: o.runtime ?? 'auto',
+    stateDir: join(dataDir, 'node'),
+    nodeName,
+    client,
+    log,
+    clusterCIDR: o.clusterCIDR ?? DEFAULT_CLUSTER_CIDR,
+    ...(o.registryMirror ? { registryMirror: o.registryMirror } : {}),
+    ...(o.insecureRegistries ? { insecureRegistries: o.insecureRegistries } : {}),
+  });
+  const runtime = node.runtime;
   // The streaming port (exec, port-forward) accepts the API server's client certificate of this CA.
-  const agent = new NodeAgent({ client, bus, runtime, topicPrefix, log, registry, streaming: { clusterCaCert }, ...(options === true ? {} : options) });
+  const agent = new NodeAgent({
+    client,
+    bus,
+    runtime,
+    topicPrefix,
+    log,
+    registry,
+    streaming: { clusterCaCert },
+    nodeName,
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(node.volumes ? { volumes: node.volumes } : {}),
+    ...(node.volumesDir ? { volumesDir: node.volumesDir } : {}),
+    ...(node.network ? { network: node.network } : {}),
+    allowPrivileged: o.allowPrivileged ?? false,
+  });
   try {
     await agent.start();
   } catch (err) {
-    await runtime.close();
+    await node.close();
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     const port = options === true ? undefined : options.port;
     throw new Error(
@@ -171,6 +224,6 @@ async function startNodeAgent(
       { cause: err },
     );
   }
-  log.info({ node: agent.nodeName, port: agent.port }, 'node agent started');
-  return { agent, runtime };
+  log.info({ node: agent.nodeName, port: agent.port, runtime: node.kind }, 'node agent started');
+  return { agent, runtime, node };
 }

@@ -8,3 +8,4 @@ export * from './distributed-plan';
 export * from './distributed-pids';
 export * from './distributed-tokens';
 export * from './pid-file';
+export * from './node-runtime';

@@ -11,9 +11,12 @@ export { renderCniConfig, bridgeNameFor, CNI_NETWORK_NAME, type CniConfigOptions
 export { containerdSocketPath } from './containerd/socket-path';
 export { installBlackholeRoutes, removeBlackholeRoutes, hasBlackholeRoute, hasOwnBlackholeRoute } from './containerd/routes';
 export { CriAdmin, type CriVersion, type CriSandboxSummary } from './containerd/cri-admin';
-export { mountsUnder, shimsOf, netnsFilesUnder, linkExists } from './containerd/host-cleanup';
+export { mountsUnder, unmountAllUnder, shimsOf, netnsFilesUnder, linkExists } from './containerd/host-cleanup';
 export { buildImage, buildAllImages, imageCacheDir, type BuiltImage, type BuildOptions } from './images/image-builder';
 export { pushImage, type PushOptions } from './images/image-push';
 export { IMAGE_RECIPES, recipeFor, type ImageRecipe } from './images/image-recipes';
 export { LocalRegistry, type LocalRegistryOptions } from './registry/local-registry';
 export { listRegistry, RegistryError, type RegistryCredentialsPair } from './registry/registry-api';
+export { importOciArchive } from './containerd/import-image';
+export { ensureImageArchive } from './images/image-archive';
+export { CriRuntime, type CriRuntimeOptions } from './cri/cri-runtime';

@@ -57,7 +57,8 @@ export async function spawnLogbookUntilUp(args: string[], options: { timeoutMs: 
   requireBuild();
   const proc = spawn(process.execPath, [ENTRY, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env, LOG_LEVEL: options.logLevel ?? 'warn', NODE_OPTIONS: '' },
+    // Tests that do not ask for a runtime get the process runtime: their manifests run host commands.
+    env: { ...process.env, LOGBOOK_RUNTIME: process.env.LOGBOOK_RUNTIME ?? 'process', ...options.env, LOG_LEVEL: options.logLevel ?? 'warn', NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

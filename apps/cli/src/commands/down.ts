@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PidsFile, distributedPidsPath, stopLeftovers } from '@logbook/cluster';
 import { type ContainerStatus, ProcessRuntime } from '@logbook/runtime';
-import { isAlive, removePidFile, runningUpPid } from '@logbook/cluster';
+import { isAlive, removeContainerdNode, removePidFile, runningUpPid } from '@logbook/cluster';
 import { DEFAULT_DATA_DIR } from './up';
 
 /** How long `logbook up` gets to stop after SIGTERM before it is killed. */
@@ -26,7 +26,7 @@ export function registerDown(program: Command): void {
       // that was killed outright are still in pids.json.
       const stoppedUp = await stopUp(dataDir, say);
       const leftovers = await stopLeftovers(new PidsFile(distributedPidsPath(dataDir)), say);
-      const stoppedPods = await Promise.all(nodeStateDirs(dataDir).map(({ stateDir, node }) => stopPods(stateDir, say, node)));
+      const stoppedPods = await Promise.all(nodeStateDirs(dataDir).map(async ({ stateDir, node }) => (await removeContainerdNode(stateDir, say)) || (await stopPods(stateDir, say, node))));
       if (!stoppedUp && leftovers === 0 && !stoppedPods.includes(true)) say(`nothing is running in ${dataDir}`);
     });
 }

@@ -26,6 +26,13 @@ export interface DistributedUpOptions {
   readonly podEvictionTimeout: string;
   readonly eventTtl: string;
   readonly schedulerConfig?: string;
+  readonly runtime: string;
+  readonly clusterCidr: string;
+  readonly registry?: boolean;
+  readonly registryAddress: string;
+  readonly registryMirror?: string;
+  readonly insecureRegistry: string[];
+  readonly allowPrivileged?: boolean;
 }
 
 function count(value: string, flag: string): number {
@@ -92,6 +99,14 @@ export async function upDistributed(opts: DistributedUpOptions): Promise<void> {
     eventTtlMs: parseEventTtl(opts.eventTtl),
     schedulerConfig: opts.schedulerConfig,
     snapshotEvery: count(opts.snapshotEvery, '--snapshot-every'),
+    nodeRuntime: {
+      runtime: opts.runtime,
+      clusterCIDR: opts.clusterCidr,
+      ...(opts.registryMirror ? { registryMirror: opts.registryMirror } : {}),
+      insecureRegistries: opts.insecureRegistry,
+      allowPrivileged: opts.allowPrivileged === true,
+    },
+    ...(opts.registry ? { imageRegistry: { address: opts.registryAddress } } : {}),
   }).catch((err: Error) => {
     removeOwnPidFile(dataDir);
     throw err;

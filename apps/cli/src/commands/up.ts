@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
+import { type RuntimeChoice, startEmbeddedCluster, createLogger, stopOnSignals } from '@logbook/cluster';
 import type { ContainerRuntime } from '@logbook/runtime';
 import { removeOwnPidFile, runningUpPid, writePidFile } from '@logbook/cluster';
 import { parseEventTtl } from '@logbook/controllers';
@@ -34,7 +34,16 @@ interface UpOptions {
   /** false with `--no-ingress`. */
   ingress?: boolean;
   ingressAddress: string;
+  runtime: string;
+  registry?: boolean;
+  registryAddress: string;
+  registryMirror?: string;
+  insecureRegistry: string[];
+  allowPrivileged?: boolean;
+  clusterCidr: string;
 }
+
+const RUNTIMES = ['auto', 'containerd', 'process'] as const;
 
 export function registerUp(program: Command): void {
   program
@@ -61,6 +70,13 @@ export function registerUp(program: Command): void {
     .option('--node-agent-port <port>', 'the node agent\'s read-only port (kubectl logs goes through it; 0 picks a free one)', '10255')
     .option('--ingress-address <host:port>', 'where the ingress controller (in the service proxy) listens for HTTP; port 0 picks a free one', process.env.LOGBOOK_INGRESS_ADDRESS || DEFAULT_INGRESS_ADDRESS)
     .option('--no-ingress', 'run no ingress controller (Ingresses are stored but not served)')
+    .option('--runtime <runtime>', 'what the node agent runs pods with: containerd (real containers through CRI, its own containerd under <data-dir>/node), process (host processes), or auto: containerd where it can run', process.env.LOGBOOK_RUNTIME ?? 'auto')
+    .option('--registry', 'run a local image registry (Debian\'s docker-registry on --registry-address) with the project\'s images pushed, and pull docker.io short names from it')
+    .option('--registry-address <host:port>', 'where --registry listens (loopback; port 0 picks a free one)', '127.0.0.1:5000')
+    .option('--registry-mirror <host:port>', 'an existing http registry that serves docker.io short names (busybox → <host:port>/library/busybox)')
+    .option('--insecure-registry <host:port>', 'a registry spoken to over plain http (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--allow-privileged', 'let containers run privileged on this node')
+    .option('--cluster-cidr <cidr>', 'pod addresses of the cluster: the node IPAM controller gives each node a /24 of it, and it is blackholed on this machine', process.env.LOGBOOK_CLUSTER_CIDR ?? '10.244.0.0/16')
     .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
     .option('--distributed', 'every component its own OS process on Kafka, supervised from here (docs/operations.md "Distributed mode")')
     .option('--kafka-port <port>', 'with --distributed and no --bus: port of the local jar broker it starts or reuses', '9092')
@@ -77,6 +93,7 @@ export function registerUp(program: Command): void {
       const nodeAgentPort = Number(opts.nodeAgentPort);
       if (!Number.isInteger(nodeAgentPort) || nodeAgentPort < 0 || nodeAgentPort > 65535) throw new Error(`--node-agent-port must be a port number (0 picks a free one), not "${opts.nodeAgentPort}"`);
       if (opts.ingress !== false) parseListenAddress(opts.ingressAddress);
+      if (!(RUNTIMES as readonly string[]).includes(opts.runtime)) throw new Error(`--runtime must be one of ${RUNTIMES.join(', ')}, not "${opts.runtime}"`);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       writePidFile(dataDir);
 
@@ -100,7 +117,19 @@ export function registerUp(program: Command): void {
           schedulerConfig: opts.schedulerConfig,
           topicPrefix: opts.topicPrefix,
         },
-        nodeAgent: opts.nodeAgent !== false ? { nodeName: opts.nodeName, port: nodeAgentPort } : undefined,
+        nodeAgent:
+          opts.nodeAgent !== false
+            ? {
+                nodeName: opts.nodeName,
+                port: nodeAgentPort,
+                runtime: opts.runtime as RuntimeChoice,
+                ...(opts.clusterCidr ? { clusterCIDR: opts.clusterCidr } : {}),
+                ...(opts.registryMirror ? { registryMirror: opts.registryMirror } : {}),
+                insecureRegistries: opts.insecureRegistry,
+                allowPrivileged: opts.allowPrivileged === true,
+              }
+            : undefined,
+        ...(opts.registry ? { imageRegistry: { address: opts.registryAddress } } : {}),
         ingressAddress: opts.ingress !== false ? opts.ingressAddress : undefined,
         logger: log,
       }).catch((err: Error) => {
@@ -109,6 +138,11 @@ export function registerUp(program: Command): void {
       });
       process.stdout.write(`Logbook is up at ${cluster.url}\nUse it with: export KUBECONFIG=${cluster.kubeconfig}\n`);
       if (cluster.ingressAddress) process.stdout.write(`Ingress (HTTP) at http://${cluster.ingressAddress}\n`);
+      if (cluster.imageRegistry) process.stdout.write(`Image registry at ${cluster.imageRegistry} (docker.io short names pull from it; push with: logbook image push --registry ${cluster.imageRegistry})\n`);
+      if (cluster.runtimeKind) {
+        const why = cluster.runtimeKind.reason ? ` (containerd cannot run here: ${cluster.runtimeKind.reason})` : '';
+        process.stdout.write(`Pods run as ${cluster.runtimeKind.kind === 'containerd' ? 'containers (containerd, CRI)' : `host processes (process runtime)${why}`}\n`);
+      }
       stopOnSignals(log, async () => {
         const left = await runningContainers(cluster.runtime);
         await cluster.close();

@@ -27,7 +27,7 @@ describe('A Deployment of 3 HTTP servers behind a Service (embedded cluster with
       dataDir: dir.path,
       port: 0,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
-      nodeAgent: { nodeName: randomName('node'), port: 0 },
+      nodeAgent: { nodeName: randomName('node'), port: 0, runtime: 'process' },
     });
   });
 
