@@ -124,10 +124,12 @@ export function containerRuntimeContract(label: string, factory: ContractFactory
     it('keeps logs as lines, with tail, and the previous attempt', async () => {
       const sb = await sandbox();
       let exited = nextExit(rt, sb.uid);
-      await rt.startContainer(sh(sb.uid, 'echo one; echo two >&2; echo three'));
+      // stdout and stderr are two pipes: only a pause orders lines across them.
+      await rt.startContainer(sh(sb.uid, 'echo one; echo two; sleep 0.3; echo three >&2'));
       await exited;
       expect(await logs(sb.uid)).toEqual(['one', 'two', 'three']);
       expect(await logs(sb.uid, { tailLines: 2 })).toEqual(['two', 'three']);
+      expect(await logs(sb.uid, { limitBytes: 6 })).toEqual(['one', 'tw']);
       expect((await logs(sb.uid, { timestamps: true }))[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z one$/);
       exited = nextExit(rt, sb.uid);
       await rt.startContainer(sh(sb.uid, 'echo second run'));
