@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from '@logbook/observability';
-import { resourceByKind, streamName } from '@logbook/kube';
+import { DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefaultStorageClass, resourceByKind, streamName } from '@logbook/kube';
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
@@ -79,6 +79,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     registry,
   });
   await ensureSystemNamespaces(api, projector);
+  await ensureDefaultStorageClass(api, projector);
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
   log.info({ url: api.url, kubeconfig }, 'api server listening');
@@ -108,4 +109,19 @@ async function ensureSystemNamespaces(api: RunningApiServer, projector: Projecto
       correlationId: randomUUID(),
     });
   }
+}
+
+/**
+ * The `standard` StorageClass (logbook.io/local-path, WaitForFirstConsumer, Delete), created when
+ * absent as kube's addon manager does for a cluster's default class; it is the default only
+ * when no other class already is. The controller manager's PV controller provisions for it.
+ */
+async function ensureDefaultStorageClass(api: RunningApiServer, projector: Projector): Promise<void> {
+  const resource = resourceByKind('StorageClass')!;
+  if (projector.state.getByStream(streamName('StorageClass', undefined, DEFAULT_STORAGE_CLASS_NAME))) return;
+  const isDefault = !projector.state.list('StorageClass', {}).some(isDefaultStorageClass);
+  await api.writer.write(resource, undefined, DEFAULT_STORAGE_CLASS_NAME, { type: 'Create', resource, object: defaultStorageClassObject(isDefault) }, {
+    actor: 'system:apiserver',
+    correlationId: randomUUID(),
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type KubeObject, type ResourceInfo, streamName } from '@logbook/kube';
+import { ApiError, type KubeObject, type ResourceInfo, streamName, withDefaultStorageClass } from '@logbook/kube';
 import { ExpectedRevisionConflict, type EventStore } from '@logbook/eventstore';
 import { type Projector, evolveObject } from '@logbook/projections';
 import type { NewEvent } from '@logbook/events';
@@ -67,6 +67,8 @@ export class ClusterWriter {
         now: this.clock().toISOString(),
         newId: randomUUID,
       };
+      // DefaultStorageClass admission here, not in the HTTP layer: claims the StatefulSet controller creates get it too.
+      if (command.type === 'Create' && command.object.kind === 'PersistentVolumeClaim') command = { ...command, object: withDefaultStorageClass(command.object, this.projector.state.list('StorageClass', {})) };
       const events = decide(command, current, ctx);
       if (events.length === 0) return { object: current, before: current, changed: false };
       if (options.dryRun) return { object: preview(current, events, stream, revision), before: current, changed: false };

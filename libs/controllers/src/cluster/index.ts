@@ -11,3 +11,6 @@ export * from './garbage-collector/dependency-index';
 export * from './namespace/namespace-controller';
 export * from './disruption/disruption-controller';
 export * from './event-ttl/event-ttl-controller';
+export * from './volumes/persistent-volume-controller';
+export { decideClaim, decideVolume, type ClaimDecision, type VolumeDecision, type VolumeView } from './volumes/binder';
+export { localPathVolume, provisionedVolumeName } from './volumes/provision';

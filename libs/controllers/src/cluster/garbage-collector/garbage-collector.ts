@@ -4,7 +4,7 @@ import { ignoreNotFound } from '../shared/ignore-not-found';
 import { DependencyIndex } from './dependency-index';
 
 /** The served kinds that can own or be owned; the collectors watch all of them. */
-export const GC_KINDS: readonly string[] = ['Deployment', 'ReplicaSet', 'Pod', 'Job', 'Service', 'Endpoints', 'EndpointSlice', 'ConfigMap', 'Secret', 'DaemonSet', 'StatefulSet', 'ControllerRevision', 'CronJob'];
+export const GC_KINDS: readonly string[] = ['Deployment', 'ReplicaSet', 'Pod', 'Job', 'Service', 'Endpoints', 'EndpointSlice', 'ConfigMap', 'Secret', 'DaemonSet', 'StatefulSet', 'ControllerRevision', 'CronJob', 'PersistentVolumeClaim', 'PersistentVolume'];
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 export const ORPHAN_FINALIZER = 'orphan';
 
