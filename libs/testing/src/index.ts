@@ -5,3 +5,4 @@ export * from './kubectl';
 export * from './prometheus-text';
 export * from './workloads';
 export * from './docker-engine';
+export * from './container-kit';

@@ -139,7 +139,14 @@ export class ManagedContainerd {
     const state: StateFile = { pid, socket, config: configPath, bridge: bridgeNameFor(dataDir) };
     writeFileSync(join(dataDir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
     log(`containerd: started pid ${pid} on ${socket} (log ${logPath})`);
-    await waitForCri(socket, pid, timeoutMs, logPath);
+    try {
+      await waitForCri(socket, pid, timeoutMs, logPath);
+    } catch (err) {
+      // A containerd that never answered is of no use to anyone: do not leave it running.
+      await terminate(pid, 5000);
+      rmSync(join(dataDir, STATE_FILE), { force: true });
+      throw err;
+    }
     return new ManagedContainerd(dataDir, socket, pid, false, log);
   }
 
@@ -260,6 +267,10 @@ async function waitForCri(socket: string, pid: number, timeoutMs: number, logPat
         return;
       } catch (err) {
         last = (err as Error).message;
+        // The socket serves but without CRI: the plugin failed to load, and will not later.
+        if ((err as { code?: number }).code === 12) {
+          throw new Error(`containerd (pid ${pid}) runs without its CRI plugin (${last}); its log says:\n${criFailures(logPath)}`);
+        }
       } finally {
         cri.close();
       }
@@ -285,6 +296,11 @@ async function terminate(pid: number, timeoutMs: number): Promise<void> {
     const killDeadline = Date.now() + 5000;
     while (processAlive(pid) && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+function criFailures(logPath: string): string {
+  const lines = tail(logPath, 400).split('\n').filter((l) => /failed to load plugin|level=(error|fatal)/.test(l));
+  return lines.slice(-10).join('\n') || tail(logPath);
 }
 
 function tail(path: string, lines = 20): string {
