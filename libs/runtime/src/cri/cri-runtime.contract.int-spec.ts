@@ -1,12 +1,14 @@
 import { containerRuntimeContract } from '../contract/container-runtime.contract';
-import { BUSYBOX, criTarget, criUnavailable } from './cri-runtime.test-kit';
+import { criTarget, criUnavailable, useCriEnv } from './cri-runtime.test-kit';
 
-containerRuntimeContract('CriRuntime', {
-  unavailable: criUnavailable,
-  async create() {
-    const target = criTarget();
-    const rt = await target.runtime();
-    await rt.images.pullImage(BUSYBOX);
-    return { image: BUSYBOX, runtime: target.runtime, cleanup: target.cleanup };
-  },
+describe('CriRuntime on containerd', () => {
+  const env = criUnavailable ? () => ({ socketPath: '', busybox: '' }) : useCriEnv();
+  containerRuntimeContract('CriRuntime', {
+    unavailable: criUnavailable,
+    async create() {
+      const target = criTarget(env());
+      await (await target.runtime()).images.pullImage(env().busybox);
+      return { image: env().busybox, runtime: target.runtime, cleanup: target.cleanup };
+    },
+  });
 });

@@ -1,21 +1,35 @@
-import { existsSync } from 'node:fs';
-import { makeTmpDir, randomName } from '@logbook/testing';
+import { makeTmpDir, randomName, containerKitUnavailable, useContainerd } from '@logbook/testing';
 import { CriClient } from './cri-client';
 import { NODE } from './cri-labels';
 import { CriRuntime, CriRuntimeOptions } from './cri-runtime';
 
+/** A containerd to run the CRI specs against, and a busybox image it can pull. */
+export interface CriEnv {
+  readonly socketPath: string;
+  readonly busybox: string;
+}
+
+const SOCKET = process.env.LOGBOOK_TEST_CRI_SOCKET;
+
 /**
- * Where the CRI int specs find a containerd: LOGBOOK_TEST_CRI_SOCKET (and the busybox image in
- * LOGBOOK_TEST_CRI_IMAGE, pullable by that containerd).
+ * Why the CRI specs cannot run here. With LOGBOOK_TEST_CRI_SOCKET (and LOGBOOK_TEST_CRI_IMAGE) they
+ * use that containerd; otherwise the container kit starts a ManagedContainerd and a registry.
  */
-const LOCAL_SOCKET = '/tmp/spike/containerd.sock';
-export const CRI_SOCKET = process.env.LOGBOOK_TEST_CRI_SOCKET ?? (existsSync(LOCAL_SOCKET) ? LOCAL_SOCKET : undefined);
-export const BUSYBOX = process.env.LOGBOOK_TEST_CRI_IMAGE ?? '127.0.0.1:5555/busybox:latest';
 export const criUnavailable: string | undefined =
-  process.getuid?.() !== 0 ? 'the CRI runtime tests need root' : CRI_SOCKET === undefined ? 'no containerd: set LOGBOOK_TEST_CRI_SOCKET' : undefined;
+  process.getuid?.() !== 0 ? 'the CRI runtime specs need root' : SOCKET ? undefined : containerKitUnavailable();
+
+/** Jest hooks (beforeAll/afterAll) giving the enclosing describe a containerd. */
+export function useCriEnv(): () => CriEnv {
+  if (SOCKET) {
+    const env = { socketPath: SOCKET, busybox: process.env.LOGBOOK_TEST_CRI_IMAGE ?? 'docker.io/library/busybox:latest' };
+    return () => env;
+  }
+  const kit = useContainerd({ images: ['busybox', 'pause'] });
+  return () => ({ socketPath: kit().socketPath, busybox: kit().registry.images.busybox });
+}
 
 /** One test's CRI state: its own node name (so lists hold only its own pods) and log dir. */
-export function criTarget(extra: Partial<CriRuntimeOptions> = {}) {
+export function criTarget(env: CriEnv, extra: Partial<CriRuntimeOptions> = {}) {
   const tmp = makeTmpDir('logbook-cri-');
   const nodeName = randomName('node');
   const runtimes: CriRuntime[] = [];
@@ -23,14 +37,14 @@ export function criTarget(extra: Partial<CriRuntimeOptions> = {}) {
     nodeName,
     logDir: tmp.path,
     async runtime(): Promise<CriRuntime> {
-      const rt = await CriRuntime.connect({ socketPath: CRI_SOCKET!, logDir: tmp.path, nodeName, pollMs: 100, ...extra });
+      const rt = await CriRuntime.connect({ socketPath: env.socketPath, logDir: tmp.path, nodeName, pollMs: 100, ...extra });
       runtimes.push(rt);
       return rt;
     },
     /** Removes every sandbox of this node (and so its containers) through CRI, then the state. */
     async cleanup(): Promise<void> {
       for (const r of runtimes) await r.close();
-      const client = new CriClient({ socketPath: CRI_SOCKET! });
+      const client = new CriClient({ socketPath: env.socketPath });
       try {
         for (const s of await client.listPodSandbox({ labels: { [NODE]: nodeName } })) {
           await client.stopPodSandbox(s.id);
@@ -38,8 +52,8 @@ export function criTarget(extra: Partial<CriRuntimeOptions> = {}) {
         }
       } finally {
         client.close();
+        tmp.remove();
       }
-      tmp.remove();
     },
   };
 }
