@@ -17,6 +17,8 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  *   LOGBOOK_NODE_GRACE_PERIOD_MS  silence before a node is NotReady (40000)
  *   LOGBOOK_POD_EVICTION_SECONDS  eviction delay without a toleration (300)
  *   LOGBOOK_EVENT_TTL             Kubernetes Events are deleted this long after their last occurrence (1h)
+ *   LOGBOOK_CLUSTER_CIDR          pod addresses; the node IPAM controller gives each Node a CIDR of it (10.244.0.0/16)
+ *   LOGBOOK_NODE_CIDR_MASK_SIZE   prefix length of each Node's podCIDR (24)
  *   LOGBOOK_TOPIC_PREFIX, LOG_LEVEL
  *   LOGBOOK_HEALTH_PORT           /healthz, /readyz and /metrics, default 10257 (0 picks a free one)
  *   LOGBOOK_HEALTH_HOST           default 127.0.0.1
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
     defaultEvictionSeconds: Number(process.env.LOGBOOK_POD_EVICTION_SECONDS ?? 300),
     hpaSyncPeriodMs: Number(process.env.LOGBOOK_HPA_SYNC_PERIOD_MS ?? 15_000),
     eventTtlMs,
+    clusterCidr: process.env.LOGBOOK_CLUSTER_CIDR || undefined,
+    nodeCidrMaskSize: process.env.LOGBOOK_NODE_CIDR_MASK_SIZE ? Number(process.env.LOGBOOK_NODE_CIDR_MASK_SIZE) : undefined,
   });
   const registry = createMetricsRegistry('controller-manager');
   const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '', registry });

@@ -12,6 +12,7 @@ import {
   EventTtlController,
   JobController,
   NamespaceController,
+  NodeIpamController,
   NodeLifecycleController,
   PersistentVolumeController,
   ReplicaSetController,
@@ -40,6 +41,10 @@ export interface ComponentsOptions {
   readonly hollowHeartbeatMs?: number;
   /** Prepended to topic and group names (several clusters on one Kafka). */
   readonly topicPrefix?: string;
+  /** Pod addresses of the cluster: the node IPAM controller cuts each Node's spec.podCIDR from it (default 10.244.0.0/16). */
+  readonly clusterCidr?: string;
+  /** Prefix length of each Node's podCIDR (default 24). */
+  readonly nodeCidrMaskSize?: number;
   /** The CronJob controller's clock (tests: a fast one, so schedules fire without real minutes). */
   readonly cronJobClock?: CronJobClock;
 }
@@ -54,6 +59,7 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new StatefulSetController(),
     new CronJobController({ clock: options.cronJobClock }),
     new NodeLifecycleController({ gracePeriodMs: options.nodeGracePeriodMs, defaultEvictionSeconds: options.defaultEvictionSeconds }),
+    new NodeIpamController({ clusterCidr: options.clusterCidr, nodeCidrMaskSize: options.nodeCidrMaskSize }),
     new EndpointsController(),
     new EndpointSliceController(),
     new DisruptionController(),

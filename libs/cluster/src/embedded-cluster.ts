@@ -114,7 +114,8 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
           bus,
           clientFor: (actor) => new InProcessClusterClient(api.writer, projector, actor),
           log,
-          options: options.componentOptions,
+          // The node IPAM controller cuts node CIDRs from the same cluster CIDR the node agent blackholes.
+          options: { ...options.componentOptions, clusterCidr: options.componentOptions?.clusterCidr ?? (typeof options.nodeAgent === 'object' ? options.nodeAgent.clusterCIDR : undefined) },
           registry,
         });
   const hollow = await startHollowNodes({

@@ -41,6 +41,7 @@ interface UpOptions {
   insecureRegistry: string[];
   allowPrivileged?: boolean;
   clusterCidr: string;
+  nodeCidrMaskSize: string;
 }
 
 const RUNTIMES = ['auto', 'containerd', 'process'] as const;
@@ -77,6 +78,7 @@ export function registerUp(program: Command): void {
     .option('--insecure-registry <host:port>', 'a registry spoken to over plain http (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--allow-privileged', 'let containers run privileged on this node')
     .option('--cluster-cidr <cidr>', 'pod addresses of the cluster: the node IPAM controller gives each node a /24 of it, and it is blackholed on this machine', process.env.LOGBOOK_CLUSTER_CIDR ?? '10.244.0.0/16')
+    .option('--node-cidr-mask-size <bits>', 'prefix length of the pod CIDR each node gets from --cluster-cidr (24: 256 nodes in a /16; hollow nodes get none)', process.env.LOGBOOK_NODE_CIDR_MASK_SIZE ?? '24')
     .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
     .option('--distributed', 'every component its own OS process on Kafka, supervised from here (docs/operations.md "Distributed mode")')
     .option('--kafka-port <port>', 'with --distributed and no --bus: port of the local jar broker it starts or reuses', '9092')
@@ -116,6 +118,8 @@ export function registerUp(program: Command): void {
           eventTtlMs,
           schedulerConfig: opts.schedulerConfig,
           topicPrefix: opts.topicPrefix,
+          clusterCidr: opts.clusterCidr,
+          nodeCidrMaskSize: Number(opts.nodeCidrMaskSize),
         },
         nodeAgent:
           opts.nodeAgent !== false

@@ -14,3 +14,5 @@ export * from './event-ttl/event-ttl-controller';
 export * from './volumes/persistent-volume-controller';
 export { decideClaim, decideVolume, type ClaimDecision, type VolumeDecision, type VolumeView } from './volumes/binder';
 export { localPathVolume, provisionedVolumeName } from './volumes/provision';
+export * from './node-ipam/node-ipam-controller';
+export * from './node-ipam/cidr-allocator';
