@@ -68,6 +68,8 @@ export class VolumeManager {
   async setUp(pod: KubeObject, podIP = '', envs?: ReadonlyMap<string, Readonly<Record<string, string>>>): Promise<Map<string, Mount[]>> {
     const uid = pod.metadata.uid;
     if (!uid) throw new VolumeError('FailedMount', 'pod has no uid');
+    // 0750 as the kubelet's pods dir: secret and token files (0644 by default) are for containers, not for the node's other users.
+    await fs.mkdir(podDir(this.podsDir, uid), { recursive: true, mode: 0o750 });
     const mounted = new Set((await readMounts()).map((m) => m.mountPoint));
     const volumes = new Map<string, PreparedVolume>();
     let failure: VolumeError | undefined;
