@@ -7,6 +7,12 @@ import { criTarget, criUnavailable, useCriEnv } from './cri-runtime.test-kit';
 
 const SH = ['/bin/sh', '-c'];
 
+function text(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+  return new Promise((resolve) => stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8'))));
+}
+
 describe('CriRuntime: what only real containers do', () => {
   if (criUnavailable) {
     const reason = criUnavailable;
@@ -152,6 +158,23 @@ describe('CriRuntime: what only real containers do', () => {
       expect(lines).toEqual(['run 1']);
       expect(existsSync(join(sb.logDir, 'main', '0.log'))).toBe(false);
       expect(existsSync(join(sb.logDir, 'main', '1.log'))).toBe(true);
+    });
+
+    it('execStream and portForward go through the streaming server', async () => {
+      const sb = await pod();
+      await rt.startContainer(sh(sb.uid, 'mkdir -p /tmp/www && echo served > /tmp/www/index.html && echo ready && exec httpd -f -p 8080 -h /tmp/www'));
+      await eventually(async () => {
+        for await (const l of rt.logs(sb.uid, 'main', {})) if (l === 'ready') return true;
+        return false;
+      });
+      const proc = await rt.execStream(sb.uid, 'main', [...SH, 'echo out; echo err >&2; exit 5'], { stdin: false });
+      const [out, err] = [text(proc.stdout), text(proc.stderr)];
+      expect(await proc.exited).toBe(5);
+      expect([await out, await err]).toEqual(['out\n', 'err\n']);
+
+      const conn = await eventually(() => rt.portForward(sb.uid, 8080), { what: 'port-forward' });
+      conn.write('GET /index.html HTTP/1.0\r\n\r\n');
+      expect(await text(conn)).toMatch(/200 OK[\s\S]*served/);
     });
 
     it('says what it is', () => {

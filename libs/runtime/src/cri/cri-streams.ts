@@ -1,33 +1,30 @@
 import type { Duplex } from 'node:stream';
 import type { ExecProcess, ExecStreamOptions } from '../container-runtime.port';
-import { RuntimeError } from '../container-runtime.port';
 import type { CriClient } from './cri-client';
+import { openPortForward, openRemoteCommand } from './streaming';
 
 /**
- * exec, attach and port-forward: CRI hands out a URL on containerd's streaming server, and the
- * streaming client speaks the remote-command / port-forward protocol to it.
+ * exec, attach and port-forward: CRI hands out a single-use URL on containerd's streaming
+ * server, and the streaming client speaks remotecommand / port-forward to it. With a terminal
+ * stderr is merged into stdout, so it is not asked for (CRI refuses both).
  */
 export class CriStreams {
   constructor(private readonly client: CriClient) {}
 
   async exec(containerId: string, command: readonly string[], options: ExecStreamOptions): Promise<ExecProcess> {
     const tty = options.tty !== undefined;
-    await this.client.exec({ containerId, cmd: command, tty, stdin: options.stdin || tty, stdout: true, stderr: !tty });
-    throw notYet('exec');
+    const url = await this.client.exec({ containerId, cmd: command, tty, stdin: options.stdin, stdout: true, stderr: !tty });
+    return openRemoteCommand(url, { stdin: options.stdin, stdout: true, stderr: !tty, tty: options.tty });
   }
 
   async attach(containerId: string, options: ExecStreamOptions): Promise<ExecProcess> {
     const tty = options.tty !== undefined;
-    await this.client.attach({ containerId, tty, stdin: options.stdin, stdout: true, stderr: !tty });
-    throw notYet('attach');
+    const url = await this.client.attach({ containerId, tty, stdin: options.stdin, stdout: true, stderr: !tty });
+    return openRemoteCommand(url, { stdin: options.stdin, stdout: true, stderr: !tty, tty: options.tty });
   }
 
   async portForward(podSandboxId: string, port: number): Promise<Duplex> {
-    await this.client.portForward(podSandboxId, [port]);
-    throw notYet('port-forward');
+    const url = await this.client.portForward(podSandboxId, [port]);
+    return openPortForward(url, port);
   }
-}
-
-function notYet(what: string): RuntimeError {
-  return new RuntimeError('NotSupported', `${what} into containerd containers needs the CRI streaming client, which this build does not have yet`);
 }
