@@ -39,7 +39,7 @@ export const identityMatches = (set: KubeObject, pod: KubeObject, ordinal: numbe
 /**
  * kube's newStatefulSetPod for `template` (the current or the update revision's), named for its
  * ordinal, with hostname/subdomain and one persistentVolumeClaim volume per claim template
- * (`<claim>-<set>-<ordinal>`, as kube names them; Logbook provisions no claims, see architecture.md).
+ * (`<claim>-<set>-<ordinal>`, as kube names them; the controller creates those claims first).
  */
 export function statefulPod(set: KubeObject, template: any, ordinal: number, revisionName: string): KubeObject {
   const meta = template?.metadata ?? {};

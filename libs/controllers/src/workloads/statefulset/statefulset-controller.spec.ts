@@ -1,5 +1,5 @@
 import { type KubeObject, applyDefaults } from '@logbook/kube';
-import { makeStatefulSet } from '../../../../kube/src/testing/builders';
+import { makeObject, makeStatefulSet } from '../../../../kube/src/testing/builders';
 import { CONTROLLER_REVISION_HASH } from '../history/controller-revisions';
 import { Harness } from '../testing/harness';
 import { StatefulSetController } from './statefulset-controller';
@@ -212,6 +212,58 @@ describe('StatefulSetController', () => {
         [false, 2],
         [true, 3],
       ]);
+    });
+  });
+
+  describe('with volumeClaimTemplates', () => {
+    const template = { metadata: { name: 'data', labels: { tier: 'db' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    const claims = (h: Harness) => h.cache.list('PersistentVolumeClaim').filter((c) => !c.metadata.deletionTimestamp).map((c) => c.metadata.name!).sort();
+
+    it('creates each pod\'s claim before the pod, labelled with the template and the selector, and keeps it across pod deletion and scale down', async () => {
+      const h = new Harness([new StatefulSetController()], [statefulSet(2, { 'spec.volumeClaimTemplates': [template] })]);
+      const order: string[] = [];
+      h.check = () => {
+        for (const o of [...h.cache.list('PersistentVolumeClaim'), ...h.cache.list('Pod')]) if (!order.includes(`${o.kind}/${o.metadata.name}`)) order.push(`${o.kind}/${o.metadata.name}`);
+      };
+      h.enqueueAll('StatefulSet');
+      await stepUntil(h, () => sts(h).status?.readyReplicas === 2);
+      expect(order).toEqual(['PersistentVolumeClaim/data-web-0', 'Pod/web-0', 'PersistentVolumeClaim/data-web-1', 'Pod/web-1']);
+      const claim = h.get('PersistentVolumeClaim', 'data-web-0')!;
+      expect(claim.metadata.labels).toEqual({ tier: 'db', app: 'web' });
+      expect(claim.metadata.ownerReferences).toBeUndefined(); // Retain: the claim outlives the set
+      expect(claim.spec).toMatchObject(template.spec);
+      expect(h.events.lines()).toContain('Normal SuccessfulCreate create Claim data-web-0 Pod web-0 in StatefulSet web success');
+
+      await h.client.delete('Pod', 'default', 'web-0', {});
+      await stepUntil(h, () => sts(h).status?.readyReplicas === 2);
+      expect(h.get('PersistentVolumeClaim', 'data-web-0')!.metadata.uid).toBe(claim.metadata.uid); // the same claim, not a new one
+      edit(h, (spec) => (spec.replicas = 1));
+      await stepUntil(h, () => names(h).length === 1);
+      expect(claims(h)).toEqual(['data-web-0', 'data-web-1']);
+      expect(h.client.of('delete', 'PersistentVolumeClaim')).toEqual([]);
+    });
+
+    it('with WhenDeleted=Delete the set owns the claims; with WhenScaled=Delete a scaled-away pod takes its claim', async () => {
+      const h = await start(statefulSet(2, { 'spec.volumeClaimTemplates': [template], 'spec.persistentVolumeClaimRetentionPolicy': { whenDeleted: 'Delete', whenScaled: 'Delete' } }));
+      await stepUntil(h, () => sts(h).status?.readyReplicas === 2);
+      expect(h.get('PersistentVolumeClaim', 'data-web-1')!.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'sts-uid' }]);
+      const doomed = h.get('Pod', 'web-1')!;
+      edit(h, (spec) => (spec.replicas = 1));
+      await stepUntil(h, () => names(h).length === 1);
+      expect(h.get('PersistentVolumeClaim', 'data-web-1')!.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: doomed.metadata.uid }]);
+      expect(h.get('PersistentVolumeClaim', 'data-web-0')!.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'sts-uid' }]);
+    });
+
+    it('holds a pod back while its claim is being deleted, and creates both once the claim is gone', async () => {
+      const deleting = applyDefaults(makeObject('v1', 'PersistentVolumeClaim', 'data-web-0', 'default').with('metadata.deletionTimestamp', '2024-01-01T00:00:00Z').with('spec', template.spec).obj());
+      const h = new Harness([new StatefulSetController()], [statefulSet(1, { 'spec.volumeClaimTemplates': [template] }), deleting]);
+      h.enqueueAll('StatefulSet');
+      await expect(h.settle()).rejects.toThrow('pvc data-web-0 is being deleted');
+      expect(h.events.lines()).toContain('Warning FailedCreate create Pod web-0 in StatefulSet web failed error: pvc data-web-0 is being deleted');
+      expect(names(h)).toEqual([]);
+      await h.client.delete('PersistentVolumeClaim', 'default', 'data-web-0', {});
+      await h.settle();
+      expect([claims(h), names(h)]).toEqual([['data-web-0'], ['web-0']]);
     });
   });
 

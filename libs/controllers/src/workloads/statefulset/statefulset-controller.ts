@@ -6,7 +6,8 @@ import { ensureUpdateRevision, templateOfRevision, truncateHistory } from '../hi
 import { controllerUid } from '../pods';
 import { statusChanged } from '../replicaset-status';
 import { type StatefulSetPlan, planStatefulSet } from './statefulset-plan';
-import { revisionOfPod } from './stateful-pods';
+import { ordinalOf, replicasOf, revisionOfPod, startOrdinal } from './stateful-pods';
+import { claimRetention, claimTemplates, scaledDownOwners, statefulClaims } from './stateful-claims';
 
 type Expected = { kind: string; namespace?: string; name: string; uid: string; create: boolean };
 
@@ -16,12 +17,14 @@ type Expected = { kind: string; namespace?: string; name: string; uid: string; c
  * (OrderedReady) or all at once (Parallel), removed from the highest ordinal down, rolled to a
  * new template from the highest ordinal down to the partition (RollingUpdate) or replaced only
  * when deleted (OnDelete). Revisions are ControllerRevisions; pods carry theirs in
- * `controller-revision-hash`. volumeClaimTemplates are recorded but no claims are provisioned.
+ * `controller-revision-hash`. Each pod's claims (`<template>-<set>-<ordinal>`, from
+ * volumeClaimTemplates) are created before the pod and outlive it; the retention policy's
+ * WhenDeleted/WhenScaled=Delete hand them to the garbage collector through owner references.
  */
 export class StatefulSetController implements Controller {
   readonly name = 'statefulset-controller';
   readonly primaryKind = 'StatefulSet';
-  readonly watches = ['StatefulSet', 'Pod', 'ControllerRevision'] as const;
+  readonly watches = ['StatefulSet', 'Pod', 'ControllerRevision', 'PersistentVolumeClaim'] as const;
   private readonly expectations = new Expectations();
 
   keysFor(change: CachedChange, cache: ObjectCache): string[] {
@@ -29,6 +32,11 @@ export class StatefulSetController implements Controller {
     const obj = change.after ?? change.before;
     if (!obj) return [];
     if (change.kind === 'StatefulSet') return [keyOf(obj)];
+    // A claim that finished deleting may unblock the pod waiting for it (claims carry no controller reference).
+    if (change.kind === 'PersistentVolumeClaim') {
+      if (change.after) return [];
+      return cache.list('StatefulSet', obj.metadata.namespace).filter((s) => claimTemplates(s).length > 0).map(keyOf);
+    }
     for (const o of [change.before, change.after]) {
       const key = controllerOwnerKey(o, 'StatefulSet');
       if (key) keys.add(key);
@@ -79,6 +87,7 @@ export class StatefulSetController implements Controller {
       ...plan.remove.map(async (pod) => {
         // The uid precondition: a pod re-created under the same name is not the one we meant.
         try {
+          await this.releaseClaimsOnScaleDown(set, pod, ctx);
           if (await gone(ctx.client.delete('Pod', pod.metadata.namespace, pod.metadata.name!, { ...ctx.cause, preconditions: { uid: pod.metadata.uid } }))) return;
         } catch (err) {
           said('delete', pod, err);
@@ -89,6 +98,7 @@ export class StatefulSetController implements Controller {
       }),
       ...plan.create.map(async (pod) => {
         try {
+          await this.createClaims(set, pod, ctx);
           expected.push(ref(await ctx.client.create(pod, ctx.cause), true));
           said('create', pod);
         } catch (err) {
@@ -104,6 +114,42 @@ export class StatefulSetController implements Controller {
     this.expectations.expect(key, expected, ctx.now().getTime());
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /**
+   * kube's createPersistentVolumeClaims: every claim of the pod exists before the pod does; an
+   * existing one is used as it is, one still being deleted holds the pod back.
+   */
+  private async createClaims(set: KubeObject, pod: KubeObject, ctx: ReconcileContext): Promise<void> {
+    for (const claim of statefulClaims(set, ordinalOf(set, pod))) {
+      const existing = ctx.cache.get('PersistentVolumeClaim', claim.metadata.namespace, claim.metadata.name!);
+      if (existing?.metadata.deletionTimestamp) throw new Error(`pvc ${claim.metadata.name} is being deleted`);
+      if (existing) continue;
+      const said = (err?: unknown) =>
+        err === undefined
+          ? ctx.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`, ctx.cause)
+          : ctx.recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${(err as Error).message}`, ctx.cause);
+      try {
+        await ctx.client.create(claim, ctx.cause);
+        said();
+      } catch (err) {
+        if (err instanceof ClientError && err.reason === 'AlreadyExists') continue;
+        said(err);
+        throw err;
+      }
+    }
+  }
+
+  /** WhenScaled=Delete: a pod removed by a scale down takes its claims with it (its owner reference, not the set's). */
+  private async releaseClaimsOnScaleDown(set: KubeObject, pod: KubeObject, ctx: ReconcileContext): Promise<void> {
+    if (claimRetention(set).whenScaled !== 'Delete') return;
+    const ord = ordinalOf(set, pod);
+    if (ord >= startOrdinal(set) && ord < startOrdinal(set) + replicasOf(set)) return; // replaced, not scaled away
+    for (const template of statefulClaims(set, ord)) {
+      const claim = ctx.cache.get('PersistentVolumeClaim', template.metadata.namespace, template.metadata.name!);
+      if (!claim || claim.metadata.ownerReferences?.some((r) => r.uid === pod.metadata.uid)) continue;
+      await ctx.client.update({ ...structuredClone(claim), metadata: { ...structuredClone(claim.metadata), ownerReferences: scaledDownOwners(claim, set, pod) } }, ctx.cause);
+    }
   }
 }
 
