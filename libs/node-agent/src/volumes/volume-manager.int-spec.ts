@@ -7,7 +7,7 @@ import type { KubeObject } from '@logbook/kube';
 import type { ClusterClient } from '@logbook/components';
 import { makeTmpDir, randomName } from '@logbook/testing';
 import { VolumeManager, VolumeError } from './index';
-import { parseMountInfo } from './mountinfo';
+import { mountsUnder, parseMountInfo, unmount } from './mountinfo';
 
 /**
  * The volume manager on a real directory, real tmpfs and bind mounts (root needed). The API is
@@ -56,8 +56,10 @@ describeAsRoot('VolumeManager (real files, tmpfs and bind mounts)', () => {
   };
 
   afterAll(async () => {
-    for (const uid of manager.list()) await manager.tearDown(uid);
-    const left = mountPoints().filter((p) => p.startsWith(realpathSync(tmp.path)));
+    for (const uid of manager.list()) await manager.tearDown(uid).catch(() => undefined);
+    // Whatever a failed test left mounted must not outlive the run (nor be deleted through).
+    const left = mountsUnder(parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')), realpathSync(tmp.path));
+    for (let round = 0; round < 5; round++) for (const p of mountsUnder(parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')), realpathSync(tmp.path))) await unmount(p).catch(() => undefined);
     tmp.remove();
     expect(left).toEqual([]);
   });
@@ -186,6 +188,21 @@ describeAsRoot('VolumeManager (real files, tmpfs and bind mounts)', () => {
     expect(mountOf(ram)).toBeUndefined();
     expect(existsSync(join(podsDir, pod.metadata.uid!))).toBe(false);
     expect(manager.list()).not.toContain(pod.metadata.uid);
+  });
+
+  it('keeps one tmpfs per volume when the pods directory is reached through a symlink', async () => {
+    const real = join(tmp.path, 'real-pods');
+    mkdirSync(real);
+    const linked = join(tmp.path, 'linked-pods');
+    symlinkSync(real, linked);
+    const viaLink = new VolumeManager({ podsDir: linked, client: client as unknown as ClusterClient, nodeName: 'n1', log: pino({ level: 'silent' }) });
+    const pod = makePod([{ name: 'ram', emptyDir: { medium: 'Memory' } }], [{ name: 'c', volumeMounts: [{ name: 'ram', mountPath: '/r' }] }]);
+    const first = (await viaLink.setUp(pod)).get('c')![0].hostPath;
+    await viaLink.setUp(pod);
+    expect(first.startsWith(real)).toBe(true);
+    expect(mountPoints().filter((p) => p === first)).toHaveLength(1);
+    await viaLink.tearDown(pod.metadata.uid!);
+    expect(mountOf(first)).toBeUndefined();
   });
 
   it('waits for an unbound claim, then mounts the bound PV directory with the claim readOnly', async () => {

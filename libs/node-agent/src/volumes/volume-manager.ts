@@ -44,7 +44,9 @@ const DEFAULT_TOKEN_SECONDS = 3600;
  * docs/architecture.md "Volumes".
  */
 export class VolumeManager {
-  private readonly podsDir: string;
+  /** Resolved through symlinks once it exists: mount points in /proc/self/mountinfo are real paths. */
+  private podsDir: string;
+  private podsDirResolved = false;
   private readonly allocatable: NodeAllocatable;
   /** `<uid>/<volume>` set up at least once: a claim being deleted does not stop a pod already using it. */
   private readonly mountedOnce = new Set<string>();
@@ -70,6 +72,10 @@ export class VolumeManager {
     if (!uid) throw new VolumeError('FailedMount', 'pod has no uid');
     // 0750 as the kubelet's pods dir: secret and token files (0644 by default) are for containers, not for the node's other users.
     await fs.mkdir(podDir(this.podsDir, uid), { recursive: true, mode: 0o750 });
+    if (!this.podsDirResolved) {
+      this.podsDir = await fs.realpath(this.podsDir);
+      this.podsDirResolved = true;
+    }
     const mounted = new Set((await readMounts()).map((m) => m.mountPoint));
     const volumes = new Map<string, PreparedVolume>();
     let failure: VolumeError | undefined;
