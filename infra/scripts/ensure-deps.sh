@@ -1,8 +1,53 @@
 #!/usr/bin/env bash
-# Installs what Logbook needs on a fresh machine: npm packages (with Node 24 from the node@24
-# devDependency) and a build. Idempotent: a warm checkout skips what is already there.
+# Installs what Logbook needs on a fresh machine: the Debian packages of the container runtime
+# (containerd, runc, CNI plugins, the local registry and the image tools), npm packages (with
+# Node 24 from the node@24 devDependency) and a build. Idempotent: a warm checkout skips what is
+# already there. Without root or apt-get it says what is missing and goes on: the process runtime
+# needs none of those packages.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+# Debian package → a file it installs (what proves it is there).
+DEB_PACKAGES=(
+  "containerd:/usr/bin/containerd"
+  "runc:/usr/sbin/runc"
+  "containernetworking-plugins:/usr/lib/cni/bridge"
+  "docker-registry:/usr/bin/docker-registry"
+  "skopeo:/usr/bin/skopeo"
+  "umoci:/usr/bin/umoci"
+  "busybox-static:/usr/bin/busybox"
+  "nftables:/usr/sbin/nft"
+  "iptables:/usr/sbin/iptables"
+  "iproute2:/usr/sbin/ip"
+  "apache2-utils:/usr/bin/htpasswd"
+)
+missing=()
+for entry in "${DEB_PACKAGES[@]}"; do
+  pkg="${entry%%:*}" file="${entry#*:}"
+  [ -e "$file" ] || missing+=("$pkg")
+done
+# busybox (the dynamic one) also installs /usr/bin/busybox: the images need the static build.
+if [ -e /usr/bin/busybox ] && ! dpkg -s busybox-static >/dev/null 2>&1 && ldd /usr/bin/busybox >/dev/null 2>&1; then missing+=(busybox-static); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing Debian packages for containers: ${missing[*]} (apt-get)..."
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >.apt-get.log 2>&1; then
+      echo "[setup] apt-get failed (last lines below; full log in .apt-get.log): container pods will not run here, process pods still do"
+      tail -n 5 .apt-get.log | sed 's/^/[setup]   /'
+    else
+      rm -f .apt-get.log
+      # Debian starts the packaged services; Logbook runs its own containerd and registry.
+      for svc in containerd docker-registry; do
+        if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
+      done
+    fi
+  else
+    why="not root"; command -v apt-get >/dev/null 2>&1 || why="no apt-get"
+    echo "[setup] missing Debian packages for container pods: ${missing[*]} ($why; install them with: apt-get install -y ${missing[*]}). The process runtime works without them."
+  fi
+fi
+
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[setup] installing npm packages (npm ci)..."
   if ! npm ci --no-audit --no-fund 2>.npm-ci.err; then

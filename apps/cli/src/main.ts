@@ -10,6 +10,7 @@ import { registerExplain } from './commands/explain';
 import { registerReplay } from './commands/replay';
 import { registerHash } from './commands/hash';
 import { registerTail } from './commands/tail';
+import { registerImage } from './commands/image';
 
 /** `logbook` — also usable as a kubectl plugin (`kubectl logbook …`, through bin/kubectl-logbook). */
 export async function main(argv: string[]): Promise<void> {
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   registerReplay(program);
   registerHash(program);
   registerTail(program);
+  registerImage(program);
   await program.parseAsync(argv);
 }
 

@@ -60,7 +60,7 @@ type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: 
 let serviceCtor: grpc.ServiceClientConstructor | undefined;
 function service(): grpc.ServiceClientConstructor {
   if (!serviceCtor) {
-    const def = protoLoader.fromJSON(CRI_SUBSET, { keepCase: true, longs: String, enums: String, defaults: true });
+    const def = protoLoader.fromJSON(CRI_SUBSET as unknown as Parameters<typeof protoLoader.fromJSON>[0], { keepCase: true, longs: String, enums: String, defaults: true });
     const pkg = grpc.loadPackageDefinition(def) as any;
     serviceCtor = pkg.runtime.v1.RuntimeService as grpc.ServiceClientConstructor;
   }

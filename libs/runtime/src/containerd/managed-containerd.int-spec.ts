@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerKit, assertNothingLeft, describeWithContainers, eventually, randomName, startContainerKit } from '@logbook/testing';
 import { CriClient } from '../cri/cri-client';
+import type { PodSandboxConfig } from '../cri/cri-types';
 import { ManagedContainerd } from './managed-containerd';
 import { mountsUnder, netnsFilesUnder, shimsOf } from './host-cleanup';
 import { hasOwnBlackholeRoute } from './routes';
@@ -12,7 +13,7 @@ describeWithContainers('ManagedContainerd: a containerd that Logbook starts and 
   const k = () => kit!;
 
   beforeAll(async () => {
-    kit = await startContainerKit({ images: ['busybox', 'pause'] });
+    kit = await startContainerKit();
     current = kit.containerd;
   }, 300_000);
 
@@ -48,6 +49,45 @@ describeWithContainers('ManagedContainerd: a containerd that Logbook starts and 
       expect(existsSync(`/sys/class/net/${k().containerd.bridgeName}`)).toBe(true);
       expect(shimsOf(k().socketPath).length).toBeGreaterThan(0);
       expect(netnsFilesUnder(k().containerd.stateDir).length).toBe(1);
+    } finally {
+      cri.close();
+    }
+  }, 120_000);
+
+  it('pulls the short name busybox through the docker.io mirror, and runs node from logbook/node', async () => {
+    const cri = new CriClient({ socketPath: k().socketPath });
+    try {
+      const name = randomName('run');
+      const logDirectory = join(k().dataDir, 'pods', name);
+      const sandbox: PodSandboxConfig = { metadata: { name, uid: randomName('uid'), namespace: 'default', attempt: 0 }, hostname: name, logDirectory, labels: {}, annotations: {} };
+      const podId = await cri.runPodSandbox(sandbox);
+      const run = async (container: string, image: string, command: string[]) => {
+        await cri.pullImage(image);
+        const id = await cri.createContainer(podId, {
+          metadata: { name: container, attempt: 0 },
+          image: { image },
+          command,
+          args: [],
+          envs: [],
+          mounts: [],
+          labels: {},
+          annotations: {},
+          logPath: `${container}.log`,
+          linux: { resources: {}, securityContext: {} },
+        }, sandbox);
+        await cri.startContainer(id);
+        const status = await eventually(async () => {
+          const s = await cri.containerStatus(id);
+          return s.state === 'CONTAINER_EXITED' && s;
+        }, { what: `${container} to exit`, timeoutMs: 30_000 });
+        return { exitCode: status.exitCode, log: readFileSync(join(logDirectory, `${container}.log`), 'utf8') };
+      };
+      const sh = await run('sh', 'busybox', ['sh', '-c', 'echo "$(hostname) $(id -u) $(which httpd)"']);
+      expect(sh).toMatchObject({ exitCode: 0 });
+      expect(sh.log).toContain(`${name} 0 /usr/sbin/httpd`);
+      const node = await run('node', k().registry.images.node, ['node', '-e', 'console.log("node", process.versions.node.split(".")[0])']);
+      expect(node).toMatchObject({ exitCode: 0 });
+      expect(node.log).toContain('node 24');
     } finally {
       cri.close();
     }
