@@ -21,6 +21,8 @@ export interface ContainerdConfigOptions {
   readonly registryMirrors?: Readonly<Record<string, readonly string[]>>;
   /** Registries (host:port) spoken to over plain http. */
   readonly insecureRegistries?: readonly string[];
+  /** Clamp containers' oom_score_adj to containerd's own (when it may not lower scores). */
+  readonly restrictOomScoreAdj?: boolean;
   /** Registry host:port → credentials containerd uses when the pull request brings none. */
   readonly registryAuth?: Readonly<Record<string, RegistryCredentials>>;
 }
@@ -57,13 +59,13 @@ export function renderContainerdConfig(o: ContainerdConfigOptions): string {
     // Network namespaces under our state dir instead of /var/run/netns: `logbook down` finds
     // and removes exactly ours, and `ip netns` of the host is not cluttered.
     '  netns_mounts_under_state_dir = true',
+    // Sandboxes ask for oom_score_adj -998, which needs CAP_SYS_RESOURCE; without it (as on this
+    // machine kind) runc fails with "can't get final child's PID from pipe". Where this process
+    // lacks it, containerd clamps to its own score instead.
+    ...(o.restrictOomScoreAdj ? ['  restrict_oom_score_adj = true'] : []),
     '  stream_server_address = "127.0.0.1"',
     '  stream_server_port = "0"',
     '  enable_cdi = false',
-    // Sandboxes ask for oom_score_adj -998, which a process without the right to lower its own
-    // score (as on this machine kind) cannot set: runc then fails with "can't get final child's
-    // PID from pipe". Never below containerd's own score instead.
-    '  restrict_oom_score_adj = true',
     `  [${CRI}.containerd]`,
     '    snapshotter = "overlayfs"',
     '    default_runtime_name = "runc"',

@@ -104,6 +104,7 @@ export class ManagedContainerd {
       registryMirrors: o.registryMirrors,
       insecureRegistries: o.insecureRegistries,
       registryAuth: o.registryAuth,
+      restrictOomScoreAdj: !hasCapability(CAP_SYS_RESOURCE),
     });
     const previousConfig = existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined;
     const running = runningContainerd(dataDir);
@@ -233,6 +234,18 @@ export class ManagedContainerd {
     } finally {
       cri.close();
     }
+  }
+}
+
+/** CAP_SYS_RESOURCE: lowering oom_score_adj below 0 needs it. */
+const CAP_SYS_RESOURCE = 24;
+
+function hasCapability(bit: number): boolean {
+  try {
+    const hex = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return hex !== undefined && (BigInt(`0x${hex}`) & (1n << BigInt(bit))) !== 0n;
+  } catch {
+    return false;
   }
 }
 
