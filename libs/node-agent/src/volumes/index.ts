@@ -1,3 +1,4 @@
-export { VolumeManager, type VolumeManagerOptions, type ServiceAccountTokenSource } from './volume-manager';
+export { VolumeManager, type VolumeManagerOptions } from './volume-manager';
+export type { ServiceAccountTokenSource } from './sources';
 export { VolumeError, type VolumeErrorReason } from './volume-error';
 export type { NodeAllocatable } from './resource-field';

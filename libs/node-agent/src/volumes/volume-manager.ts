@@ -2,25 +2,20 @@ import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { KubeObject } from '@logbook/kube';
 import type { ClusterClient, ComponentLogger } from '@logbook/components';
+import type { Mount } from '@logbook/runtime';
 import { machineCapacity } from '../node-object';
 import { writeAtomically } from './atomic-writer';
+import { claimVolume } from './claims';
+import { containerMounts, needsEnv } from './container-mounts';
 import { setUpEmptyDir, tmpfsSizeBytes } from './empty-dir';
 import { checkHostPathType } from './host-path';
 import { mountTmpfs, mountsUnder, readMounts, unmount } from './mountinfo';
 import type { PreparedVolume } from './mounts';
-import { podDir, type PluginKind, validateItemPath, volumeDir } from './paths';
-import { DEFAULT_MODE, type FileProjection, type Payload, downwardAPIPayload, keyedPayload, withFsGroup } from './payload';
-import { containerMounts, needsEnv } from './container-mounts';
-import { EnvError, envReferences, resolveEnv } from '../env';
-import type { Mount } from '@logbook/runtime';
-import { claimVolume } from './claims';
+import { type PluginKind, podDir, volumeDir } from './paths';
+import { DEFAULT_MODE, type Payload, downwardAPIPayload, keyedPayload, withFsGroup } from './payload';
 import type { NodeAllocatable } from './resource-field';
+import { type ObjectGetter, type ServiceAccountTokenSource, projectedPayload, subPathEnv } from './sources';
 import { VolumeError, setUpFailed } from './volume-error';
-
-/** Where projected `serviceAccountToken` sources get their token; without one they write no file. */
-export interface ServiceAccountTokenSource {
-  token(pod: KubeObject, request: { readonly audience?: string; readonly expirationSeconds: number }): Promise<string | undefined>;
-}
 
 export interface VolumeManagerOptions {
   /** `<node dir>/pods`: every directory the manager makes is below it. */
@@ -35,8 +30,6 @@ export interface VolumeManagerOptions {
   /** For resourceFieldRef and memory-backed volume sizes when a container has no limit; default this machine's. */
   readonly allocatable?: NodeAllocatable;
 }
-
-const DEFAULT_TOKEN_SECONDS = 3600;
 
 /**
  * The node agent's volume manager (the kubelet's): turns a pod's `spec.volumes` into host
@@ -92,7 +85,7 @@ export class VolumeManager {
     if (failure) throw failure;
     const out = new Map<string, Mount[]>();
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-      const env = envs?.get(c.name) ?? (needsEnv(c) ? await this.env(pod, c, podIP) : {});
+      const env = envs?.get(c.name) ?? (needsEnv(c) ? await subPathEnv(pod, c, podIP, this.get) : {});
       out.set(c.name, await containerMounts(this.podsDir, uid, volumes, c, env));
     }
     return out;
@@ -151,7 +144,7 @@ export class VolumeManager {
       return api('downwardAPI');
     }
     if (v.projected) {
-      const payload = await this.projected(pod, v.projected);
+      const payload = await projectedPayload(pod, v.projected, this.get, this.allocatable, this.o.serviceAccountTokens);
       await this.memoryBacked(dir('projected'), mounted);
       await this.write(dir('projected'), payload, gid);
       return api('projected');
@@ -168,32 +161,11 @@ export class VolumeManager {
       // A generic ephemeral volume is a claim named after the pod and the volume (made by its controller).
       const claim = v.persistentVolumeClaim?.claimName ?? `${pod.metadata.name}-${v.name}`;
       const readOnly = v.persistentVolumeClaim?.readOnly === true;
-      const get = (kind: string, namespace: string | undefined, name: string) => this.get(kind, namespace, name);
-      const path = await claimVolume({ get, nodeName: this.o.nodeName }, ns!, claim, v.name, this.mountedOnce.has(`${pod.metadata.uid}/${v.name}`));
+      const path = await claimVolume({ get: this.get, nodeName: this.o.nodeName }, ns!, claim, v.name, this.mountedOnce.has(`${pod.metadata.uid}/${v.name}`));
       return { name: v.name, hostPath: path, readOnly, directory: true };
     }
     const kinds = Object.keys(v).filter((k) => k !== 'name');
     throw setUpFailed(v.name, `volume type ${kinds.join(', ') || '(none)'} is not supported by this node`);
-  }
-
-  /** The files of a projected volume: its sources in order, a later path replacing an earlier one. */
-  private async projected(pod: KubeObject, src: any): Promise<Payload> {
-    const mode = src.defaultMode ?? DEFAULT_MODE;
-    const ns = pod.metadata.namespace;
-    const out = new Map<string, FileProjection>();
-    const add = (files: Payload) => files.forEach((f, path) => out.set(path, f));
-    for (const s of src.sources ?? []) {
-      if (s.configMap) add(keyedPayload('configmap', s.configMap, await this.get('ConfigMap', ns, s.configMap.name), mode));
-      else if (s.secret) add(keyedPayload('secret', s.secret, await this.get('Secret', ns, s.secret.name), mode));
-      else if (s.downwardAPI) add(downwardAPIPayload(pod, s.downwardAPI.items ?? [], mode, this.allocatable));
-      else if (s.serviceAccountToken) {
-        // Extension point: no token source, no file (as a node without the TokenRequest API would leave it).
-        const req = s.serviceAccountToken;
-        const token = await this.o.serviceAccountTokens?.token(pod, { audience: req.audience, expirationSeconds: req.expirationSeconds ?? DEFAULT_TOKEN_SECONDS });
-        if (token !== undefined) out.set(validateItemPath(req.path), { data: Buffer.from(token, 'utf8'), mode });
-      }
-    }
-    return out;
   }
 
   private async write(dir: string, payload: Payload, gid: number | undefined): Promise<void> {
@@ -220,20 +192,8 @@ export class VolumeManager {
     return false;
   }
 
-  /** A container's environment for its subPathExpr, as pod sync builds it (service variables aside). */
-  private async env(pod: KubeObject, container: any, podIP: string): Promise<Record<string, string>> {
-    const refs = envReferences(container);
-    const fetch = async (kind: string, names: string[]) => new Map(await Promise.all(names.map(async (n) => [n, await this.get(kind, pod.metadata.namespace, n)] as const)));
-    try {
-      return resolveEnv(pod, container, { configMaps: await fetch('ConfigMap', refs.configMaps), secrets: await fetch('Secret', refs.secrets), services: [], podIP, hostIP: '' });
-    } catch (err) {
-      if (err instanceof EnvError) throw new VolumeError('CreateContainerConfigError', err.message);
-      throw err;
-    }
-  }
-
-  private async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  private readonly get: ObjectGetter = async (kind, namespace, name) => {
     if (!this.o.client.getObject) throw new Error(`this agent's client cannot read ${kind} "${name}"`);
     return this.o.client.getObject(kind, namespace, name);
-  }
+  };
 }
