@@ -40,20 +40,29 @@ class ForwardedConnection extends Duplex {
   ) {
     // As a TCP socket by default: once the pod's side ended, ours ends too.
     super({ allowHalfOpen: false });
-    const failure: Buffer[] = [];
-    error.on('data', (chunk: Buffer) => failure.push(chunk));
-    error.once('end', () => {
-      const message = Buffer.concat(failure).toString('utf8').trim();
-      if (message !== '') this.destroy(new RuntimeError('PortForwardError', message));
+    // The server writes a failure to the error stream, then closes it before the data stream: the
+    // data side only ends once the error stream said whether there was one. Either is told a
+    // turn later, so that a caller attaching listeners right after the open sees it (as net.Socket).
+    const failure = new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      const done = () => resolve(Buffer.concat(chunks).toString('utf8').trim());
+      error.on('data', (chunk: Buffer) => chunks.push(chunk));
+      error.once('end', done);
+      error.once('close', done);
     });
+    void failure.then((message) => {
+      if (message !== '') setImmediate(() => this.destroy(new RuntimeError('PortForwardError', message)));
+    });
+    const ended = () =>
+      void failure.then((message) =>
+        setImmediate(() => {
+          if (message === '' && !this.destroyed && !this.readableEnded) this.push(null);
+        }),
+      );
     data.on('data', (chunk: Buffer) => this.push(chunk));
-    data.once('end', () => this.push(null));
-    data.once('close', () => {
-      if (!this.readableEnded) this.push(null);
-    });
-    session.onClose(() => {
-      if (!this.destroyed && !this.readableEnded) this.push(null);
-    });
+    data.once('end', ended);
+    data.once('close', ended);
+    session.onClose(ended);
   }
 
   override _read(): void {
