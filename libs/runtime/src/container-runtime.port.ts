@@ -23,6 +23,8 @@ export interface PodSandboxSpec {
   readonly hostAliases?: readonly { readonly ip: string; readonly hostnames: readonly string[] }[];
   /** Pod-level security: fsGroup, sysctls, supplemental groups; runAs* act as container defaults. */
   readonly securityContext?: PodSecurity;
+  /** Some container of the pod is privileged: CRI runtimes refuse one in a sandbox not made privileged. */
+  readonly privileged?: boolean;
 }
 
 export interface PortMapping {

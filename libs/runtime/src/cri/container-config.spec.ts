@@ -1,6 +1,7 @@
 import type { ContainerSpec } from '../container-runtime.port';
 import { containerConfig, linuxResources, verifyNonRoot } from './container-config';
 import type { CriImage } from './cri-types';
+import { etcHosts } from './etc-hosts';
 import { sandboxConfig } from './sandbox-config';
 
 const sandbox = sandboxConfig({ uid: 'u1', namespace: 'ns', name: 'web' }, 0, { logDir: '/var/log/pods', nodeName: 'n1' });
@@ -50,10 +51,11 @@ describe('containerConfig', () => {
     });
   });
 
-  it('maps the security context, pod defaults filling in', () => {
+  it('maps the security context; the pod groups and fsGroup join the container groups', () => {
+    const podSandbox = sandboxConfig({ uid: 'u1', namespace: 'ns', name: 'web', securityContext: { fsGroup: 9, supplementalGroups: [8] } }, 0, { logDir: '/l', nodeName: 'n1' });
     const c = containerConfig(
-      { ...spec, securityContext: { runAsUser: 5, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } } },
-      { attempt: 0, sandbox, nodeName: 'n1', podSecurity: { runAsUser: 1, runAsGroup: 7, fsGroup: 9, supplementalGroups: [8] } },
+      { ...spec, securityContext: { runAsUser: 5, runAsGroup: 7, supplementalGroups: [8], readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } } },
+      { attempt: 0, sandbox: podSandbox, nodeName: 'n1' },
     );
     expect(c.linux.securityContext).toMatchObject({
       runAsUser: { value: '5' },
@@ -66,9 +68,12 @@ describe('containerConfig', () => {
     });
   });
 
-  it('binds the termination log unless a mount already takes that path', () => {
-    const withLog = containerConfig(spec, { attempt: 0, sandbox, nodeName: 'n', terminationLog: '/l/app/0.termination-log' });
-    expect(withLog.mounts).toEqual([{ containerPath: '/dev/termination-log', hostPath: '/l/app/0.termination-log', readonly: false, propagation: 'PROPAGATION_PRIVATE' }]);
+  it('binds the termination log and the pod hosts file unless a mount already takes that path', () => {
+    const withLog = containerConfig(spec, { attempt: 0, sandbox, nodeName: 'n', terminationLog: '/l/app/0.termination-log', etcHosts: '/l/etc-hosts' });
+    expect(withLog.mounts).toEqual([
+      { containerPath: '/dev/termination-log', hostPath: '/l/app/0.termination-log', readonly: false, propagation: 'PROPAGATION_PRIVATE' },
+      { containerPath: '/etc/hosts', hostPath: '/l/etc-hosts', readonly: false, propagation: 'PROPAGATION_PRIVATE' },
+    ]);
     const taken = containerConfig({ ...spec, mounts: [{ containerPath: '/dev/termination-log', hostPath: '/h', propagation: 'rslave' }] }, { attempt: 0, sandbox, nodeName: 'n', terminationLog: '/t' });
     expect(taken.mounts).toEqual([{ containerPath: '/dev/termination-log', hostPath: '/h', readonly: false, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }]);
   });
@@ -89,5 +94,14 @@ describe('verifyNonRoot', () => {
     expect(() => verifyNonRoot(nonRoot({ runAsNonRoot: true, runAsUser: 1 }), image(), 'p')).not.toThrow();
     expect(() => verifyNonRoot(nonRoot({ runAsNonRoot: true }), image(undefined, '1000'), 'p')).not.toThrow();
     expect(() => verifyNonRoot(spec, image(), 'p')).not.toThrow();
+  });
+});
+
+describe('etcHosts', () => {
+  it('names the pod after its IP and adds hostAliases', () => {
+    const text = etcHosts({ name: 'web', hostname: 'web-0', hostAliases: [{ ip: '10.0.0.9', hostnames: ['db', 'db.local'] }] }, '10.244.1.5');
+    expect(text).toContain('127.0.0.1\tlocalhost\n');
+    expect(text).toContain('10.244.1.5\tweb-0\n');
+    expect(text).toMatch(/# Entries added by HostAliases.\n10.0.0.9\tdb\tdb.local\n$/);
   });
 });

@@ -1,5 +1,5 @@
 import { intValue, milliValue } from '@logbook/scheduling';
-import type { ContainerSpec, Mount, PodSecurity } from '../container-runtime.port';
+import type { ContainerSpec, Mount } from '../container-runtime.port';
 import { RuntimeError } from '../container-runtime.port';
 import type { ContainerConfig, CriImage, CriMount, LinuxContainerResources, PodSandboxConfig } from './cri-types';
 import { CONTAINER_NAME, IMAGE, NODE, POD_NAME, POD_NAMESPACE, POD_UID, RESTART_COUNT, TERMINATION_LOG } from './cri-labels';
@@ -55,22 +55,28 @@ export interface ContainerContext {
   readonly attempt: number;
   readonly sandbox: PodSandboxConfig;
   readonly nodeName: string;
-  readonly podSecurity?: PodSecurity;
   /** Host file bound at the container's terminationMessagePath. */
   readonly terminationLog?: string;
+  /** The pod's hosts file, bound at /etc/hosts unless a mount of the spec takes that path. */
+  readonly etcHosts?: string;
 }
 
 /** The CRI config of one attempt of a container (pure). */
 export function containerConfig(spec: ContainerSpec, ctx: ContainerContext): ContainerConfig {
+  // The node agent has applied the pod's runAs* defaults; the pod's groups (and fsGroup) are on the
+  // sandbox, and every container gets them as the kubelet does.
   const sc = spec.securityContext ?? {};
-  const pod = ctx.podSecurity;
-  const runAsUser = sc.runAsUser ?? pod?.runAsUser;
-  const runAsGroup = sc.runAsGroup ?? pod?.runAsGroup;
-  const groups = [...(sc.supplementalGroups ?? pod?.supplementalGroups ?? []), ...(pod?.fsGroup !== undefined ? [pod.fsGroup] : [])];
+  const runAsUser = sc.runAsUser;
+  const runAsGroup = sc.runAsGroup;
+  const podGroups = ctx.sandbox.linux?.securityContext?.supplementalGroups ?? [];
+  const groups = [...new Set([...(sc.supplementalGroups ?? []).map(String), ...podGroups])];
   const terminationPath = spec.terminationMessagePath ?? '/dev/termination-log';
   const mounts = (spec.mounts ?? []).map(criMount);
   if (ctx.terminationLog && !mounts.some((m) => m.containerPath === terminationPath)) {
     mounts.push({ containerPath: terminationPath, hostPath: ctx.terminationLog, readonly: false, propagation: 'PROPAGATION_PRIVATE' });
+  }
+  if (ctx.etcHosts && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
+    mounts.push({ containerPath: '/etc/hosts', hostPath: ctx.etcHosts, readonly: false, propagation: 'PROPAGATION_PRIVATE' });
   }
   const meta = ctx.sandbox.metadata;
   return {
@@ -99,7 +105,7 @@ export function containerConfig(spec: ContainerSpec, ctx: ContainerContext): Con
         ...(runAsUser !== undefined ? { runAsUser: { value: String(runAsUser) } } : {}),
         ...(runAsGroup !== undefined ? { runAsGroup: { value: String(runAsGroup) } } : {}),
         readonlyRootfs: sc.readOnlyRootFilesystem === true,
-        supplementalGroups: groups.map(String),
+        supplementalGroups: groups,
         // allowPrivilegeEscalation defaults to true in Kubernetes; false sets no_new_privs.
         noNewPrivs: sc.allowPrivilegeEscalation === false,
         ...(sc.capabilities ? { capabilities: { addCapabilities: capabilityNames(sc.capabilities.add), dropCapabilities: capabilityNames(sc.capabilities.drop) } } : {}),

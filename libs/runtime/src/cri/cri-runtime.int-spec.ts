@@ -104,6 +104,15 @@ describe('CriRuntime: what only real containers do', () => {
       expect(lines.at(-1)).toBe('rc=1');
     });
 
+    it('gives the pod its own /etc/hosts with hostAliases, and runs privileged containers in a privileged sandbox', async () => {
+      const sb = await rt.runPodSandbox({ uid: randomName('uid'), namespace: 'cri', name: 'web', privileged: true, hostAliases: [{ ip: '10.9.9.9', hostnames: ['db'] }] });
+      const { lines, status } = await run(sh(sb.uid, 'cat /etc/hosts; grep CapEff /proc/self/status', { securityContext: { privileged: true } }));
+      expect(status.status).toMatchObject({ exitCode: 0 });
+      expect(lines).toContain(`${sb.ip}\tweb`);
+      expect(lines).toContain('10.9.9.9\tdb');
+      expect(lines.at(-1)).not.toMatch(/CapEff:\s+00000000a80425fb/); // more than the default capabilities
+    });
+
     it('refuses runAsNonRoot for an image that runs as root, before creating anything', async () => {
       const sb = await pod();
       await expect(rt.startContainer(sh(sb.uid, 'true', { securityContext: { runAsNonRoot: true } }))).rejects.toMatchObject({
@@ -175,6 +184,15 @@ describe('CriRuntime: what only real containers do', () => {
       const conn = await eventually(() => rt.portForward(sb.uid, 8080), { what: 'port-forward' });
       conn.write('GET /index.html HTTP/1.0\r\n\r\n');
       expect(await text(conn)).toMatch(/200 OK[\s\S]*served/);
+    });
+
+    it('an exec that outlives its timeout is a Timeout', async () => {
+      const sb = await pod();
+      await rt.startContainer(sh(sb.uid, 'echo ready; exec sleep 600'));
+      await eventually(async () => (await rt.listContainers()).some((c) => c.podUid === sb.uid && c.status.state === 'running'));
+      const t0 = Date.now();
+      await expect(rt.exec(sb.uid, 'main', ['sleep', '30'], 1000)).rejects.toMatchObject({ reason: 'Timeout' });
+      expect(Date.now() - t0).toBeLessThan(10_000);
     });
 
     it('says what it is', () => {

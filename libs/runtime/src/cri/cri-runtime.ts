@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
@@ -21,6 +21,7 @@ import { isNotFound } from './cri-errors';
 import { CriImages } from './cri-images';
 import { CONTAINER_NAME, NODE, POD_UID } from './cri-labels';
 import { readCriLog } from './cri-log-reader';
+import { ETC_HOSTS_FILE } from './etc-hosts';
 import type { CriContainer, CriContainerStatus } from './cri-types';
 import { CriSandboxes } from './cri-sandboxes';
 import { ExitWatcher } from './exit-watcher';
@@ -127,7 +128,14 @@ export class CriRuntime implements ContainerRuntime {
     const terminationLog = join(logDir, `${attempt}.termination-log`);
     writeFileSync(terminationLog, '');
     chmodSync(terminationLog, 0o666); // whatever user the container runs as writes it
-    const config = containerConfig(spec, { attempt, sandbox: sandbox.config, nodeName: this.options.nodeName, terminationLog });
+    const hosts = join(sandbox.config.logDirectory, ETC_HOSTS_FILE);
+    const config = containerConfig(spec, {
+      attempt,
+      sandbox: sandbox.config,
+      nodeName: this.options.nodeName,
+      terminationLog,
+      ...(existsSync(hosts) ? { etcHosts: hosts } : {}),
+    });
     let id: string;
     try {
       id = await this.client.createContainer(sandbox.id, config, sandbox.config);

@@ -1,10 +1,12 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PodSandbox, PodSandboxSpec } from '../container-runtime.port';
 import { RuntimeError } from '../container-runtime.port';
 import type { CriClient } from './cri-client';
 import { isNotFound } from './cri-errors';
 import { GRACE_PERIOD, NODE, POD_UID, SANDBOX_CONFIG } from './cri-labels';
 import type { PodSandboxConfig, PodSandboxItem } from './cri-types';
+import { ETC_HOSTS_FILE, etcHosts } from './etc-hosts';
 import { KeyedLock } from './keyed-lock';
 import { podLogDir, sandboxConfig, SandboxContext } from './sandbox-config';
 
@@ -40,6 +42,7 @@ export class CriSandboxes {
       mkdirSync(config.logDirectory, { recursive: true });
       const id = await this.client.runPodSandbox({ ...config, annotations: { ...config.annotations, [SANDBOX_CONFIG]: JSON.stringify(config) } });
       const ref = await this.refOf(id, config);
+      writeFileSync(join(config.logDirectory, ETC_HOSTS_FILE), etcHosts(spec, ref.ip), { mode: 0o644 });
       this.byUid.set(spec.uid, ref);
       return ref;
     });
