@@ -15,7 +15,7 @@ describe('scheduler config', () => {
   });
 
   it.each([
-    ['filters: [NodeResourcesFit, Bogus]', /unknown filter plugin "Bogus" \(known filter plugins: NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodeReady, NodePorts, NodeResourcesFit, InterPodAntiAffinity\)/],
+    ['filters: [NodeResourcesFit, Bogus]', /unknown filter plugin "Bogus" \(known filter plugins: NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodeReady, NodePorts, NodeResourcesFit, InterPodAntiAffinity, VolumeBinding\)/],
     ['scores: [{name: Nope, weight: 1}]', /unknown score plugin "Nope" \(known score plugins: NodeResourcesLeastAllocated, NodeResourcesBalancedAllocation, NodeAffinity, SelectorSpread, TaintToleration\)/],
     ['scores: [{name: SelectorSpread, weight: 0}]', /weight must be a positive integer/],
     ['filters: NodeResourcesFit', /"filters" must be a list/],

@@ -5,8 +5,26 @@ import type { Status } from './status';
 /** Decides whether a pod may run on a node. Pure; the logic lives in an exported predicate. */
 export interface FilterPlugin {
   readonly name: string;
+  /**
+   * Once per cycle before any node (kube's PreFilter): a failure fails the pod on every node with
+   * that reason, e.g. `persistentvolumeclaim "data" not found`.
+   */
+  preFilter?(pod: KubeObject): Status;
   filter(pod: KubeObject, nodeInfo: NodeInfo): Status;
 }
+
+/** Read access to the scheduler's cache for plugins that look beyond nodes and pods (claims, volumes). */
+export interface ObjectLister {
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  list(kind: string, namespace?: string): KubeObject[];
+}
+
+/** What a plugin factory is given (kube's framework.Handle); the lister is undefined until the cache is there. */
+export interface PluginHandle {
+  readonly lister: () => ObjectLister | undefined;
+}
+
+export const NO_HANDLE: PluginHandle = { lister: () => undefined };
 
 /**
  * Ranks a feasible node, already normalised to 0..100 across `all` (the feasible nodes of this

@@ -19,3 +19,4 @@ export * from './plugins/node-ports';
 export * from './plugins/inter-pod-anti-affinity';
 export * from './plugins/resource-scores';
 export * from './plugins/selector-spread';
+export * from './plugins/volume-binding';

@@ -1,4 +1,4 @@
-import type { FilterPlugin, Profile, ScorePlugin } from './framework';
+import { type FilterPlugin, NO_HANDLE, type PluginHandle, type Profile, type ScorePlugin } from './framework';
 import { interPodAntiAffinity } from './plugins/inter-pod-anti-affinity';
 import { nodeAffinityFilter, nodeAffinityScore } from './plugins/node-affinity';
 import { nodeName } from './plugins/node-name';
@@ -9,6 +9,7 @@ import { nodeUnschedulable } from './plugins/node-unschedulable';
 import { nodeResourcesBalancedAllocation, nodeResourcesLeastAllocated } from './plugins/resource-scores';
 import { selectorSpread } from './plugins/selector-spread';
 import { taintTolerationFilter, taintTolerationScore } from './plugins/taint-toleration';
+import { volumeBinding } from './plugins/volume-binding';
 
 /** Which plugins run and how much each score counts; names are registry keys. */
 export interface SchedulerConfig {
@@ -17,8 +18,8 @@ export interface SchedulerConfig {
 }
 
 export interface PluginRegistry {
-  readonly filters: Readonly<Record<string, () => FilterPlugin>>;
-  readonly scores: Readonly<Record<string, () => ScorePlugin>>;
+  readonly filters: Readonly<Record<string, (handle: PluginHandle) => FilterPlugin>>;
+  readonly scores: Readonly<Record<string, (handle: PluginHandle) => ScorePlugin>>;
 }
 
 /** name → factory. NodeAffinity and TaintToleration are both a filter and a score, as in kube. */
@@ -32,6 +33,7 @@ export const DEFAULT_REGISTRY: PluginRegistry = {
     NodePorts: () => nodePorts,
     NodeResourcesFit: () => nodeResourcesFit,
     InterPodAntiAffinity: () => interPodAntiAffinity,
+    VolumeBinding: (handle) => volumeBinding(handle.lister),
   },
   scores: {
     NodeResourcesLeastAllocated: () => nodeResourcesLeastAllocated,
@@ -47,7 +49,7 @@ export const DEFAULT_REGISTRY: PluginRegistry = {
  * message) and its default weights (TaintToleration 3, NodeAffinity 2, spreading 2, resources 1).
  */
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
-  filters: ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodeReady', 'NodePorts', 'NodeResourcesFit', 'InterPodAntiAffinity'],
+  filters: ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodeReady', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'InterPodAntiAffinity'],
   scores: [
     { name: 'NodeResourcesLeastAllocated', weight: 1 },
     { name: 'NodeResourcesBalancedAllocation', weight: 1 },
@@ -65,11 +67,11 @@ export class SchedulerConfigError extends Error {
 }
 
 /** Resolves names to plugins; unknown names fail with the list of known ones. */
-export function buildProfile(config: SchedulerConfig = DEFAULT_SCHEDULER_CONFIG, registry: PluginRegistry = DEFAULT_REGISTRY): Profile {
+export function buildProfile(config: SchedulerConfig = DEFAULT_SCHEDULER_CONFIG, registry: PluginRegistry = DEFAULT_REGISTRY, handle: PluginHandle = NO_HANDLE): Profile {
   validateConfig(config, registry);
   return {
-    filters: config.filters.map((n) => registry.filters[n]()),
-    scores: config.scores.map((s) => ({ plugin: registry.scores[s.name](), weight: s.weight })),
+    filters: config.filters.map((n) => registry.filters[n](handle)),
+    scores: config.scores.map((s) => ({ plugin: registry.scores[s.name](handle), weight: s.weight })),
   };
 }
 

@@ -43,6 +43,12 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage?: number)
 export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profile: Profile, options: ScheduleOptions = {}): ScheduleResult {
   const n = nodeInfos.length;
   if (n === 0) return { reasons: 'no nodes available to schedule pods' };
+  for (const f of profile.filters) {
+    if (!f.preFilter) continue;
+    const status = f.preFilter(pod);
+    // As kube's FitError with a PreFilter message: "0/3 nodes are available: <message>."
+    if (status.code !== 'Success') return { reasons: `0/${n} nodes are available: ${status.reasons.join(', ')}.`, evaluated: 0 };
+  }
   const wanted = numFeasibleNodesToFind(n, options.percentageOfNodesToScore);
   const start = (options.startIndex ?? 0) % n;
   const feasible: NodeInfo[] = [];

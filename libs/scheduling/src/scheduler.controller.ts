@@ -58,7 +58,8 @@ export class SchedulerController implements Controller {
   readonly name = 'scheduler';
   readonly eventSource = DEFAULT_SCHEDULER_NAME;
   readonly primaryKind = 'Pod';
-  readonly watches = ['Pod', 'Node'];
+  /** Claims, volumes and classes for the VolumeBinding filter. */
+  readonly watches = ['Pod', 'Node', 'PersistentVolumeClaim', 'PersistentVolume', 'StorageClass'];
   readonly workers: number;
   private readonly profile: Profile;
   private readonly assumeTtlMs: number;
@@ -72,7 +73,7 @@ export class SchedulerController implements Controller {
   private metrics?: SchedulerMetrics;
 
   constructor(config: SchedulerConfig = DEFAULT_SCHEDULER_CONFIG, options: SchedulerControllerOptions = {}) {
-    this.profile = buildProfile(config);
+    this.profile = buildProfile(config, undefined, { lister: () => this.mirrored });
     this.assumeTtlMs = options.assumeTtlMs ?? 30_000;
     this.workers = options.workers ?? 32;
     this.percentageOfNodesToScore = options.percentageOfNodesToScore;
@@ -94,6 +95,8 @@ export class SchedulerController implements Controller {
       if (this.mirrored) this.snapshot.onNode(before, after);
       return nodeChangeMayHelp(before, after) ? [...this.unschedulable] : [];
     }
+    // A claim created or bound, a volume or a class appearing: pods waiting on their claims may fit now.
+    if (change.kind === 'PersistentVolumeClaim' || change.kind === 'PersistentVolume' || change.kind === 'StorageClass') return [...this.unschedulable];
     if (change.kind !== 'Pod') return [];
     if (this.mirrored) this.snapshot.onPod(before, after);
     const key = keyOf((after ?? before)!);
