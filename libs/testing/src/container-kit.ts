@@ -53,6 +53,12 @@ export interface ContainerKitOptions {
 
 const TOOLS = ['umoci', 'skopeo', 'docker-registry', 'htpasswd'];
 
+// Jest's globals, reached through globalThis so that this file also compiles where @types/jest
+// is not loaded (the build type-checks whatever imports @logbook/testing).
+type Hook = (fn: () => Promise<void> | void, timeoutMs?: number) => void;
+type Describe = ((title: string, fn: () => void) => void) & { skip: (title: string, fn: () => void) => void };
+const jestGlobals = () => globalThis as unknown as { describe: Describe; beforeAll: Hook; afterAll: Hook };
+
 /** Why real containers cannot run here, or undefined when they can. */
 export function containerKitUnavailable(): string | undefined {
   const c = containerdAvailable();
@@ -70,8 +76,8 @@ export function describeWithContainers(title: string, fn: () => void): void {
   const reason = containerKitUnavailable();
   if (reason && process.env.CI !== 'true') {
     process.stdout.write(`skipping "${title}": ${reason}\n`);
-    describe.skip(title, fn);
-  } else describe(title, fn);
+    jestGlobals().describe.skip(title, fn);
+  } else jestGlobals().describe(title, fn);
 }
 
 /** Starts a local registry in a temp dir and pushes Logbook's images to it. */
@@ -202,6 +208,7 @@ export function assertNothingLeft(c: ManagedContainerd): void {
  */
 export function useContainerd(o: ContainerKitOptions = {}): () => ContainerKit {
   let kit: ContainerKit | undefined;
+  const { beforeAll, afterAll } = jestGlobals();
   beforeAll(async () => {
     kit = await startContainerKit(o);
   }, 300_000);
@@ -217,6 +224,7 @@ export function useContainerd(o: ContainerKitOptions = {}): () => ContainerKit {
 /** Jest hooks: a local registry with Logbook's images; `{ htpasswd: true }` for a private one. */
 export function useRegistry(o: { htpasswd?: boolean } = {}): () => RegistryEnv {
   let reg: (RegistryEnv & { stop(): Promise<void> }) | undefined;
+  const { beforeAll, afterAll } = jestGlobals();
   beforeAll(async () => {
     reg = await startTestRegistry(o);
   }, 300_000);

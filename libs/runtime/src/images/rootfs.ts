@@ -35,7 +35,7 @@ export function addBaseFiles(root: string): void {
 
 /** The dynamic libraries and the loader that `ldd` lists for a binary. */
 export function sharedLibraries(binary: string): string[] {
-  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const libs: string[] = [];
   for (const line of out.split('\n')) {
     const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
