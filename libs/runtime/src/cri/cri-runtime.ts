@@ -193,7 +193,7 @@ export class CriRuntime implements ContainerRuntime {
   async stats(): Promise<ContainerStats[]> {
     const stats = await this.client.listContainerStats({ [NODE]: this.options.nodeName });
     return stats
-      .filter((s) => s.attributes.labels[POD_UID] !== undefined)
+      .filter((s) => s.attributes.labels[POD_UID] !== undefined && this.watcher.isRunning(s.attributes.id))
       .map((s) => ({
         podUid: s.attributes.labels[POD_UID],
         name: s.attributes.labels[CONTAINER_NAME] ?? s.attributes.metadata.name,
