@@ -1,5 +1,5 @@
 import { constants, promises as fs } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { isWithin, validateSubPath } from './paths';
 import { VolumeError } from './volume-error';
 import { bindMount, isMountPoint } from './mountinfo';
@@ -65,13 +65,27 @@ async function ensureWithin(base: string, path: string, subPath: string): Promis
     return real;
   }
   const parent = await ensureWithin(base, dirname(path), subPath);
-  const child = join(parent, relative(dirname(path), path));
   const mode = (await fs.stat(base)).mode & 0o7777;
-  await fs.mkdir(child, { mode }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw new VolumeError('CreateContainerConfigError', `unable to provision SubPath \`${subPath}\`: ${err.message}`);
-  });
-  await fs.chmod(child, mode);
-  const made = await fs.realpath(child);
+  // Made through an fd of the checked parent: a parent swapped for a symlink meanwhile cannot redirect it.
+  const dir = await openNoFollow(base, relative(base, parent), subPath);
+  const child = `/proc/self/fd/${dir.fd}/${basename(path)}`;
+  try {
+    const made = await fs.mkdir(child, { mode }).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') return false;
+        throw new VolumeError('CreateContainerConfigError', `unable to provision SubPath \`${subPath}\`: ${err.message}`);
+      },
+    );
+    if (made) {
+      // chmod through a no-follow fd (the umask must not decide the mode; a symlink must not be followed).
+      const fd = await fs.open(child, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      await fd.chmod(mode).finally(() => fd.close());
+    }
+  } finally {
+    await dir.close();
+  }
+  const made = await fs.realpath(join(parent, basename(path)));
   if (!isWithin(base, made)) throw outside(made);
   return made;
 }

@@ -285,6 +285,7 @@ describeAsRoot('VolumeManager (real files, tmpfs and bind mounts)', () => {
     expect(mountOf(realpathSync(logs.hostPath))).toBeDefined();
     writeFileSync(join(logs.hostPath, 'through-the-bind'), 'x');
     expect(readFileSync(join(work, 'logs', pod.metadata.name!, 'through-the-bind'), 'utf8')).toBe('x');
+    expect(mode(join(work, 'logs', pod.metadata.name!))).toBe(0o777); // the volume root's mode, not the umask's
     expect(conf).toMatchObject({ containerPath: '/etc/nginx/nginx.conf', readOnly: true });
     expect(readFileSync(conf.hostPath, 'utf8')).toBe('v1');
 
