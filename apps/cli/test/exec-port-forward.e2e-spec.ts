@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { KubeObject } from '@logbook/kube';
-import { eventually, kubectl, kubectlBackground, kubectlBinaries, makeTmpDir, randomName, runLogbook, startLogbook, useKubectl, type LogbookProcess } from '@logbook/testing';
+import { eventually, kubectl, kubectlBackground, kubectlBinaries, makeTmpDir, randomName, runLogbook, runOnTerminal, shellQuote, startLogbook, useKubectl, type LogbookProcess } from '@logbook/testing';
 import { httpServerContainer, podsRunningAndReady, randomPort } from '../../../libs/cluster/src/acceptance/workload-kit';
 
 jest.setTimeout(180_000);
@@ -36,25 +36,6 @@ function processesRunning(command: string): number[] {
   }
   return pids;
 }
-
-/** Runs a shell line on a pseudo-terminal (script(1)), typing `input`; resolves with what the terminal showed. */
-function runOnTerminal(line: string, input: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('script', ['--quiet', '--flush', '--return', '--command', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-    proc.stdin.end(input);
-  });
-}
-
-const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
 /** An upgrade request straight to a server, to see what answers when kubectl is not the client. */
 function upgradeRequest(url: string, headers: Record<string, string>, tls: { cert?: string; key?: string } = {}): Promise<{ code: number; body: string }> {

@@ -6,3 +6,5 @@ export * from './prometheus-text';
 export * from './workloads';
 export * from './docker-engine';
 export * from './container-kit';
+export * from './container-cluster';
+export * from './terminal';

@@ -1,0 +1,264 @@
+import { execFileSync } from 'node:child_process';
+import { get as httpGet } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type ContainerCluster,
+  describeWithContainers,
+  eventually,
+  hostLeftovers,
+  kubectl,
+  kubectlBackground,
+  kubectlBinaries,
+  makeTmpDir,
+  randomName,
+  readyPods,
+  runLogbook,
+  runOnTerminal,
+  shellQuote,
+  startContainerCluster,
+  startTestRegistry,
+  useKubectl,
+} from '@logbook/testing';
+
+jest.setTimeout(300_000);
+
+const versionOf = (bin: string) => /v1\.\d+/.exec(execFileSync(bin, ['version', '--client'], { encoding: 'utf8' }))?.[0] ?? bin;
+
+function fetchText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .setTimeout(5_000, function (this: { destroy(e: Error): void }) {
+        this.destroy(new Error(`no answer from ${url} within 5 s`));
+      });
+  });
+}
+
+/** Whether an IPv4 address lies in a CIDR. */
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const n = (a: string) => a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const mask = 2 ** 32 - 2 ** (32 - Number(bits));
+  return (n(ip) & mask) >>> 0 === (n(base) & mask) >>> 0;
+}
+
+// busybox's httpd serves the pod's own name, so answers tell which pod a request reached.
+const WEB = ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'];
+
+/**
+ * Issue 11's acceptance on a real containerd (managed by the node agent), a real registry started
+ * by `logbook up --registry`, and real kubectl 1.20 and 1.32: ordinary manifests run as isolated
+ * containers of images pulled from the registry, with pod IPs from the node's podCIDR.
+ */
+describeWithContainers('pods as containers (CRI on containerd)', () => {
+  const dir = makeTmpDir('logbook-containers-');
+  const cache = makeTmpDir('kubectl-cache-');
+  const app = randomName('web');
+  let c: ContainerCluster;
+  let privateRegistry: Awaited<ReturnType<typeof startTestRegistry>>;
+  const privateImage = () => `${privateRegistry.address}/private/busybox:1.35`;
+
+  beforeAll(async () => {
+    privateRegistry = await startTestRegistry({ htpasswd: true, images: ['busybox'], names: () => ['private/busybox:1.35'] });
+    c = await startContainerCluster(dir.path, cache.path, ['--insecure-registry', privateRegistry.address]);
+    await c.ok(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: app, namespace: 'default' },
+          spec: {
+            replicas: 3,
+            selector: { matchLabels: { app } },
+            template: {
+              metadata: { labels: { app } },
+              spec: {
+                terminationGracePeriodSeconds: 2,
+                containers: [{ name: 'web', image: 'busybox', command: WEB, ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, timeoutSeconds: 5 } }],
+              },
+            },
+          },
+        },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] } },
+      ],
+    }));
+    await readyPods(c, app, 3, 180_000);
+  }, 400_000);
+
+  afterAll(async () => {
+    if (c) {
+      const down = await runLogbook(['down', '--data-dir', dir.path]);
+      await c.stop();
+      expect(down.code).toBe(0);
+      expect(hostLeftovers(dir.path, c.clusterCIDR)).toEqual([]);
+    }
+    await privateRegistry?.stop();
+    dir.remove();
+    cache.remove();
+  }, 180_000);
+
+  it('runs a Deployment of 3 as isolated containers: PID 1 is the entrypoint, hostname is the pod name, the root filesystem is the image\'s', async () => {
+    const pods = await readyPods(c, app, 3);
+    for (const pod of pods) {
+      const name = pod.metadata.name;
+      expect(pod.status.containerStatuses[0]).toMatchObject({ image: 'busybox', ready: true });
+      expect(pod.status.containerStatuses[0].containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+      expect(pod.status.containerStatuses[0].imageID).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(await c.ok(['exec', name, '--', 'cat', '/proc/1/cmdline'])).toBe('httpd\0-f\0-p\x008080\0-h\0/www\0');
+      expect(await c.ok(['exec', name, '--', 'hostname'])).toBe(`${name}\n`);
+      // The host's processes (this jest worker, containerd) are not in the pod's PID namespace.
+      const ps = await c.ok(['exec', name, '--', 'ps', '-o', 'pid,comm']);
+      expect(ps).not.toMatch(/containerd|node|jest/);
+      expect(ps.trim().split('\n').length).toBeLessThanOrEqual(4);
+      // Debian's files are the host's; the image is busybox-static alone.
+      expect((await kubectl(c.kubeconfig, ['exec', name, '--', 'test', '-e', '/etc/debian_version'], { cacheDir: cache.path })).code).toBe(1);
+      expect(await c.ok(['exec', name, '--', 'cat', '/etc/hostname'])).toBe(`${name}\n`);
+    }
+  });
+
+  it('gives pods IPs in the node\'s podCIDR, and a Service answers curl from the host round-robin over them', async () => {
+    const pods = await readyPods(c, app, 3);
+    const node = await c.json(['get', 'node', pods[0].spec.nodeName]);
+    expect(inCidr(node.spec.podCIDR, c.clusterCIDR)).toBe(true);
+    for (const pod of pods) expect(inCidr(pod.status.podIP, node.spec.podCIDR)).toBe(true);
+    const svc = await c.json(['get', 'service', app]);
+    const names = new Set(pods.map((p) => p.metadata.name));
+    const seen = new Set<string>();
+    await eventually(
+      async () => {
+        for (let i = 0; i < 12; i++) seen.add((await fetchText(`http://${svc.spec.clusterIP}/`)).trim());
+        return [...names].every((n) => seen.has(n));
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'answers from all three pods' },
+    );
+    expect([...seen].every((n) => names.has(n))).toBe(true);
+  });
+
+  it('ends a container over its 32Mi memory limit OOMKilled, and restarts it', async () => {
+    const name = randomName('oom');
+    await c.ok(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'hog', image: 'busybox', command: ['sh', '-c', 'x=$(head -c 67108864 /dev/zero | tr "\\0" a); sleep 3600'], resources: { limits: { memory: '32Mi' } } }],
+      },
+    }));
+    const status = await eventually(
+      async () => {
+        const s = (await c.json(['get', 'pod', name])).status?.containerStatuses?.[0];
+        return s?.restartCount >= 1 && s.lastState?.terminated && s;
+      },
+      { timeoutMs: 90_000, intervalMs: 500, what: 'the hog OOMKilled and restarted' },
+    );
+    expect(status.lastState.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+    await c.ok(['delete', 'pod', name, '--wait=false']);
+  });
+
+  it('says ErrImagePull, then ImagePullBackOff, with the registry\'s message for a missing image', async () => {
+    const name = randomName('missing');
+    const image = `${randomName('no-such-image')}:1`;
+    await c.ok(['run', name, `--image=${image}`, '--restart=Never']);
+    const seen = new Set<string>();
+    const last = await eventually(
+      async () => {
+        const waiting = (await c.json(['get', 'pod', name])).status?.containerStatuses?.[0]?.state?.waiting;
+        if (waiting?.reason) seen.add(waiting.reason);
+        return seen.has('ErrImagePull') && seen.has('ImagePullBackOff') && waiting;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, what: 'ErrImagePull then ImagePullBackOff' },
+    );
+    expect(last.message).toMatch(/not found|manifest unknown/i);
+    expect(last.message).toContain(image.split(':')[0]);
+    const events = await c.ok(['get', 'events', '--field-selector', `involvedObject.name=${name}`]);
+    expect(events).toContain('Failed to pull image');
+    await c.ok(['delete', 'pod', name, '--wait=false']);
+  });
+
+  it('pulls a private image with imagePullSecrets, and fails with the registry\'s auth error without them', async () => {
+    const secret = randomName('regcred');
+    const creds = privateRegistry.credentials!;
+    await c.ok(['create', 'secret', 'docker-registry', secret, `--docker-server=${privateRegistry.address}`, `--docker-username=${creds.username}`, `--docker-password=${creds.password}`]);
+    const withSecret = randomName('private');
+    const without = randomName('private-nocreds');
+    const pod = (name: string, pullSecrets: boolean) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default', labels: { app: name } },
+      spec: { terminationGracePeriodSeconds: 0, ...(pullSecrets ? { imagePullSecrets: [{ name: secret }] } : {}), containers: [{ name: 'c', image: privateImage(), command: ['sleep', '3600'] }] },
+    });
+    await c.ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod(withSecret, true), pod(without, false)] }));
+    await readyPods(c, withSecret, 1, 90_000);
+    const waiting = await eventually(
+      async () => {
+        const w = (await c.json(['get', 'pod', without])).status?.containerStatuses?.[0]?.state?.waiting;
+        return (w?.reason === 'ErrImagePull' || w?.reason === 'ImagePullBackOff') && w;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the pull without credentials failing' },
+    );
+    expect(waiting.message).toMatch(/401|unauthorized|authorization/i);
+    await c.ok(['delete', 'pod', withSecret, without, '--wait=false']);
+  });
+
+  describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('with kubectl %s', (_version, bin) => {
+    beforeAll(() => useKubectl(bin));
+
+    it('follows a container\'s log with logs -f', async () => {
+      const name = randomName('ticker');
+      await c.ok(['run', name, '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']);
+      await eventually(async () => (await c.json(['get', 'pod', name])).status?.phase === 'Running', { timeoutMs: 90_000, what: 'the ticker running' });
+      const follow = kubectlBackground(c.kubeconfig, ['logs', '-f', name], cache.path);
+      try {
+        const seen = await eventually(() => /tick (\d+)\n[\s\S]*tick \d+\n[\s\S]*tick \d+\n/.exec(follow.output()), { timeoutMs: 30_000, what: 'three followed lines' });
+        const first = Number(/tick (\d+)/.exec(seen[0])![1]);
+        await eventually(() => follow.output().includes(`tick ${first + 5}\n`), { timeoutMs: 30_000, what: 'lines written after the follow began' });
+      } finally {
+        follow.stop();
+        await c.ok(['delete', 'pod', name, '--wait=false']);
+      }
+    });
+
+    it('gives exec -it a terminal in the container, with the command\'s exit code', async () => {
+      const [pod] = await readyPods(c, app, 3);
+      const line = [bin, '--kubeconfig', c.kubeconfig, '--cache-dir', cache.path, 'exec', '-it', pod.metadata.name, '--', 'sh'].map(shellQuote).join(' ');
+      const r = await runOnTerminal(`stty rows 30 cols 100; exec ${line}`, 'stty size\necho in-$(hostname)\nexit 4\n');
+      expect(r.code).toBe(4);
+      expect(r.output).toContain('30 100\r\n');
+      expect(r.output).toContain(`in-${pod.metadata.name}\r\n`);
+    });
+
+    it('copies a file into the container and back with kubectl cp', async () => {
+      const [pod] = await readyPods(c, app, 3);
+      const files = makeTmpDir('kubectl-cp-');
+      try {
+        const content = `payload ${randomName('cp')}\n`;
+        writeFileSync(join(files.path, 'in.txt'), content);
+        await c.ok(['cp', join(files.path, 'in.txt'), `${pod.metadata.name}:/tmp/copied.txt`]);
+        expect(await c.ok(['exec', pod.metadata.name, '--', 'cat', '/tmp/copied.txt'])).toBe(content);
+        await c.ok(['cp', `${pod.metadata.name}:/tmp/copied.txt`, join(files.path, 'back.txt')]);
+        expect(readFileSync(join(files.path, 'back.txt'), 'utf8')).toBe(content);
+      } finally {
+        files.remove();
+      }
+    });
+
+    it('forwards a local port to the container with port-forward', async () => {
+      const [pod] = await readyPods(c, app, 3);
+      const forward = kubectlBackground(c.kubeconfig, ['port-forward', pod.metadata.name, ':8080'], cache.path);
+      try {
+        const port = await eventually(() => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(forward.output())?.[1], { timeoutMs: 30_000, what: 'port-forward listening' });
+        expect((await fetchText(`http://127.0.0.1:${port}/`)).trim()).toBe(pod.metadata.name);
+      } finally {
+        forward.stop();
+      }
+    });
+  });
+});

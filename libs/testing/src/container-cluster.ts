@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { bridgeNameFor, linkExists, mountsUnder, shimsOf } from '@logbook/runtime';
+import { freeClusterCIDR } from './container-kit';
+import { eventually } from './eventually';
+import { kubectl } from './kubectl';
+import { type LogbookProcess, startLogbook } from './logbook-process';
+
+/** A `logbook up` whose node agent runs pods as containers, with its own registry and cluster CIDR. */
+export interface ContainerCluster extends LogbookProcess {
+  readonly clusterCIDR: string;
+  /** host:port of the registry `up --registry` started. */
+  readonly registry: string;
+  /** kubectl with this cluster's kubeconfig and a discovery cache of its own; throws on a non-zero exit. */
+  ok(args: string[], input?: string): Promise<string>;
+  json(args: string[]): Promise<any>;
+}
+
+/**
+ * Starts `logbook up --runtime containerd --registry` on free ports and a cluster CIDR no other
+ * test uses (blackholed by the node agent before its first sandbox). `extra` adds flags.
+ */
+export async function startContainerCluster(dataDir: string, cacheDir: string, extra: string[] = []): Promise<ContainerCluster> {
+  const clusterCIDR = freeClusterCIDR();
+  const up = await startLogbook(
+    dataDir,
+    ['--node-agent', '--node-agent-port', '0', '--runtime', 'containerd', '--registry', '--registry-address', '127.0.0.1:0', '--cluster-cidr', clusterCIDR, ...extra],
+    { LOGBOOK_RUNTIME: 'containerd' },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n(containerd's log: ${join(dataDir, 'node', 'containerd', 'containerd.log')})`);
+  });
+  const registry = /Image registry at (\S+)/.exec(up.output())?.[1];
+  if (!registry) throw new Error(`logbook up did not print its registry:\n${up.output()}`);
+  const ok = async (args: string[], input?: string) => {
+    const r = await kubectl(up.kubeconfig, args, { input, cacheDir });
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { ...up, clusterCIDR, registry, ok, json: async (args) => JSON.parse(await ok([...args, '-o', 'json'])) };
+}
+
+/** Pods labelled app=<app> that are Running with every container ready. */
+export async function readyPods(c: ContainerCluster, app: string, count: number, timeoutMs = 120_000): Promise<any[]> {
+  return eventually(
+    async () => {
+      const pods: any[] = (await c.json(['get', 'pods', '-l', `app=${app}`])).items;
+      const ready = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((s: any) => s.ready));
+      return ready.length === count && ready;
+    },
+    { timeoutMs, intervalMs: 500, what: `${count} ready pods of app=${app}` },
+  );
+}
+
+/** What a containerd node left on the host after `logbook down`: shims, mounts, netns, bridges, routes. */
+export function hostLeftovers(dataDir: string, clusterCIDR: string): string[] {
+  const stateDir = join(dataDir, 'node');
+  const left: string[] = [];
+  const sockets = execFileSync('sh', ['-c', `ls ${JSON.stringify(join(stateDir, 'containerd'))}/*.sock 2>/dev/null || true`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const s of sockets) if (shimsOf(s).length) left.push(`shims of ${s}`);
+  const mounts = mountsUnder([dataDir]);
+  if (mounts.length) left.push(`mounts ${mounts.join(', ')}`);
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).trim();
+  if (/cni-/.test(netns)) left.push(`ip netns: ${netns}`);
+  const routes = execFileSync('ip', ['route', 'show', clusterCIDR], { encoding: 'utf8' }).trim();
+  if (routes) left.push(`routes: ${routes}`);
+  const cmdlines = execFileSync('sh', ['-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "; true'], { encoding: 'utf8' });
+  if (cmdlines.includes(join(stateDir, 'containerd', 'config.toml'))) left.push('containerd still running');
+  const bridge = bridgeNameFor(resolve(stateDir, 'containerd'));
+  if (linkExists(bridge)) left.push(`bridge ${bridge}`);
+  return left;
+}
