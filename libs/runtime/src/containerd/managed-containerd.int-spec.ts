@@ -4,7 +4,7 @@ import { ContainerKit, assertNothingLeft, describeWithContainers, eventually, ra
 import { CriClient } from '../cri/cri-client';
 import type { PodSandboxConfig } from '../cri/cri-types';
 import { ManagedContainerd } from './managed-containerd';
-import { mountsUnder, netnsFilesUnder, shimsOf } from './host-cleanup';
+import { listProcesses, mountsUnder, netnsFilesUnder, processAlive, shimsOf } from './host-cleanup';
 import { hasOwnBlackholeRoute } from './routes';
 
 describeWithContainers('ManagedContainerd: a containerd that Logbook starts and owns', () => {
@@ -123,6 +123,28 @@ describeWithContainers('ManagedContainerd: a containerd that Logbook starts and 
     expect(mountsUnder([c.dataDir])).toEqual([]);
     expect(netnsFilesUnder(c.stateDir)).toEqual([]);
     assertNothingLeft(c);
+    current = undefined;
+  }, 120_000);
+
+  it('removeAllIn after containerd itself died: starts it once more, removes the sandboxes through CRI, and stops it', async () => {
+    const c = await ManagedContainerd.start({ dataDir: k().dataDir, sandboxImage: k().registry.images.pause, insecureRegistries: [k().registry.address] });
+    current = c;
+    const cri = new CriClient({ socketPath: c.socketPath });
+    try {
+      const name = randomName('pod');
+      await cri.runPodSandbox({ metadata: { name, uid: randomName('uid'), namespace: 'default', attempt: 0 }, hostname: name, logDirectory: join(c.dataDir, 'pods', name), labels: {}, annotations: {} });
+    } finally {
+      cri.close();
+    }
+    process.kill(c.pid, 'SIGKILL');
+    await eventually(() => !processAlive(c.pid), { what: 'containerd to die' });
+    expect(shimsOf(c.socketPath).length).toBeGreaterThan(0);
+
+    const lines: string[] = [];
+    await ManagedContainerd.removeAllIn(c.dataDir, { log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/restarted .* to remove its sandboxes[\s\S]*removed 1 pod sandbox/);
+    assertNothingLeft(c);
+    expect(listProcesses().filter((p) => p.argv.includes(c.configPath))).toEqual([]);
     current = undefined;
   }, 120_000);
 });

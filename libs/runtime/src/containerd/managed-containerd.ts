@@ -5,7 +5,7 @@ import { CniConfigOptions, bridgeNameFor, renderCniConfig } from './cni-config';
 import { RegistryCredentials, renderContainerdConfig } from './containerd-config';
 import { findCniBinDir, findExecutable } from './containerd-available';
 import { CriAdmin, CriVersion } from './cri-admin';
-import { deleteLink, killShims, processAlive, processArgv, removeNetnsFiles, unmountAllUnder } from './host-cleanup';
+import { deleteLink, killShims, processAlive, processArgv, removeNetnsFiles, shimsOf, unmountAllUnder } from './host-cleanup';
 import { SHORT_SOCKET_ROOT, containerdSocketPath } from './socket-path';
 
 export interface ManagedContainerdOptions {
@@ -88,8 +88,7 @@ export class ManagedContainerd {
     const socket = containerdSocketPath(dataDir);
     const cniBinDir = findCniBinDir();
     if (!cniBinDir) throw new Error('CNI plugins not found in /usr/lib/cni: apt-get install -y containernetworking-plugins');
-    const binary = findExecutable('containerd');
-    if (!binary) throw new Error('containerd not found: apt-get install -y containerd runc');
+    if (!findExecutable('containerd')) throw new Error('containerd not found: apt-get install -y containerd runc');
     for (const d of ['root', 'state', 'opt', 'cni/conf', 'cni/ipam']) mkdirSync(join(dataDir, d), { recursive: true });
     mkdirSync(dirname(socket), { recursive: true, mode: 0o700 });
     const configPath = join(dataDir, 'config.toml');
@@ -128,17 +127,7 @@ export class ManagedContainerd {
     }
     writeFileSync(configPath, config);
     const logPath = join(dataDir, 'containerd.log');
-    const fd = openSync(logPath, 'a');
-    const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin` };
-    // Detached into its own session: a node agent killed by a signal to its process group, or
-    // by SIGKILL, leaves containerd (and so its containers) running for the next agent.
-    const child = spawn(binary, ['--config', configPath], { detached: true, stdio: ['ignore', fd, fd], env });
-    closeSync(fd);
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`containerd did not start: ${tail(logPath)}`);
-    const state: StateFile = { pid, socket, config: configPath, bridge: bridgeNameFor(dataDir) };
-    writeFileSync(join(dataDir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+    const pid = spawnContainerd(dataDir, configPath, socket);
     log(`containerd: started pid ${pid} on ${socket} (log ${logPath})`);
     try {
       await waitForCri(socket, pid, timeoutMs, logPath);
@@ -157,8 +146,24 @@ export class ManagedContainerd {
    */
   static async removeAllIn(dataDir: string, opts: { timeoutMs?: number; log?: (line: string) => void } = {}): Promise<void> {
     const dir = resolve(dataDir);
-    const running = runningContainerd(dir);
-    const m = new ManagedContainerd(dir, running?.socket ?? containerdSocketPath(dir), running?.pid ?? 0, true, opts.log ?? (() => undefined));
+    const log = opts.log ?? (() => undefined);
+    let running = runningContainerd(dir);
+    const configPath = join(dir, 'config.toml');
+    const socket = running?.socket ?? containerdSocketPath(dir);
+    if (!running && existsSync(configPath) && shimsOf(socket).length > 0) {
+      // Containers run but their containerd is gone: start it once more on the same config, so
+      // that CRI removes the sandboxes (network teardown, address release, containerd's records)
+      // instead of leaving that to the host clean-up alone.
+      try {
+        const pid = spawnContainerd(dir, configPath, socket);
+        await waitForCri(socket, pid, 30_000, join(dir, 'containerd.log'));
+        running = { pid, socket, config: configPath, bridge: bridgeNameFor(dir) };
+        log(`containerd: restarted (pid ${pid}) to remove its sandboxes`);
+      } catch (err) {
+        log(`containerd: could not restart it to remove its sandboxes (${(err as Error).message.split('\n')[0]}); cleaning up the host directly`);
+      }
+    }
+    const m = new ManagedContainerd(dir, socket, running?.pid ?? 0, true, log);
     await m.stop({ removeAll: true, timeoutMs: opts.timeoutMs });
   }
 
@@ -247,6 +252,25 @@ function hasCapability(bit: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Starts containerd on a config and records it in the data directory's state file; returns its pid. */
+function spawnContainerd(dataDir: string, configPath: string, socket: string): number {
+  const binary = findExecutable('containerd');
+  if (!binary) throw new Error('containerd not found: apt-get install -y containerd runc');
+  const logPath = join(dataDir, 'containerd.log');
+  const fd = openSync(logPath, 'a');
+  const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin` };
+  // Detached into its own session: a node agent killed by a signal to its process group, or by
+  // SIGKILL, leaves containerd (and so its containers) running for the next agent.
+  const child = spawn(binary, ['--config', configPath], { detached: true, stdio: ['ignore', fd, fd], env });
+  closeSync(fd);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`containerd did not start: ${tail(logPath)}`);
+  const state: StateFile = { pid, socket, config: configPath, bridge: bridgeNameFor(dataDir) };
+  writeFileSync(join(dataDir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+  return pid;
 }
 
 function runningContainerd(dataDir: string): StateFile | undefined {
