@@ -40,6 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       # Debian starts the packaged services; Logbook runs its own containerd and registry.
       # (docker-registry's would hold port 5000, the default of `logbook up --registry`.)
       for svc in containerd docker-registry; do
+        [[ " ${missing[*]} " == *" $svc "* ]] || continue # only what this run installed
         if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
           systemctl disable --now "$svc" >/dev/null 2>&1 || true
         elif [ -x "/etc/init.d/$svc" ]; then
