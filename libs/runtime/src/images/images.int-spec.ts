@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { makeTmpDir } from '@logbook/testing';
 import { buildImage } from './image-builder';
 import { pushImage } from './image-push';
@@ -29,6 +31,25 @@ describeTools('Logbook images, built without a container engine and pushed to th
       expect(again.manifestDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
   }, 240_000);
+
+  it('gives each image the command, entrypoint and environment it is documented with', async () => {
+    const configOf = async (name: string) => {
+      const img = await buildImage(name);
+      const blob = (digest: string) => JSON.parse(readFileSync(join(img.layoutDir, 'blobs', 'sha256', digest.replace('sha256:', '')), 'utf8'));
+      const manifest = blob(img.manifestDigest);
+      return { config: blob(manifest.config.digest), layers: manifest.layers.length };
+    };
+    const busybox = await configOf('busybox');
+    expect(busybox.config).toMatchObject({ os: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch, created: '1970-01-01T00:00:00Z', config: { Cmd: ['sh'] } });
+    expect(busybox.config.config.Entrypoint).toBeUndefined();
+    expect(busybox.config.config.Env).toEqual([expect.stringMatching(/^PATH=.*\/bin/)]);
+    expect(busybox.layers).toBe(1);
+    const node = await configOf('node');
+    expect(node.config.config).toMatchObject({ Cmd: ['node'] });
+    expect(node.config.config.Entrypoint).toBeUndefined();
+    const pause = await configOf('pause');
+    expect(pause.config.config).toMatchObject({ Entrypoint: ['/pause'] });
+  });
 
   it('pushes them to the registry, which lists their tags', async () => {
     registry = await LocalRegistry.start({ dir: `${dir.path}/open` });
