@@ -53,6 +53,7 @@ describe('decideClaim', () => {
     ['an unbound claim takes the smallest volume that fits', claim('c'), [volume('big', { 'spec.capacity': { storage: '5Gi' } }), volume('fits'), volume('small', { 'spec.capacity': { storage: '100Mi' } })], 'Bind fits'],
     ['a volume pre-bound by claimRef wins', claim('c'), [volume('fits'), volume('mine', { 'spec.capacity': { storage: '5Gi' }, 'spec.claimRef': { namespace: 'default', name: 'c' } })], 'Bind mine'],
     ['a claim pre-bound by volumeName binds that volume', claim('c', { 'spec.volumeName': 'chosen' }), [volume('fits'), volume('chosen', { 'spec.capacity': { storage: '9Gi' } })], 'Bind chosen'],
+    ['a claim pre-bound to a volume too small for it waits', claim('c', { 'spec.volumeName': 'tiny' }), [volume('tiny', { 'spec.capacity': { storage: '1Mi' } })], 'Pending VolumeMismatch: Cannot bind to requested volume "tiny": requested PV is too small'],
     ['no volume and no class', claim('c', { 'spec.storageClassName': '' }), [volume('fits')], 'Pending FailedBinding: no persistent volumes available for this claim and no storage class is set'],
     ['a class that does not exist', claim('c', { 'spec.storageClassName': 'gold' }), [], 'Pending ProvisioningFailed: storageclass.storage.k8s.io "gold" not found'],
     ['an external provisioner', claim('c', { 'spec.storageClassName': 'ebs' }), [storageClass('ebs', 'ebs.csi.aws.com', 'Immediate')], expect.stringMatching(/^Pending ExternalProvisioning: Waiting for a volume to be created either by the external provisioner 'ebs.csi.aws.com'/) as unknown as string],

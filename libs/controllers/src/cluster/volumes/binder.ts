@@ -6,6 +6,7 @@ import {
   VOLUMES_DIR_ANNOTATION,
   claimRefMatches,
   findBestVolume,
+  volumeMismatch,
   storageClassOf,
   volumeBindingMode,
 } from '@logbook/kube';
@@ -121,6 +122,11 @@ function decideBoundClaim(claim: KubeObject, volumeName: string, view: VolumeVie
     return nothing; // pre-bound by the user to a volume that does not exist yet
   }
   const ref = volume.spec?.claimRef;
+  if (ref?.uid !== claim.metadata.uid) {
+    // Pre-bound by the user (volumeName): kube refuses a volume that cannot serve the claim.
+    const why = (!ref || claimRefMatches(volume, claim)) && volumeMismatch(volume, claim);
+    if (why) return { type: 'Pending', eventType: 'Warning', reason: 'VolumeMismatch', message: `Cannot bind to requested volume "${volumeName}": ${why}` };
+  }
   if (!ref || claimRefMatches(volume, claim)) {
     // Ours (or free, pre-bound by volumeName): finish whatever part of the binding is missing.
     const done = ref?.uid === claim.metadata.uid && volume.status?.phase === 'Bound' && claim.status?.phase === 'Bound' && claim.metadata.annotations?.['pv.kubernetes.io/bind-completed'] === 'yes' && !!claim.status?.capacity;

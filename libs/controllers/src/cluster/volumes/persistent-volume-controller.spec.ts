@@ -68,7 +68,7 @@ describe('PersistentVolumeController', () => {
       expect(h.get('PersistentVolumeClaim', 'data')!.metadata.finalizers).toEqual([]);
       await h.client.delete('PersistentVolumeClaim', 'default', 'data', {}); // the API server completes the deletion
       await h.settle();
-      expect(h.client.of('updateStatus', 'PersistentVolume').at(-1)!.obj.status.phase).toBe('Released');
+      expect(h.client.of('updateStatus', 'PersistentVolume').map((w) => (w.verb === 'updateStatus' ? w.obj.status.phase : '')).at(-1)).toBe('Released');
       expect(h.client.of('delete', 'PersistentVolume').map((w) => w.name)).toEqual([name]);
       expect(pv(h, name)).toBeUndefined();
     });
