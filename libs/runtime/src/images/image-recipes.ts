@@ -2,7 +2,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUSYBOX, addBaseFiles, addBusybox, addDynamicBinary, sharedLibraries } from './rootfs';
 
-/** An image Logbook builds from files of this machine, without a container engine. */
+/**
+ * An image Logbook builds from files of this machine, without a container engine. Changing what a
+ * recipe writes needs a new BUILD_FORMAT in image-builder.ts, or the cache keeps the old image.
+ */
 export interface ImageRecipe {
   /** Short name used by `logbook image build <name>`. */
   readonly name: string;
