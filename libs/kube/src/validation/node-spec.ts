@@ -17,8 +17,9 @@ export function isCidr(s: unknown): boolean {
 }
 
 /** Node spec: each podCIDR a CIDR (kube's ValidateNode), podCIDR the first of podCIDRs. */
-export function nodeSpecIssues(spec: any): Issue[] {
-  if (!isMap(spec)) return [];
+export function nodeSpecIssues(raw: unknown): Issue[] {
+  if (!isMap(raw)) return [];
+  const spec = raw as any;
   const out: Issue[] = [];
   const list = spec.podCIDRs;
   if (!absent(list) && !Array.isArray(list)) return [invalid(list, 'must be a list', '.podCIDRs')];

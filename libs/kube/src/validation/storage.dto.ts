@@ -60,8 +60,9 @@ function nodeSelectorIssues(affinity: any): Issue[] {
 }
 
 /** kube's ValidatePersistentVolumeSpec, narrowed to the sources Logbook serves (hostPath, local). */
-export function persistentVolumeSpecIssues(spec: any): Issue[] {
-  if (!isMap(spec)) return [];
+export function persistentVolumeSpecIssues(raw: unknown): Issue[] {
+  if (!isMap(raw)) return [];
+  const spec = raw as any;
   const out: Issue[] = [...accessModeIssues(spec.accessModes)];
   const capacity = spec.capacity;
   if (!isMap(capacity) || Object.keys(capacity).length === 0) out.push(required('.capacity'));
@@ -93,8 +94,9 @@ export function persistentVolumeSpecIssues(spec: any): Issue[] {
 }
 
 /** kube's ValidatePersistentVolumeClaimSpec. */
-export function persistentVolumeClaimSpecIssues(spec: any): Issue[] {
-  if (!isMap(spec)) return [];
+export function persistentVolumeClaimSpecIssues(raw: unknown): Issue[] {
+  if (!isMap(raw)) return [];
+  const spec = raw as any;
   const out: Issue[] = [...accessModeIssues(spec.accessModes, 'at least 1 access mode is required')];
   const requests = (spec as any).resources?.requests;
   if (!isMap(requests) || absent(requests.storage)) out.push(required('.resources[storage]'));
