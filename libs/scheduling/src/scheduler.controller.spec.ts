@@ -26,6 +26,21 @@ function setup(objects: KubeObject[]) {
 
 const bigNode = (name: string) => makeNode(name).capacity({ cpu: '8', memory: '32Gi' }).resourceVersion('1').obj();
 
+describe('SchedulerController with claims', () => {
+  it('keeps a pod whose claim is missing Pending with kube\'s message, and retries it when the claim appears', async () => {
+    const pod = makePod('db').with('spec.volumes', [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]).resourceVersion('7').obj();
+    const { client, controller, ctx, change, events } = setup([bigNode('n1'), pod]);
+    await controller.reconcile('default/db', ctx);
+    expect(events.lines()).toEqual(['Warning FailedScheduling 0/1 nodes are available: persistentvolumeclaim "data" not found.']);
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default', resourceVersion: '8' }, spec: { storageClassName: 'standard' } };
+    const standard = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard', resourceVersion: '9' }, provisioner: 'example.com/disks', volumeBindingMode: 'WaitForFirstConsumer' };
+    expect(change(standard)).toEqual(['default/db']);
+    expect(change(claim)).toEqual(['default/db']);
+    await controller.reconcile('default/db', ctx);
+    expect(client.binds.map((b) => b.nodeName)).toEqual(['n1']);
+  });
+});
+
 describe('SchedulerController.reconcile', () => {
   it('binds to the least allocated fitting node with the pod resourceVersion and the cause', async () => {
     const { client, controller, ctx } = setup([
