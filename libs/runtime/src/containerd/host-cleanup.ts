@@ -79,7 +79,12 @@ export function killShims(socket: string): number {
   const victims = new Set(shims.map((s) => s.pid));
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of procs) if (victims.has(p.ppid) && !victims.has(p.pid)) victims.add(p.pid), (grew = true);
+    for (const p of procs) {
+      if (victims.has(p.ppid) && !victims.has(p.pid)) {
+        victims.add(p.pid);
+        grew = true;
+      }
+    }
   }
   for (const pid of victims) {
     try {

@@ -306,7 +306,7 @@ async function waitForCri(socket: string, pid: number, timeoutMs: number, logPat
         last = (err as Error).message;
         // The socket serves but without CRI: the plugin failed to load, and will not later.
         if ((err as { code?: number }).code === 12) {
-          throw new Error(`containerd (pid ${pid}) runs without its CRI plugin (${last}); its log says:\n${criFailures(logPath)}`);
+          throw new Error(`containerd (pid ${pid}) runs without its CRI plugin (${last}); its log says:\n${criFailures(logPath)}`, { cause: err });
         }
       } finally {
         cri.close();

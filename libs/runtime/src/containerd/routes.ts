@@ -56,6 +56,6 @@ function ip(args: string[]): string {
     return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim();
-    throw new Error(`ip ${args.join(' ')} failed: ${stderr || (err as Error).message}`);
+    throw new Error(`ip ${args.join(' ')} failed: ${stderr || (err as Error).message}`, { cause: err });
   }
 }

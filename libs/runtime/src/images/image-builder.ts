@@ -80,7 +80,7 @@ export async function buildImage(name: string, o: BuildOptions = {}): Promise<Bu
     }
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`building image ${recipe.repository}:${recipe.tag} failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`building image ${recipe.repository}:${recipe.tag} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

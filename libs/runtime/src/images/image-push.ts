@@ -34,7 +34,7 @@ export async function pushImage(image: BuiltImage, o: PushOptions): Promise<stri
       const e = err as { stderr?: string; message: string };
       const msg = (e.stderr?.trim() || e.message).split('\n').slice(-3).join(' ');
       const hint = /unauthorized|authentication required|401/i.test(msg) ? ' (the registry wants credentials: --username/--password)' : /connection refused|no such host/i.test(msg) ? ' (is the registry running?)' : '';
-      throw new Error(`pushing ${image.reference} to ${dest} failed: ${msg}${hint}`);
+      throw new Error(`pushing ${image.reference} to ${dest} failed: ${msg}${hint}`, { cause: err });
     }
     pushed.push(dest);
   }
