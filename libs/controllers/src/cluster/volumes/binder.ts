@@ -147,7 +147,7 @@ export function decideVolume(volume: KubeObject, view: VolumeView): VolumeDecisi
   if (!ref.uid) return setPhase('Available'); // pre-bound by name; the claim's sync binds it
   if (claim && claim.metadata.uid === ref.uid) {
     if (claim.spec?.volumeName === volume.metadata.name) return setPhase('Bound');
-    if (!claim.spec?.volumeName) return phase === 'Pending' ? setPhase('Available') : { type: 'Nothing' }; // binding in progress
+    if (!claim.spec?.volumeName) return { type: 'Nothing' }; // binding in progress: the claim's sync finishes it
     // The claim went to another volume.
     if (volume.metadata.annotations?.[BOUND_BY_CONTROLLER] === 'yes') return { type: 'Unbind' };
   }
