@@ -53,11 +53,11 @@ describe('persistent volumes and node IPAM in logbook up', () => {
       return c?.status?.phase === 'Bound' ? c : undefined;
     }, { what: 'claim bound', timeoutMs: 30_000 });
     expect(bound.spec.volumeName).toBe(`pvc-${created.metadata.uid}`);
-    expect(bound.metadata.annotations['volume.kubernetes.io/selected-node']).toBe(nodeName);
+    expect(bound.metadata.annotations?.['volume.kubernetes.io/selected-node']).toBe(nodeName);
     const pv = (await client.getObject!('PersistentVolume', undefined, bound.spec.volumeName))!;
     expect(pv.spec.local.path).toBe(`${dir.path}/volumes/pvc-${created.metadata.uid}`);
     expect(pv.status.phase).toBe('Bound');
-    expect(pv.metadata.annotations['logbook.io/local-path-node']).toBe(nodeName);
+    expect(pv.metadata.annotations?.['logbook.io/local-path-node']).toBe(nodeName);
 
     // No node agent here: delete the pod at once, then the claim; its Delete volume goes.
     await client.delete('Pod', 'default', podName, { gracePeriodSeconds: 0 });
