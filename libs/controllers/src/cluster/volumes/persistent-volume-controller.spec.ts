@@ -1,6 +1,7 @@
 import { type KubeObject, applyDefaults } from '@logbook/kube';
 import { makeObject, makePod } from '../../../../kube/src/testing/builders';
 import { Harness } from '../../workloads/testing/harness';
+import { fixture } from '../testing/fixture';
 import { PersistentVolumeController } from './persistent-volume-controller';
 
 const standard = () => makeObject('storage.k8s.io/v1', 'StorageClass', 'standard').with('provisioner', 'logbook.io/local-path').with('reclaimPolicy', 'Delete').with('volumeBindingMode', 'WaitForFirstConsumer').obj();
@@ -95,5 +96,16 @@ describe('PersistentVolumeController', () => {
       await h.settle();
       expect(h.get('PersistentVolumeClaim', 'late')!.status.phase).toBe('Bound');
     });
+  });
+
+  it('asks the API before releasing a volume whose claim its cache does not show yet', async () => {
+    const bound = applyDefaults(makeObject('v1', 'PersistentVolume', 'v').with('spec', { ...manual('v').spec, claimRef: { namespace: 'default', name: 'late', uid: 'uid-late' } }).with('status', { phase: 'Bound' }).obj());
+    const { ctx, client } = fixture([bound]);
+    Object.assign(client, { getObject: async () => claim('late', 'manual') });
+    await new PersistentVolumeController().reconcile('v', ctx);
+    expect(client.calls).toEqual([]);
+    Object.assign(client, { getObject: async () => undefined });
+    await new PersistentVolumeController().reconcile('v', ctx);
+    expect(client.ofVerb('updateStatus').map((c) => c.object.status.phase)).toEqual(['Released']);
   });
 });
