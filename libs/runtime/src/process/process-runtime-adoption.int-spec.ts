@@ -55,7 +55,7 @@ describe('ProcessRuntime: adoption and limits', () => {
   describe('resource limits', () => {
     it('reports limits as not enforced, with a reason, when there is no usable cgroup v2', () => {
       const rt = runtime({ cgroupRoot: join(tmpPath(), 'no-cgroup') });
-      expect(rt.capabilities()).toEqual({ limitsEnforced: false, reason: expect.stringContaining('no cgroup v2 hierarchy') });
+      expect(rt.capabilities()).toEqual({ name: 'process', version: '0.1.0', images: false, mounts: false, limitsEnforced: false, reason: expect.stringContaining('no cgroup v2 hierarchy') });
     });
 
     it('writes memory.max and cpu.max into a cgroup per container when the hierarchy is writable', async () => {
@@ -63,7 +63,7 @@ describe('ProcessRuntime: adoption and limits', () => {
       mkdirSync(root);
       writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
       const rt = runtime({ cgroupRoot: root });
-      expect(rt.capabilities()).toEqual({ limitsEnforced: true });
+      expect(rt.capabilities()).toEqual({ name: 'process', version: '0.1.0', images: false, mounts: false, limitsEnforced: true });
       expect(readFileSync(join(root, 'logbook', 'cgroup.subtree_control'), 'utf8')).toBe('+memory +cpu');
       const sb = await sandbox(rt);
       const s = await start(rt, container(sb.uid, 'setInterval(() => {}, 1000)', { limits: { memory: '64Mi', cpu: '250m' } }));
