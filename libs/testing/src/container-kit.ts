@@ -169,7 +169,9 @@ export async function startContainerKit(o: ContainerKitOptions = {}): Promise<Co
       log: o.log,
     });
     cleanups.push(async () => {
+      // By the data directory, not the handle: a test may have restarted containerd meanwhile.
       await containerd.stop({ removeAll: true });
+      await ManagedContainerd.removeAllIn(containerd.dataDir);
       assertNothingLeft(containerd);
     });
     containerd.writeCniConfig({ podCIDR, clusterCIDR });

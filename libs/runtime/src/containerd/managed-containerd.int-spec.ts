@@ -13,7 +13,7 @@ describeWithContainers('ManagedContainerd: a containerd that Logbook starts and 
   const k = () => kit!;
 
   beforeAll(async () => {
-    kit = await startContainerKit();
+    kit = await startContainerKit({ privateRegistry: true });
     current = kit.containerd;
   }, 300_000);
 
@@ -93,9 +93,20 @@ describeWithContainers('ManagedContainerd: a containerd that Logbook starts and 
     }
   }, 120_000);
 
+  it('pulls from the private registry only with credentials', async () => {
+    const p = k().privateRegistry!;
+    const cri = new CriClient({ socketPath: k().socketPath });
+    try {
+      await expect(cri.pullImage(p.privateImage)).rejects.toThrow(/401|unauthorized|authoriz/i);
+      expect(await cri.pullImage(p.privateImage, { username: p.credentials.username, password: p.credentials.password })).toMatch(/^sha256:/);
+    } finally {
+      cri.close();
+    }
+  }, 60_000);
+
   it('is adopted by a second start while it runs, and its sandboxes outlive a stop without removeAll', async () => {
     const first = k().containerd;
-    const opts = { dataDir: first.dataDir, sandboxImage: k().registry.images.pause, registryMirrors: { 'docker.io': [k().registry.registry.url] }, insecureRegistries: [k().registry.address] };
+    const opts = { dataDir: first.dataDir, sandboxImage: k().registry.images.pause, registryMirrors: { 'docker.io': [k().registry.registry.url] }, insecureRegistries: [k().registry.address, k().privateRegistry!.address] };
     const again = await ManagedContainerd.start(opts);
     expect(again.adopted).toBe(true);
     expect(again.pid).toBe(first.pid);
@@ -147,4 +158,17 @@ describeWithContainers('ManagedContainerd: a containerd that Logbook starts and 
     expect(listProcesses().filter((p) => p.argv.includes(c.configPath))).toEqual([]);
     current = undefined;
   }, 120_000);
+
+  it('puts its socket under /run/logbook/<hash> when the data directory is too long for one, and removes it again', async () => {
+    const long = join(k().dataDir, 'x'.repeat(60), 'y'.repeat(40));
+    const c = await ManagedContainerd.start({ dataDir: long, sandboxImage: k().registry.images.pause });
+    try {
+      expect(c.socketPath).toMatch(/^\/run\/logbook\/[0-9a-f]{12}\/containerd\.sock$/);
+      expect(await c.version()).toMatchObject({ runtimeName: 'containerd' });
+    } finally {
+      await c.stop({ removeAll: true });
+    }
+    expect(existsSync(join(c.socketPath, '..'))).toBe(false);
+    assertNothingLeft(c);
+  }, 60_000);
 });
