@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from '@logbook/observability';
-import { DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefaultStorageClass, resourceByKind, streamName } from '@logbook/kube';
+import { ApiError, DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefaultStorageClass, resourceByKind, streamName } from '@logbook/kube';
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
@@ -120,8 +120,13 @@ async function ensureDefaultStorageClass(api: RunningApiServer, projector: Proje
   const resource = resourceByKind('StorageClass')!;
   if (projector.state.getByStream(streamName('StorageClass', undefined, DEFAULT_STORAGE_CLASS_NAME))) return;
   const isDefault = !projector.state.list('StorageClass', {}).some(isDefaultStorageClass);
-  await api.writer.write(resource, undefined, DEFAULT_STORAGE_CLASS_NAME, { type: 'Create', resource, object: defaultStorageClassObject(isDefault) }, {
-    actor: 'system:apiserver',
-    correlationId: randomUUID(),
-  });
+  try {
+    await api.writer.write(resource, undefined, DEFAULT_STORAGE_CLASS_NAME, { type: 'Create', resource, object: defaultStorageClassObject(isDefault) }, {
+      actor: 'system:apiserver',
+      correlationId: randomUUID(),
+    });
+  } catch (err) {
+    // Another API server on the same log created it first.
+    if (!(err instanceof ApiError && err.code === 409)) throw err;
+  }
 }
