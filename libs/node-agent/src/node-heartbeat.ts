@@ -34,8 +34,9 @@ export class NodeHeartbeat {
     }
     let existing = created ?? (await this.client.getObject?.('Node', undefined, this.info.name)) ?? agentNodeObject(this.info);
     existing = await this.advertiseStreamingPort(existing);
-    // An adopted node is written without a resourceVersion: the agent owns its status outright.
-    const base = created ?? { ...existing, metadata: { ...existing.metadata, resourceVersion: undefined } };
+    // Written without a resourceVersion: the agent owns its node's status outright, and the node
+    // IPAM controller may already have given a just-created node its podCIDR (a spec write).
+    const base = { ...existing, metadata: { ...existing.metadata, resourceVersion: undefined } };
     this.current = await this.client.updateStatus({ ...base, status: agentNodeStatus(this.info, this.now(), existing.status) }, {});
     return this.current;
   }

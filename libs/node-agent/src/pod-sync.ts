@@ -144,7 +144,7 @@ export class PodSync {
     const wake = new Wake();
     if (!rec.sandbox) {
       try {
-        rec.sandbox = await this.o.runtime.runPodSandbox(sandboxSpec(pod, this.resolver, rec.graceSeconds));
+        rec.sandbox = await this.o.runtime.runPodSandbox(sandboxSpec(pod, this.resolver, rec.graceSeconds, this.o.allowPrivileged ?? false));
       } catch (err) {
         if (!(err instanceof RuntimeError)) throw err;
         this.recorder.event(podRef(rec), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`, cause);
@@ -199,11 +199,14 @@ export class PodSync {
       const reason = (err as { reason?: string }).reason;
       if (!reason) throw err;
       const message = (err as Error).message;
+      // An invalid volumeMount (a bad subPath) is the container's config error; a volume that is
+      // not there yet keeps the pod in ContainerCreating.
+      const waiting = reason === 'CreateContainerConfigError' ? 'CreateContainerConfigError' : 'ContainerCreating';
       for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
         const r = containerRecord(rec, c.name, (pod.spec?.initContainers ?? []).includes(c));
-        if (!r.state) r.waiting = { reason: 'ContainerCreating', message };
+        if (!r.state) r.waiting = { reason: waiting, message };
       }
-      this.recorder.event(podRef(rec), 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${message}`, cause);
+      this.recorder.event(podRef(rec), 'Warning', reason === 'CreateContainerConfigError' ? 'Failed' : 'FailedMount', message, cause);
       wake.in(this.o.backoff.baseMs / 5);
       return false;
     }

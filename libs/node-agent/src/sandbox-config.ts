@@ -33,7 +33,7 @@ export function readResolvConf(path = '/etc/resolv.conf'): ResolverConfig {
  * cut to 63 characters), DNS per dnsPolicy and dnsConfig, hostPort mappings, host aliases.
  * Cluster DNS is not served yet, so ClusterFirst resolves through the node's resolver (docs/architecture.md).
  */
-export function sandboxSpec(pod: KubeObject, node: ResolverConfig, graceSeconds: number): PodSandboxSpec {
+export function sandboxSpec(pod: KubeObject, node: ResolverConfig, graceSeconds: number, allowPrivileged = false): PodSandboxSpec {
   const spec = pod.spec ?? {};
   const hostname = String(spec.hostname ?? pod.metadata.name).slice(0, 63).replace(/[-.]+$/, '');
   return {
@@ -47,6 +47,9 @@ export function sandboxSpec(pod: KubeObject, node: ResolverConfig, graceSeconds:
     dns: podDns(spec.dnsPolicy, spec.dnsConfig, node),
     portMappings: portMappings(spec),
     hostAliases: (spec.hostAliases ?? []).map((a: any) => ({ ip: a.ip, hostnames: a.hostnames ?? [] })),
+    // containerd runs a privileged container only in a privileged sandbox (the node agent
+    // refuses privileged containers before this unless the node allows them).
+    ...(allowPrivileged && [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c: any) => c.securityContext?.privileged) ? { privileged: true } : {}),
     securityContext: {
       ...(spec.securityContext?.runAsUser !== undefined ? { runAsUser: spec.securityContext.runAsUser } : {}),
       ...(spec.securityContext?.runAsGroup !== undefined ? { runAsGroup: spec.securityContext.runAsGroup } : {}),

@@ -6,7 +6,7 @@ export { processStartTicks } from './process/proc-stat';
 export { machineUsage, type ProcUsage } from './process/proc-usage';
 export { ManagedContainerd, type ManagedContainerdOptions, type StopOptions } from './containerd/managed-containerd';
 export { containerdAvailable, findCniBinDir, findExecutable, type Availability } from './containerd/containerd-available';
-export { renderContainerdConfig, type ContainerdConfigOptions, type RegistryCredentials } from './containerd/containerd-config';
+export { renderContainerdConfig, renderRegistryHosts, type ContainerdConfigOptions } from './containerd/containerd-config';
 export { renderCniConfig, bridgeNameFor, CNI_NETWORK_NAME, type CniConfigOptions } from './containerd/cni-config';
 export { containerdSocketPath } from './containerd/socket-path';
 export { installBlackholeRoutes, removeBlackholeRoutes, hasBlackholeRoute, hasOwnBlackholeRoute } from './containerd/routes';

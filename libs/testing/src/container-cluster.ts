@@ -41,14 +41,19 @@ export async function startContainerCluster(dataDir: string, cacheDir: string, e
 
 /** Pods labelled app=<app> that are Running with every container ready. */
 export async function readyPods(c: ContainerCluster, app: string, count: number, timeoutMs = 120_000): Promise<any[]> {
+  let last: any[] = [];
   return eventually(
     async () => {
-      const pods: any[] = (await c.json(['get', 'pods', '-l', `app=${app}`])).items;
+      const pods: any[] = (last = (await c.json(['get', 'pods', '-l', `app=${app}`])).items);
       const ready = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((s: any) => s.ready));
       return ready.length === count && ready;
     },
     { timeoutMs, intervalMs: 500, what: `${count} ready pods of app=${app}` },
-  );
+  ).catch((err: Error) => {
+    // What the pods said last is what a failed run needs to be understood.
+    const states = last.map((p) => `${p.metadata.name}: ${p.status?.phase} ${JSON.stringify(p.status?.containerStatuses?.map((s: any) => s.state))}`);
+    throw new Error(`${err.message}\n${states.join('\n')}`);
+  });
 }
 
 /** What a containerd node left on the host after `logbook down`: shims, mounts, netns, bridges, routes. */

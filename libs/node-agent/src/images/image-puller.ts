@@ -1,6 +1,7 @@
 import type { ImageInfo, ImageService, RegistryAuth } from '@logbook/runtime';
 import { RuntimeError } from '@logbook/runtime';
 import type { BackoffPolicy } from '../backoff';
+import { registryHost } from './registry-auth';
 
 /** Why a container waits on its image, with kube's reasons (kubectl get pods shows them). */
 export type PullFailure = {
@@ -64,10 +65,11 @@ export class ImagePuller {
       return { ok: true, image: pulled };
     } catch (err) {
       if (!(err instanceof RuntimeError)) throw err;
+      const message = withHint(image, err.message);
       const delayMs = backoff ? Math.min(backoff.delayMs * 2, this.policy.maxMs) : this.policy.baseMs;
-      this.backoffs.set(key, { until: this.now() + delayMs, delayMs, message: err.message });
-      event('Warning', 'Failed', `Failed to pull image "${image}": ${err.message}`);
-      return { ok: false, reason: 'ErrImagePull', message: err.message, retryInMs: delayMs };
+      this.backoffs.set(key, { until: this.now() + delayMs, delayMs, message });
+      event('Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      return { ok: false, reason: 'ErrImagePull', message, retryInMs: delayMs };
     }
   }
 
@@ -75,4 +77,12 @@ export class ImagePuller {
   forget(podUid: string): void {
     for (const key of this.backoffs.keys()) if (key.startsWith(`${podUid}/`)) this.backoffs.delete(key);
   }
+}
+
+/** A registry that cannot be reached at all gets told what to do about it. */
+function withHint(image: string, message: string): string {
+  if (!/no such host|dial tcp|connection refused|i\/o timeout/i.test(message)) return message;
+  const host = registryHost(image);
+  const what = host === 'docker.io' ? 'docker.io is not reachable from this node: run logbook up --registry (or --registry-mirror host:port) and push the image there' : `is the registry ${host} running, and reachable from this node?`;
+  return `${message} (${what})`;
 }

@@ -23,7 +23,7 @@ describe('authFor', () => {
 
   it('takes user and password from the auth field of a dockerconfigjson secret', () => {
     const s = secret('kubernetes.io/dockerconfigjson', '.dockerconfigjson', { auths: { 'http://127.0.0.1:5000/v2/': { auth: basic } } });
-    expect(authFor('127.0.0.1:5000/private/app:1', [s as any])).toEqual({ username: 'alice', password: 's3cret', serverAddress: '127.0.0.1:5000' });
+    expect(authFor('127.0.0.1:5000/private/app:1', [s as any])).toEqual({ username: 'alice', password: 's3cret' });
   });
 
   it('reads the legacy dockercfg shape and explicit username/password', () => {

@@ -30,8 +30,8 @@ export function authFor(image: string, secrets: readonly KubeObject[]): Registry
   const host = registryHost(image);
   for (const secret of secrets) {
     for (const [key, entry] of Object.entries(dockerConfigAuths(secret))) {
-      if (keyHost(key) !== host) continue;
-      return { ...entry, serverAddress: host };
+      // No serverAddress: containerd parses it as a URL, and the pull's own host is what matches.
+      if (keyHost(key) === host) return entry;
     }
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { bridgeNameFor, renderCniConfig } from './cni-config';
-import { renderContainerdConfig } from './containerd-config';
+import { renderContainerdConfig, renderRegistryHosts } from './containerd-config';
 import { MAX_SOCKET_PATH, containerdSocketPath } from './socket-path';
 
 const base = {
@@ -10,6 +10,7 @@ const base = {
   sandboxImage: '127.0.0.1:5000/logbook/pause:3.9',
   cniBinDir: '/usr/lib/cni',
   cniConfDir: '/d/cni/conf',
+  registryHostsDir: '/d/certs.d',
 };
 
 describe('containerd config', () => {
@@ -27,16 +28,12 @@ describe('containerd config', () => {
     expect(toml).toContain('stream_server_port = "0"');
   });
 
-  it('maps docker.io to a mirror, speaks http to insecure registries, and carries registry credentials', () => {
-    const toml = renderContainerdConfig({
-      ...base,
-      registryMirrors: { 'docker.io': ['http://127.0.0.1:5000'] },
-      insecureRegistries: ['127.0.0.1:5000', '127.0.0.1:6000'],
-      registryAuth: { '127.0.0.1:6000': { username: 'u', password: 'p"w' } },
-    });
-    expect(toml).toContain('registry.mirrors."docker.io"]\n    endpoint = ["http://127.0.0.1:5000"]');
-    expect(toml).toContain('registry.mirrors."127.0.0.1:6000"]\n    endpoint = ["http://127.0.0.1:6000"]');
-    expect(toml).toContain('registry.configs."127.0.0.1:6000".auth]\n    username = "u"\n    password = "p\\"w"');
+  it('points CRI at the hosts directory; docker.io pulls only from its mirror and insecure registries speak http', () => {
+    expect(renderContainerdConfig(base)).toContain('config_path = "/d/certs.d"');
+    const hosts = renderRegistryHosts({ registryMirrors: { 'docker.io': ['http://127.0.0.1:5000'] }, insecureRegistries: ['127.0.0.1:5000', '127.0.0.1:6000'] });
+    expect([...hosts.keys()]).toEqual(['docker.io', '127.0.0.1:5000', '127.0.0.1:6000']);
+    expect(hosts.get('docker.io')).toContain('server = "http://127.0.0.1:5000"\n\n[host."http://127.0.0.1:5000"]\n  capabilities = ["pull", "resolve"]');
+    expect(hosts.get('127.0.0.1:6000')).toContain('server = "http://127.0.0.1:6000"');
   });
 });
 

@@ -4,10 +4,6 @@
  * one machine are two independent nodes and `logbook down` knows what to remove. See
  * docs/operations.md "Images and the registry" for the mirror setting.
  */
-export interface RegistryCredentials {
-  readonly username: string;
-  readonly password: string;
-}
 
 export interface ContainerdConfigOptions {
   readonly root: string;
@@ -23,8 +19,8 @@ export interface ContainerdConfigOptions {
   readonly insecureRegistries?: readonly string[];
   /** Clamp containers' oom_score_adj to containerd's own (when it may not lower scores). */
   readonly restrictOomScoreAdj?: boolean;
-  /** Registry host:port → credentials containerd uses when the pull request brings none. */
-  readonly registryAuth?: Readonly<Record<string, RegistryCredentials>>;
+  /** Where the per-registry hosts.toml files live (see `renderRegistryHosts`). */
+  readonly registryHostsDir: string;
 }
 
 // Snapshotters that are never used here; skipping them saves their probes (aufs tries modprobe,
@@ -79,18 +75,29 @@ export function renderContainerdConfig(o: ContainerdConfigOptions): string {
     `    conf_dir = ${str(o.cniConfDir)}`,
     '    max_conf_num = 1',
   ];
-  const mirrors = new Map<string, string[]>();
-  for (const [host, endpoints] of Object.entries(o.registryMirrors ?? {})) mirrors.set(host, [...endpoints]);
-  // containerd 1.6 speaks https to a registry it has no endpoint for; an http registry is
-  // reachable by its own name only through a mirror entry pointing at itself.
-  for (const host of o.insecureRegistries ?? []) if (!mirrors.has(host)) mirrors.set(host, [`http://${host}`]);
-  for (const [host, endpoints] of mirrors) {
-    lines.push(`  [${CRI}.registry.mirrors.${str(host)}]`, `    endpoint = [${endpoints.map(str).join(', ')}]`);
-  }
-  for (const [host, creds] of Object.entries(o.registryAuth ?? {})) {
-    lines.push(`  [${CRI}.registry.configs.${str(host)}.auth]`, `    username = ${str(creds.username)}`, `    password = ${str(creds.password)}`);
-  }
+  // Registries through containerd's hosts directory, not the deprecated `mirrors` table: a
+  // hosts.toml with `server` set replaces the upstream, so a docker.io name that the local mirror
+  // lacks fails with the mirror's own answer instead of falling back to registry-1.docker.io
+  // (unreachable here). Credentials come with each pull (imagePullSecrets).
+  lines.push(`  [${CRI}.registry]`, `    config_path = ${str(o.registryHostsDir)}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The hosts.toml of each registry host (`<hostsDir>/<host>/hosts.toml`): a mirrored host pulls
+ * only from its mirror; an insecure registry is spoken to over plain http under its own name.
+ */
+export function renderRegistryHosts(o: Pick<ContainerdConfigOptions, 'registryMirrors' | 'insecureRegistries'>): Map<string, string> {
+  const out = new Map<string, string>();
+  const hosts = new Map<string, string[]>();
+  for (const [host, endpoints] of Object.entries(o.registryMirrors ?? {})) hosts.set(host, [...endpoints]);
+  for (const host of o.insecureRegistries ?? []) if (!hosts.has(host)) hosts.set(host, [`http://${host}`]);
+  for (const [host, endpoints] of hosts) {
+    const lines = ['# Written by Logbook (ManagedContainerd).', `server = ${str(endpoints[0])}`];
+    for (const e of endpoints) lines.push('', `[host.${str(e)}]`, '  capabilities = ["pull", "resolve"]');
+    out.set(host, lines.join('\n') + '\n');
+  }
+  return out;
 }
 
 /** A TOML basic string. */

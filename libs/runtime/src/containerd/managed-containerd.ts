@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CniConfigOptions, bridgeNameFor, renderCniConfig } from './cni-config';
-import { RegistryCredentials, renderContainerdConfig } from './containerd-config';
+import { renderContainerdConfig, renderRegistryHosts } from './containerd-config';
 import { findCniBinDir, findExecutable } from './containerd-available';
 import { CriAdmin, CriVersion } from './cri-admin';
 import { deleteLink, killShims, processAlive, processArgv, removeNetnsFiles, shimsOf, unmountAllUnder } from './host-cleanup';
@@ -17,8 +17,6 @@ export interface ManagedContainerdOptions {
   readonly registryMirrors?: Readonly<Record<string, readonly string[]>>;
   /** host:port of registries spoken to over plain http (e.g. the local registry). */
   readonly insecureRegistries?: readonly string[];
-  /** host:port → credentials used when a pull brings none of its own. */
-  readonly registryAuth?: Readonly<Record<string, RegistryCredentials>>;
   readonly log?: (line: string) => void;
   /** How long containerd may take to answer on its socket (default 60 s). */
   readonly startTimeoutMs?: number;
@@ -102,10 +100,17 @@ export class ManagedContainerd {
       cniConfDir: join(dataDir, 'cni', 'conf'),
       registryMirrors: o.registryMirrors,
       insecureRegistries: o.insecureRegistries,
-      registryAuth: o.registryAuth,
+      registryHostsDir: join(dataDir, 'certs.d'),
       restrictOomScoreAdj: !hasCapability(CAP_SYS_RESOURCE),
     });
     const previousConfig = existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined;
+    // containerd reads the hosts directory at every pull: rewritten here, no restart needed.
+    const hostsDir = join(dataDir, 'certs.d');
+    rmSync(hostsDir, { recursive: true, force: true });
+    for (const [host, text] of renderRegistryHosts(o)) {
+      mkdirSync(join(hostsDir, host), { recursive: true });
+      writeFileSync(join(hostsDir, host, 'hosts.toml'), text);
+    }
     const running = runningContainerd(dataDir);
     const timeoutMs = o.startTimeoutMs ?? 60_000;
 
