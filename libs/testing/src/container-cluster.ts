@@ -18,14 +18,15 @@ export interface ContainerCluster extends LogbookProcess {
 
 /**
  * Starts `logbook up --runtime containerd --registry` on free ports and a cluster CIDR no other
- * test uses (blackholed by the node agent before its first sandbox). `extra` adds flags.
+ * test uses (blackholed by the node agent before its first sandbox). `extra` adds flags, `env`
+ * environment variables of `logbook up` (e.g. LOGBOOK_VOLUME_RESYNC_MS).
  */
-export async function startContainerCluster(dataDir: string, cacheDir: string, extra: string[] = []): Promise<ContainerCluster> {
+export async function startContainerCluster(dataDir: string, cacheDir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ContainerCluster> {
   const clusterCIDR = freeClusterCIDR();
   const up = await startLogbook(
     dataDir,
     ['--node-agent', '--node-agent-port', '0', '--runtime', 'containerd', '--registry', '--registry-address', '127.0.0.1:0', '--cluster-cidr', clusterCIDR, ...extra],
-    { LOGBOOK_RUNTIME: 'containerd' },
+    { LOGBOOK_RUNTIME: 'containerd', ...env },
   ).catch((err: Error) => {
     throw new Error(`${err.message}\n(containerd's log: ${join(dataDir, 'node', 'containerd', 'containerd.log')})`);
   });

@@ -23,10 +23,11 @@ export interface KubectlResult {
 }
 
 /** Runs real kubectl against a kubeconfig, with its own discovery cache dir per call site. */
-export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; cacheDir?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
+export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; cacheDir?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<KubectlResult> {
   const allArgs = ['--kubeconfig', kubeconfig, ...(opts.cacheDir ? ['--cache-dir', opts.cacheDir] : []), ...args];
   return new Promise((resolve, reject) => {
-    const proc = spawn(defaultBinary, allArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // `env` adds to this process's environment (e.g. EDITOR for `kubectl edit`).
+    const proc = spawn(defaultBinary, allArgs, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : undefined });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
