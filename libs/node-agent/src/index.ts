@@ -9,4 +9,4 @@ export { ReadOnlyServer, logOptions } from './read-only-server';
 export { probeTiming, nextResult, type ProbeTiming } from './probe-worker';
 export type { Summary, CpuStats, MemoryStats } from './resource-stats';
 export { StreamingServer } from './streaming/streaming-server';
-export { VolumeManager, VolumeError, type VolumeManagerOptions } from './volumes';
+export { VolumeManager, VolumeError, type VolumeManagerOptions, LocalPathReclaimer, type LocalPathReclaimerOptions } from './volumes';
