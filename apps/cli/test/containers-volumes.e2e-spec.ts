@@ -167,7 +167,9 @@ describeWithContainers('volumes of container pods', () => {
       expect(await cat(second, '/data/token')).toBe(`${token}\n`);
       expect((await c.json(['get', 'pvc', claim])).spec.volumeName).toBe(pvc.spec.volumeName);
       await c.ok(['delete', 'pod', second]);
-      await c.ok(['delete', 'pvc', claim, '--wait=false']);
+      // The class's Delete reclaim policy: the claim's volume goes with it.
+      await c.ok(['delete', 'pvc', claim]);
+      await eventually(async () => (await kubectl(c.kubeconfig, ['get', 'pv', pvc.spec.volumeName], { cacheDir: cache.path })).stderr.includes('NotFound'), { timeoutMs: 30_000, intervalMs: 500, what: `PV ${pvc.spec.volumeName} deleted` });
     });
 
     it('keeps each StatefulSet replica\'s volumeClaimTemplate data across kubectl delete pod', async () => {
