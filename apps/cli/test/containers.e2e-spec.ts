@@ -64,6 +64,8 @@ describeWithContainers('pods as containers (CRI on containerd)', () => {
   const privateImage = () => `${privateRegistry.address}/private/busybox:1.35`;
 
   beforeAll(async () => {
+    // kubectl top reads what the agent sampled from CRI stats: sample often.
+    process.env.LOGBOOK_NODE_STATS_INTERVAL_MS = '500';
     privateRegistry = await startTestRegistry({ htpasswd: true, images: ['busybox'], names: () => ['private/busybox:1.35'] });
     c = await startContainerCluster(dir.path, cache.path, ['--insecure-registry', privateRegistry.address]);
     await c.ok(['apply', '-f', '-'], JSON.stringify({
@@ -212,8 +214,39 @@ describeWithContainers('pods as containers (CRI on containerd)', () => {
     await c.ok(['delete', 'pod', withSecret, without, '--wait=false']);
   });
 
+  it('shows container usage from CRI stats in kubectl top pod', async () => {
+    const name = randomName('spin');
+    await c.ok(['run', name, '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'while :; do :; done']);
+    const row = await eventually(
+      async () => {
+        const r = await kubectl(c.kubeconfig, ['top', 'pod', name, '--no-headers'], { cacheDir: cache.path });
+        const [, cpu, memory] = r.stdout.trim().split(/\s+/);
+        return r.code === 0 && parseInt(cpu, 10) >= 200 && { cpu, memory };
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: 'kubectl top pod showing the spinning container' },
+    );
+    expect(row.memory).toMatch(/^\d+Mi$/);
+    await c.ok(['delete', 'pod', name, '--wait=false']);
+  });
+
   describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('with kubectl %s', (_version, bin) => {
     beforeAll(() => useKubectl(bin));
+
+    it('attaches to a container\'s own stdin and terminal with attach -it', async () => {
+      const name = randomName('shell');
+      await c.ok(['apply', '-f', '-'], JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default' },
+        spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'sh', image: 'busybox', command: ['sh'], stdin: true, tty: true }] },
+      }));
+      await eventually(async () => (await c.json(['get', 'pod', name])).status?.phase === 'Running', { timeoutMs: 60_000, what: 'the shell running' });
+      const line = [bin, '--kubeconfig', c.kubeconfig, '--cache-dir', cache.path, 'attach', '-it', name].map(shellQuote).join(' ');
+      const r = await runOnTerminal(`stty rows 30 cols 100; exec ${line}`, 'echo attached-$((40+2)) $(hostname)\nexit 0\n');
+      expect(r.output).toContain(`attached-42 ${name}`);
+      await eventually(async () => (await c.json(['get', 'pod', name])).status?.phase === 'Succeeded', { timeoutMs: 30_000, what: 'the shell ending after exit' });
+      await c.ok(['delete', 'pod', name, '--wait=false']);
+    });
 
     it('follows a container\'s log with logs -f', async () => {
       const name = randomName('ticker');

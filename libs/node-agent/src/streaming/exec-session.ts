@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { ContainerRuntime, RuntimeError } from '@logbook/runtime';
+import type { ContainerRuntime, ExecProcess, RuntimeError } from '@logbook/runtime';
 import type { TerminalSizes } from './terminal-sizes';
 import { type ExecStatus, errorStatus, exitCodeStatus, successStatus } from './status';
 
@@ -18,14 +18,16 @@ export function parseExecRequest(q: URLSearchParams): ExecRequest {
   return { command: q.getAll('command'), stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
 }
 
-/** Why a request cannot be served, in kube-apiserver's words; undefined when it can. */
-export function invalidExecRequest(r: ExecRequest, kind: 'exec' | 'attach' = 'exec'): string | undefined {
+/**
+ * Why a request cannot be served, in kube-apiserver's words; undefined when it can. A runtime
+ * without `attach` (the process runtime) starts containers with stdin closed and no terminal, so
+ * attach there is output only.
+ */
+export function invalidExecRequest(r: ExecRequest, kind: 'exec' | 'attach' = 'exec', attachesStdio = false): string | undefined {
   if (kind === 'exec' && r.command.length === 0) return 'you must specify at least one command for the container';
-  // The process runtime starts containers with stdin closed (spec.stdin is not supported), so there is none to attach to.
-  if (kind === 'attach' && r.stdin) return 'this node runs containers with stdin closed: attach without -i (output only)';
+  if (kind === 'attach' && r.stdin && !attachesStdio) return 'this node runs containers with stdin closed: attach without -i (output only)';
   if (!r.stdin && !r.stdout && !r.stderr) return 'you must specify at least 1 of stdin, stdout, stderr';
-  // Containers run without a terminal: there is none to attach to (exec gets one of its own).
-  if (kind === 'attach' && r.tty) return 'this node runs containers without a terminal: attach without -t';
+  if (kind === 'attach' && r.tty && !attachesStdio) return 'this node runs containers without a terminal: attach without -t';
   return undefined;
 }
 
@@ -46,7 +48,7 @@ const FIRST_SIZE_WAIT_MS = 1_000;
  * went away) kills the command's process group.
  */
 export async function runExec(runtime: ContainerRuntime, podUid: string, container: string, request: ExecRequest, channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus> {
-  let proc;
+  let proc: ExecProcess;
   try {
     const tty = request.tty ? ((await channels.resize?.first(FIRST_SIZE_WAIT_MS)) ?? { cols: 80, rows: 24 }) : undefined;
     proc = await runtime.execStream(podUid, container, request.command, { stdin: channels.stdin !== undefined, ...(tty ? { tty } : {}) });
@@ -58,6 +60,11 @@ export async function runExec(runtime: ContainerRuntime, podUid: string, contain
     (channels.stderr ?? channels.stdout)?.write(`${(err as Error).message}\n`);
     return exitCodeStatus(reason === 'CommandNotFound' ? 127 : 126);
   }
+  return pipeProcess(proc, channels, cancelled);
+}
+
+/** Wires a started exec or attach to the client's channels; resolves with the Status once it ended. */
+async function pipeProcess(proc: ExecProcess, channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus> {
   void cancelled.then(() => proc.kill());
   const resize = proc.resize?.bind(proc);
   if (resize) channels.resize?.onChange(resize);
@@ -96,7 +103,19 @@ function copy(from: Readable, to: Writable | undefined): Promise<void> {
  * kubectl attach: the container's output from now on, until it exits or the client leaves. It
  * comes from the container's log (stdout and stderr share it, so both arrive on stdout, line by line).
  */
-export async function runAttach(runtime: ContainerRuntime, podUid: string, container: string, channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus> {
+export async function runAttach(runtime: ContainerRuntime, podUid: string, container: string, request: ExecRequest, channels: ExecChannels, cancelled: Promise<void>): Promise<ExecStatus> {
+  // A runtime that can join the container's own stdio (CRI Attach) does; otherwise its log is followed.
+  if (runtime.attach) {
+    let proc: ExecProcess;
+    try {
+      const tty = request.tty ? ((await channels.resize?.first(FIRST_SIZE_WAIT_MS)) ?? { cols: 80, rows: 24 }) : undefined;
+      proc = await runtime.attach(podUid, container, { stdin: channels.stdin !== undefined, ...(tty ? { tty } : {}) });
+    } catch (err) {
+      channels.stdin?.resume();
+      return errorStatus(`cannot attach to container ${container}: ${(err as Error).message}`);
+    }
+    return pipeProcess(proc, channels, cancelled);
+  }
   const out = channels.stdout ?? channels.stderr;
   const lines = runtime.logs(podUid, container, { follow: true, tailLines: 0 })[Symbol.asyncIterator]();
   let stopped = false;

@@ -85,7 +85,7 @@ export class StreamingServer {
     const pod = this.pod(namespace, name);
     if (!pod) return refuseUpgrade(socket, 404, `pod ${namespace}/${name} is not on this node`);
     const request = parseExecRequest(q);
-    const invalid = invalidExecRequest(request, what);
+    const invalid = invalidExecRequest(request, what, typeof this.source.runtime.attach === 'function');
     if (invalid) return refuseUpgrade(socket, 400, invalid);
     const known = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((c: any) => c.name === container);
     if (!known) return refuseUpgrade(socket, 400, `container ${container} is not valid for pod ${name}`);
@@ -96,7 +96,7 @@ export class StreamingServer {
       const podUid = pod.metadata.uid!;
       const target: ExecTarget = {
         request,
-        run: (channels, cancelled) => (what === 'exec' ? runExec(runtime, podUid, container, request, channels, cancelled) : runAttach(runtime, podUid, container, channels, cancelled)),
+        run: (channels, cancelled) => (what === 'exec' ? runExec(runtime, podUid, container, request, channels, cancelled) : runAttach(runtime, podUid, container, request, channels, cancelled)),
       };
       if (kind === 'spdy') return serveExecSpdy(req, socket, head, target);
       if (kind === 'websocket') return serveExecWebSocket(req, socket, head, target);
