@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClusterClient } from '@logbook/components';
 import type { PodVolumes } from '@logbook/node-agent';
-import { VolumeManager } from '@logbook/node-agent';
+import { LocalPathReclaimer, VolumeManager } from '@logbook/node-agent';
 import {
   type ContainerRuntime,
   CriRuntime,
@@ -92,6 +92,12 @@ export async function startNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRunti
   if (!containerd.adopted) await importOciArchive(containerd.socketPath, await ensureImageArchive('pause', SANDBOX_IMAGE, (line: string) => o.log.info(line)));
   const runtime = await CriRuntime.connect({ socketPath: containerd.socketPath, logDir: join(o.stateDir, 'logs'), nodeName: o.nodeName });
   const volumesDir = join(o.stateDir, 'volumes');
+  // Local-path volumes whose PersistentVolume is gone (reclaim policy Delete) lose their data here.
+  const reclaimer = new LocalPathReclaimer({ client: o.client, volumesDir, log: o.log });
+  const sweep = () => void reclaimer.sweep().catch((err: Error) => o.log.warn({ err: err.message }, 'could not sweep released local-path volumes'));
+  const reclaiming = setInterval(sweep, RECLAIM_INTERVAL_MS);
+  reclaiming.unref();
+  sweep();
   const volumes = new VolumeManager({ podsDir: join(o.stateDir, 'pods'), client: o.client, nodeName: o.nodeName, log: o.log });
   return {
     kind: 'containerd',
@@ -103,7 +109,10 @@ export async function startNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRunti
         containerd.writeCniConfig({ podCIDR, clusterCIDR: o.clusterCIDR });
       },
     },
-    close: () => runtime.close(),
+    close: async () => {
+      clearInterval(reclaiming);
+      await runtime.close();
+    },
   };
 }
 
@@ -127,6 +136,9 @@ export async function removeContainerdNode(stateDir: string, say: (line: string)
   rmSync(join(stateDir, 'pods'), { recursive: true, force: true });
   return true;
 }
+
+/** How often a node looks for local-path volume directories whose PersistentVolume is gone. */
+const RECLAIM_INTERVAL_MS = 60_000;
 
 /** The blackhole routes a containerd node installed, for `logbook down` to remove. */
 const ROUTES_FILE = 'blackhole-routes.json';
