@@ -9,3 +9,4 @@ export * from './distributed-pids';
 export * from './distributed-tokens';
 export * from './pid-file';
 export * from './node-runtime';
+export { registryPidsOf, stopLeftoverRegistry } from './registry-leftover';

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bridgeNameFor, linkExists, mountsUnder, shimsOf } from '@logbook/runtime';
+import { bridgeNameFor, containerdSocketPath, linkExists, mountsUnder, shimsOf } from '@logbook/runtime';
 import { freeClusterCIDR } from './container-kit';
 import { eventually } from './eventually';
 import { kubectl } from './kubectl';
@@ -14,6 +15,11 @@ export interface ContainerCluster extends LogbookProcess {
   /** kubectl with this cluster's kubeconfig and a discovery cache of its own; throws on a non-zero exit. */
   ok(args: string[], input?: string): Promise<string>;
   json(args: string[]): Promise<any>;
+  /**
+   * Starts `logbook up` again on the same data directory, flags and cluster CIDR (after this one
+   * stopped or was killed): the node agent adopts what its containerd still runs.
+   */
+  restart(): Promise<ContainerCluster>;
 }
 
 /**
@@ -21,8 +27,13 @@ export interface ContainerCluster extends LogbookProcess {
  * test uses (blackholed by the node agent before its first sandbox). `extra` adds flags, `env`
  * environment variables of `logbook up` (e.g. LOGBOOK_VOLUME_RESYNC_MS).
  */
-export async function startContainerCluster(dataDir: string, cacheDir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ContainerCluster> {
-  const clusterCIDR = freeClusterCIDR();
+export async function startContainerCluster(
+  dataDir: string,
+  cacheDir: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+  clusterCIDR = freeClusterCIDR(),
+): Promise<ContainerCluster> {
   const up = await startLogbook(
     dataDir,
     ['--node-agent', '--node-agent-port', '0', '--runtime', 'containerd', '--registry', '--registry-address', '127.0.0.1:0', '--cluster-cidr', clusterCIDR, ...extra],
@@ -37,7 +48,14 @@ export async function startContainerCluster(dataDir: string, cacheDir: string, e
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout;
   };
-  return { ...up, clusterCIDR, registry, ok, json: async (args) => JSON.parse(await ok([...args, '-o', 'json'])) };
+  return {
+    ...up,
+    clusterCIDR,
+    registry,
+    ok,
+    json: async (args) => JSON.parse(await ok([...args, '-o', 'json'])),
+    restart: () => startContainerCluster(dataDir, cacheDir, extra, env, clusterCIDR),
+  };
 }
 
 /** Pods labelled app=<app> that are Running with every container ready. */
@@ -57,21 +75,29 @@ export async function readyPods(c: ContainerCluster, app: string, count: number,
   });
 }
 
-/** What a containerd node left on the host after `logbook down`: shims, mounts, netns, bridges, routes. */
-export function hostLeftovers(dataDir: string, clusterCIDR: string): string[] {
-  const stateDir = join(dataDir, 'node');
+/**
+ * What containerd nodes left on the host after `logbook down`: shims, mounts, netns, bridges,
+ * routes. `stateDirs` are the nodes' state directories: the embedded `<dataDir>/node` unless
+ * given (a distributed cluster's are `<dataDir>/nodes/<name>`).
+ */
+export function hostLeftovers(dataDir: string, clusterCIDR: string, stateDirs: readonly string[] = [join(dataDir, 'node')]): string[] {
   const left: string[] = [];
-  const sockets = execFileSync('sh', ['-c', `ls ${JSON.stringify(join(stateDir, 'containerd'))}/*.sock 2>/dev/null || true`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const s of sockets) if (shimsOf(s).length) left.push(`shims of ${s}`);
+  const cmdlines = execFileSync('sh', ['-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "; true'], { encoding: 'utf8' });
+  for (const stateDir of stateDirs) {
+    const dir = resolve(stateDir, 'containerd');
+    const socket = containerdSocketPath(dir);
+    if (existsSync(socket)) left.push(`socket ${socket}`);
+    if (shimsOf(socket).length) left.push(`shims of ${socket}`);
+    if (cmdlines.includes(join(dir, 'config.toml'))) left.push(`containerd of ${stateDir} still running`);
+    const bridge = bridgeNameFor(dir);
+    if (linkExists(bridge)) left.push(`bridge ${bridge}`);
+  }
+  if (cmdlines.includes(join(resolve(dataDir), 'registry', 'config.yml'))) left.push('image registry still running');
   const mounts = mountsUnder([dataDir]);
   if (mounts.length) left.push(`mounts ${mounts.join(', ')}`);
   const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).trim();
   if (/cni-/.test(netns)) left.push(`ip netns: ${netns}`);
   const routes = execFileSync('ip', ['route', 'show', clusterCIDR], { encoding: 'utf8' }).trim();
   if (routes) left.push(`routes: ${routes}`);
-  const cmdlines = execFileSync('sh', ['-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "; true'], { encoding: 'utf8' });
-  if (cmdlines.includes(join(stateDir, 'containerd', 'config.toml'))) left.push('containerd still running');
-  const bridge = bridgeNameFor(resolve(stateDir, 'containerd'));
-  if (linkExists(bridge)) left.push(`bridge ${bridge}`);
   return left;
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PidsFile, distributedPidsPath, stopLeftovers } from '@logbook/cluster';
 import { type ContainerStatus, ProcessRuntime } from '@logbook/runtime';
-import { isAlive, removeContainerdNode, removePidFile, runningUpPid } from '@logbook/cluster';
+import { isAlive, removeContainerdNode, removePidFile, runningUpPid, stopLeftoverRegistry } from '@logbook/cluster';
 import { DEFAULT_DATA_DIR } from './up';
 
 /** How long `logbook up` gets to stop after SIGTERM before it is killed. */
@@ -27,7 +27,10 @@ export function registerDown(program: Command): void {
       const stoppedUp = await stopUp(dataDir, say);
       const leftovers = await stopLeftovers(new PidsFile(distributedPidsPath(dataDir)), say);
       const stoppedPods = await Promise.all(nodeStateDirs(dataDir).map(async ({ stateDir, node }) => (await removeContainerdNode(stateDir, say)) || (await stopPods(stateDir, say, node))));
-      if (!stoppedUp && leftovers === 0 && !stoppedPods.includes(true)) say(`nothing is running in ${dataDir}`);
+      // The registry of an `up --registry` that was killed outright outlives it.
+      const registries = await stopLeftoverRegistry(dataDir);
+      if (registries > 0) say(`stopped the image registry a killed logbook up left running`);
+      if (!stoppedUp && leftovers === 0 && registries === 0 && !stoppedPods.includes(true)) say(`nothing is running in ${dataDir}`);
     });
 }
 
