@@ -5,7 +5,7 @@ import { bridgeNameFor, containerdSocketPath, linkExists, mountsUnder, shimsOf }
 import { freeClusterCIDR } from './container-kit';
 import { eventually } from './eventually';
 import { kubectl } from './kubectl';
-import { type LogbookProcess, startLogbook } from './logbook-process';
+import { type LogbookProcess, runLogbook, startLogbook } from './logbook-process';
 
 /** A `logbook up` whose node agent runs pods as containers, with its own registry and cluster CIDR. */
 export interface ContainerCluster extends LogbookProcess {
@@ -38,8 +38,10 @@ export async function startContainerCluster(
     dataDir,
     ['--node-agent', '--node-agent-port', '0', '--runtime', 'containerd', '--registry', '--registry-address', '127.0.0.1:0', '--cluster-cidr', clusterCIDR, ...extra],
     { LOGBOOK_RUNTIME: 'containerd', ...env },
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\n(containerd's log: ${join(dataDir, 'node', 'containerd', 'containerd.log')})`);
+  ).catch(async (err: Error) => {
+    // A start that failed half-way may have left a containerd, its sandboxes and a route behind.
+    const down = await runLogbook(['down', '--data-dir', dataDir]);
+    throw new Error(`${err.message}\n(containerd's log: ${join(dataDir, 'node', 'containerd', 'containerd.log')}; logbook down: ${down.stdout.trim()})`);
   });
   const registry = /Image registry at (\S+)/.exec(up.output())?.[1];
   if (!registry) throw new Error(`logbook up did not print its registry:\n${up.output()}`);
