@@ -19,6 +19,7 @@ describe('HollowNodes.register', () => {
       metadata: {
         name: 'hollow-node-0',
         labels: { 'kubernetes.io/hostname': 'hollow-node-0', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'node.logbook.io/hollow': 'true', zone: 'a' },
+        annotations: { 'logbook.io/volumes-dir': '/var/lib/logbook-hollow/hollow-node-0/volumes' },
       },
       spec: {},
     });

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@logbook/kube';
+import { type KubeObject, VOLUMES_DIR_ANNOTATION } from '@logbook/kube';
 import type { HollowNode } from './node-registry';
 import { kubeTime } from './time';
 
@@ -26,6 +26,9 @@ export function hollowNodeObject(node: HollowNode, extraLabels: Record<string, s
         [HOLLOW_LABEL]: 'true',
         ...extraLabels,
       },
+      // Local-path volumes of pods played here are provisioned as on any node: a PV names this
+      // directory, which nothing creates (a hollow node runs no containers).
+      annotations: { [VOLUMES_DIR_ANNOTATION]: `/var/lib/logbook-hollow/${node.name}/volumes` },
     },
     spec: {},
   };

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import type { KubeObject } from '@logbook/kube';
 import { kubeTime } from './time';
-import { STREAMING_PORT_ANNOTATION } from '@logbook/kube';
+import { STREAMING_PORT_ANNOTATION, VOLUMES_DIR_ANNOTATION } from '@logbook/kube';
 
 export const NODE_AGENT_VERSION = 'v1.32.0-logbook';
 /** A node condition saying whether containers' resource limits are enforced (cgroup v2) or only recorded. */
@@ -26,7 +26,7 @@ export interface NodeInfo {
 }
 
 /** The Node annotation that tells the local-path provisioner where this node keeps volume data. */
-export const VOLUMES_DIR_ANNOTATION = 'logbook.io/volumes-dir';
+export { VOLUMES_DIR_ANNOTATION };
 
 /** This machine's defaults: every CPU, all memory, 110 pods (the kubelet's default). */
 export function machineCapacity(): { cpu: string; memory: string; pods: number } {
