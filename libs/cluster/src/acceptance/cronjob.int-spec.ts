@@ -72,8 +72,13 @@ describe.each(kubectlBinaries())('CronJob on hollow nodes (%s)', (bin) => {
     expect(minutes.every((m) => Number.isInteger(m) && m > 0)).toBe(true);
     for (let i = 1; i < minutes.length; i++) expect(minutes[i] - minutes[i - 1]).toBeGreaterThanOrEqual(2);
 
-    const cj = t.cluster.projector.state.get('CronJob', NS, 'hello')!;
-    expect(cj.status.lastScheduleTime).toBe(new Date(Math.max(...minutes) * 60_000).toISOString().replace('.000Z', 'Z'));
+    // The controller creates the Job, then writes the CronJob's status: the two land one after the other.
+    const lastMinute = new Date(Math.max(...minutes) * 60_000).toISOString().replace('.000Z', 'Z');
+    const cj = await eventually(() => {
+      const c = t.cluster.projector.state.get('CronJob', NS, 'hello')!;
+      return c.status?.lastScheduleTime === lastMinute && c;
+    }, { timeoutMs: 10_000, what: `lastScheduleTime ${lastMinute}` });
+    expect(cj.status.lastScheduleTime).toBe(lastMinute);
     expect(cj.status.lastSuccessfulTime).toBeDefined();
     const job = jobs().find((j) => j.metadata.name === `hello-${Math.max(...minutes)}`) ?? jobs()[0];
     expect(job.metadata.labels).toMatchObject({ app: 'hello' });
