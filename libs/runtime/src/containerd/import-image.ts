@@ -18,6 +18,6 @@ export async function importOciArchive(socketPath: string, archive: string): Pro
   try {
     await run(ctr, ['--address', socketPath, '--namespace', CRI_NAMESPACE, 'images', 'import', archive], { timeout: 120_000 });
   } catch (err) {
-    throw new Error(`could not import ${archive} into containerd: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
+    throw new Error(`could not import ${archive} into containerd: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`, { cause: err });
   }
 }
