@@ -17,3 +17,4 @@ export * from './cron/cron-schedule';
 export { formatInTimeZone, isKnownTimeZone, localTimeZone } from './cron/wall-clock';
 export * from './node-streaming';
 export * from './storage';
+export * from './node-selector';

@@ -1,5 +1,6 @@
 import { labelSelectorFromSpec, matchesLabels } from '../label-selector';
 import type { KubeObject } from '../object';
+import { type NodeSelectorRequirement, matchesNodeSelectorRequirement } from '../node-selector';
 import { IS_DEFAULT_CLASS_ANNOTATION, claimRequest, storageClassOf, volumeCapacity } from './storage';
 
 /**
@@ -7,44 +8,16 @@ import { IS_DEFAULT_CLASS_ANNOTATION, claimRequest, storageClassOf, volumeCapaci
  * (kube's findMatchingVolume / checkVolumeSatisfyClaim). Pure.
  */
 
-interface Requirement {
-  readonly key: string;
-  readonly operator: string;
-  readonly values?: readonly string[];
-}
-
-function matchesRequirement(req: Requirement, fields: Record<string, string> | undefined): boolean {
-  const has = !!fields && Object.prototype.hasOwnProperty.call(fields, req.key);
-  const value = has ? fields![req.key] : undefined;
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return has && values.includes(value!);
-    case 'NotIn':
-      return !has || !values.includes(value!);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-    case 'Lt':
-      if (!has || values.length !== 1 || !/^-?\d+$/.test(value!) || !/^-?\d+$/.test(values[0])) return false;
-      return req.operator === 'Gt' ? Number(value) > Number(values[0]) : Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
 /** Whether a node satisfies a PV's required node affinity (no affinity: every node does). */
 export function volumeFitsNode(pv: KubeObject, node: KubeObject): boolean {
   const terms: any[] | undefined = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms;
   if (!terms) return true;
   const fields = { 'metadata.name': node.metadata.name ?? '' };
   return terms.some((t) => {
-    const exprs: Requirement[] = t?.matchExpressions ?? [];
-    const mf: Requirement[] = t?.matchFields ?? [];
+    const exprs: NodeSelectorRequirement[] = t?.matchExpressions ?? [];
+    const mf: NodeSelectorRequirement[] = t?.matchFields ?? [];
     if (exprs.length === 0 && mf.length === 0) return false;
-    return exprs.every((r) => matchesRequirement(r, node.metadata.labels)) && mf.every((r) => r.key === 'metadata.name' && matchesRequirement(r, fields));
+    return exprs.every((r) => matchesNodeSelectorRequirement(r, node.metadata.labels)) && mf.every((r) => r.key === 'metadata.name' && matchesNodeSelectorRequirement(r, fields));
   });
 }
 

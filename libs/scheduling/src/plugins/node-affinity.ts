@@ -1,44 +1,17 @@
-import type { KubeObject } from '@logbook/kube';
+import { type KubeObject, type NodeSelectorRequirement, matchesNodeSelectorRequirement } from '@logbook/kube';
+
+export type { NodeSelectorRequirement };
+/** A node selector requirement against labels or fields (kube's nodeaffinity semantics; shared with PV node affinity). */
+export const matchesRequirement = matchesNodeSelectorRequirement;
 import { type FilterPlugin, MAX_NODE_SCORE, type ScorePlugin, perCycle } from '../framework';
 import type { NodeInfo } from '../node-info';
 import { SUCCESS, unresolvable } from '../status';
 
 export const ERR_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
 
-export interface NodeSelectorRequirement {
-  readonly key: string;
-  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt' | string;
-  readonly values?: readonly string[];
-}
-
 export interface NodeSelectorTerm {
   readonly matchExpressions?: readonly NodeSelectorRequirement[];
   readonly matchFields?: readonly NodeSelectorRequirement[];
-}
-
-const INTEGER = /^-?\d+$/;
-
-export function matchesRequirement(req: NodeSelectorRequirement, fields: Record<string, string> | undefined): boolean {
-  const has = !!fields && Object.prototype.hasOwnProperty.call(fields, req.key);
-  const value = has ? fields![req.key] : undefined;
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return has && values.includes(value!);
-    case 'NotIn':
-      return !has || !values.includes(value!);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-    case 'Lt': {
-      if (!has || !INTEGER.test(value!) || values.length !== 1 || !INTEGER.test(values[0])) return false;
-      return req.operator === 'Gt' ? Number(value) > Number(values[0]) : Number(value) < Number(values[0]);
-    }
-    default:
-      return false;
-  }
 }
 
 /** A term ANDs its expressions (on labels) and fields (only metadata.name); an empty term matches nothing. */
