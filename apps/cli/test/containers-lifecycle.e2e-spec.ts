@@ -14,6 +14,7 @@ import {
   readyPods,
   runLogbook,
   startContainerCluster,
+  webWorkload,
 } from '@logbook/testing';
 import { CriClient } from '../../../libs/runtime/src/cri/cri-client';
 import { describeWithKafka } from '../../../libs/bus/src/testing/kafka-for-tests';
@@ -63,8 +64,6 @@ const record = (pod: any): Recorded => ({
   containers: pod.status.containerStatuses.map((s: any) => ({ name: s.name, containerID: s.containerID, restartCount: s.restartCount })).sort((a: any, b: any) => a.name.localeCompare(b.name)),
 });
 
-// busybox's httpd serves the pod's own name, so answers tell which pod a request reached.
-const WEB = ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'];
 // Fails its first run (restartCount 1 afterwards), then sleeps: an exited attempt stays in CRI.
 const ONCE = ['sh', '-c', 'if [ ! -e /state/once ]; then touch /state/once; exit 3; fi; exec sleep 3600'];
 
@@ -88,40 +87,19 @@ describeWithContainers('node agent SIGKILLed and restarted: containers keep runn
   beforeAll(async () => {
     c = await startContainerCluster(dir.path, cache.path);
     clusterCIDR = c.clusterCIDR;
-    await c.ok(['apply', '-f', '-'], JSON.stringify({
+    const workload = webWorkload(app, 2);
+    workload.items.push({
       apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: app, namespace: 'default' },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: { app } },
-            template: {
-              metadata: { labels: { app } },
-              spec: {
-                terminationGracePeriodSeconds: 2,
-                containers: [{ name: 'web', image: 'busybox', command: WEB, ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, timeoutSeconds: 5 } }],
-              },
-            },
-          },
-        },
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] } },
-        {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { name: lone, namespace: 'default', labels: { app: lone } },
-          spec: {
-            restartPolicy: 'Always',
-            terminationGracePeriodSeconds: 1,
-            volumes: [{ name: 'state', emptyDir: {} }],
-            containers: [{ name: 'main', image: 'busybox', command: ONCE, volumeMounts: [{ name: 'state', mountPath: '/state' }] }],
-          },
-        },
-      ],
-    }));
+      kind: 'Pod',
+      metadata: { name: lone, namespace: 'default', labels: { app: lone } },
+      spec: {
+        restartPolicy: 'Always',
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'state', emptyDir: {} }],
+        containers: [{ name: 'main', image: 'busybox', command: ONCE, volumeMounts: [{ name: 'state', mountPath: '/state' }] }],
+      },
+    });
+    await c.ok(['apply', '-f', '-'], JSON.stringify(workload));
     await readyPods(c, app, 2, 180_000);
     await eventually(async () => (await readyPods(c!, lone, 1)).every((p) => p.status.containerStatuses[0].restartCount === 1), { timeoutMs: 60_000, intervalMs: 500, what: `${lone} restarted once and running` });
   }, 400_000);

@@ -19,6 +19,7 @@ import {
   startContainerCluster,
   startTestRegistry,
   useKubectl,
+  webWorkload,
 } from '@logbook/testing';
 
 jest.setTimeout(300_000);
@@ -47,8 +48,6 @@ function inCidr(ip: string, cidr: string): boolean {
   return (n(ip) & mask) >>> 0 === (n(base) & mask) >>> 0;
 }
 
-// busybox's httpd serves the pod's own name, so answers tell which pod a request reached.
-const WEB = ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'];
 
 /**
  * Issue 11's acceptance on a real containerd (managed by the node agent), a real registry started
@@ -68,29 +67,7 @@ describeWithContainers('pods as containers (CRI on containerd)', () => {
     process.env.LOGBOOK_NODE_STATS_INTERVAL_MS = '500';
     privateRegistry = await startTestRegistry({ htpasswd: true, images: ['busybox'], names: () => ['private/busybox:1.35'] });
     c = await startContainerCluster(dir.path, cache.path, ['--insecure-registry', privateRegistry.address]);
-    await c.ok(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: app, namespace: 'default' },
-          spec: {
-            replicas: 3,
-            selector: { matchLabels: { app } },
-            template: {
-              metadata: { labels: { app } },
-              spec: {
-                terminationGracePeriodSeconds: 2,
-                containers: [{ name: 'web', image: 'busybox', command: WEB, ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, timeoutSeconds: 5 } }],
-              },
-            },
-          },
-        },
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] } },
-      ],
-    }));
+    await c.ok(['apply', '-f', '-'], JSON.stringify(webWorkload(app, 3)));
     await readyPods(c, app, 3, 180_000);
   }, 400_000);
 

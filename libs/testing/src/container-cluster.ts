@@ -103,3 +103,33 @@ export function hostLeftovers(dataDir: string, clusterCIDR: string, stateDirs: r
   if (routes) left.push(`routes: ${routes}`);
   return left;
 }
+
+/** busybox's httpd serving the pod's own name on 8080, so an answer tells which pod it came from. */
+export const HOSTNAME_WEB = ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'];
+
+/** A Deployment `app` of `replicas` HOSTNAME_WEB pods (ready once httpd answers) and a Service on port 80 in front of them. */
+export function webWorkload(app: string, replicas: number): { apiVersion: 'v1'; kind: 'List'; items: any[] } {
+  return {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: app, namespace: 'default' },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app } },
+          template: {
+            metadata: { labels: { app } },
+            spec: {
+              terminationGracePeriodSeconds: 2,
+              containers: [{ name: 'web', image: 'busybox', command: HOSTNAME_WEB, ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, timeoutSeconds: 5 } }],
+            },
+          },
+        },
+      },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: 'default' }, spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] } },
+    ],
+  };
+}
