@@ -120,7 +120,10 @@ async function main(): Promise<void> {
     await bus.close();
     client.close();
   });
-  await agent.start();
+  await agent.start().catch(async (err: Error) => {
+    await node.abandon();
+    throw err;
+  });
   log.info({ node: agent.nodeName, port: agent.port, stateDir: opts.stateDir }, 'node agent running');
 }
 

@@ -216,7 +216,7 @@ async function startNodeAgent(
   try {
     await agent.start();
   } catch (err) {
-    await node.close();
+    await node.abandon();
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     const port = options === true ? undefined : options.port;
     throw new Error(

@@ -60,6 +60,11 @@ export interface NodeRuntime {
   readonly volumesDir?: string;
   /** Closes the agent's side; containers keep running under their containerd (the next start adopts them). */
   close(): Promise<void>;
+  /**
+   * The node agent failed to start: closes like `close`, and a containerd this start brought up
+   * that runs no sandbox is removed with its routes, so a failed `up` leaves nothing running.
+   */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -73,7 +78,8 @@ export async function startNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRunti
   if (o.choice === 'containerd' && !available!.ok) throw new Error(`--runtime containerd cannot run here: ${available!.reason}`);
   if (o.choice === 'process' || !available!.ok) {
     const runtime = new ProcessRuntime({ stateDir: o.stateDir, ...(o.processAddressRange ? { addressRange: o.processAddressRange } : {}) });
-    return { kind: 'process', ...(available?.reason ? { reason: available.reason } : {}), runtime, close: () => runtime.close() };
+    const close = () => runtime.close();
+    return { kind: 'process', ...(available?.reason ? { reason: available.reason } : {}), runtime, close, abandon: close };
   }
   const cidrs = [o.clusterCIDR, ...(o.serviceCIDR && !o.serviceCIDR.startsWith('127.') ? [o.serviceCIDR] : [])];
   // Before the first sandbox: a packet for a pod or service address that no bridge claims is
@@ -112,6 +118,15 @@ export async function startNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRunti
     close: async () => {
       clearInterval(reclaiming);
       await runtime.close();
+    },
+    abandon: async () => {
+      clearInterval(reclaiming);
+      const idle = !containerd.adopted && (await runtime.listSandboxes().catch(() => [])).length === 0;
+      await runtime.close();
+      if (!idle) return;
+      await containerd.stop({ removeAll: true });
+      removeBlackholeRoutes(cidrs);
+      rmSync(join(o.stateDir, ROUTES_FILE), { force: true });
     },
   };
 }

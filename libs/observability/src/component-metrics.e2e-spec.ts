@@ -76,7 +76,8 @@ describeWithKafka('health and metrics of every component process', () => {
 
   const start = (app: App, env: Record<string, string>, args: string[] = []): Component => {
     const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js'), ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', LOGBOOK_BUS: brokers, LOGBOOK_HEALTH_PORT: '0', ...env },
+      // The node agent runs no pods here: the process runtime, not a containerd of its own.
+      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', LOGBOOK_BUS: brokers, LOGBOOK_HEALTH_PORT: '0', LOGBOOK_RUNTIME: 'process', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -90,7 +90,7 @@ export async function spawnLogbookUntilUp(args: string[], options: { timeoutMs: 
 export function runLogbook(args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
   requireBuild();
   return new Promise((resolve) => {
-    execFile(process.execPath, [ENTRY, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, timeout: timeoutMs }, (err, stdout, stderr) => {
+    execFile(process.execPath, [ENTRY, ...args], { cwd: ROOT, env: { ...process.env, LOGBOOK_RUNTIME: process.env.LOGBOOK_RUNTIME ?? 'process', NODE_OPTIONS: '' }, timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
