@@ -136,8 +136,9 @@ describe('CriRuntime: what only real containers do', () => {
       const dir = join(target.logDir, 'volume');
       mkdirSync(dir);
       writeFileSync(join(dir, 'greeting'), 'hello\n');
+      // One stream: a CRI log interleaves stdout and stderr from two pipes in no fixed order.
       const { lines } = await run(
-        sh(sb.uid, 'cat /data/greeting; echo x > /data/new 2>&1; echo rc=$?', { mounts: [{ containerPath: '/data', hostPath: dir, readOnly: true }] }),
+        sh(sb.uid, 'exec 2>&1; cat /data/greeting; echo x > /data/new; echo rc=$?', { mounts: [{ containerPath: '/data', hostPath: dir, readOnly: true }] }),
       );
       expect(lines[0]).toBe('hello');
       expect(lines.at(-1)).toBe('rc=1');
