@@ -1,6 +1,5 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { LogOptions } from '../container-runtime.port';
-import { spend } from '../process/log-reader';
+import { readRange, sizeOf, spend } from '../process/log-reader';
 
 /** One log entry: partial (P) records joined up to their final (F) one. */
 export interface CriLogEntry {
@@ -109,21 +108,3 @@ export async function* readCriLog(source: CriLogSource, options: LogOptions): As
   }
 }
 
-function readRange(path: string, from: number, to: number): Buffer {
-  if (to <= from || !existsSync(path)) return Buffer.alloc(0);
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(to - from);
-    return buf.subarray(0, readSync(fd, buf, 0, buf.length, from));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}

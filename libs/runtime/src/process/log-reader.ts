@@ -108,7 +108,8 @@ function readSamples(logPath: string): { size: number; time: Date }[] {
   }
 }
 
-function readRange(path: string, from: number, to: number): Buffer {
+/** Bytes [from, to) of a file (fewer when it is shorter; none when it is missing). */
+export function readRange(path: string, from: number, to: number): Buffer {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -126,7 +127,8 @@ function readRange(path: string, from: number, to: number): Buffer {
   }
 }
 
-function sizeOf(path: string): number {
+/** A file's size, 0 when it is missing. */
+export function sizeOf(path: string): number {
   try {
     return statSync(path).size;
   } catch {
