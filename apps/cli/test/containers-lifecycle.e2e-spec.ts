@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { containerdSocketPath } from '@logbook/runtime';
 import {
@@ -15,6 +14,8 @@ import {
   runLogbook,
   startContainerCluster,
   webWorkload,
+  fetchText,
+  inCidr,
 } from '@logbook/testing';
 import { CriClient } from '../../../libs/runtime/src/cri/cri-client';
 import { describeWithKafka } from '../../../libs/bus/src/testing/kafka-for-tests';
@@ -23,20 +24,6 @@ import { startDistributed, type DistributedProcess } from './distributed.test-ki
 jest.setTimeout(300_000);
 
 const POD_UID = 'io.kubernetes.pod.uid';
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    httpGet(url, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .setTimeout(5_000, function (this: { destroy(e: Error): void }) {
-        this.destroy(new Error(`no answer from ${url} within 5 s`));
-      });
-  });
-}
 
 /** What containerd runs, seen through CRI: sandboxes and containers by pod uid. */
 async function criView(socket: string): Promise<{ sandboxes: { id: string; uid: string; state: string }[]; containers: { id: string; uid: string; name: string; attempt: number; state: string }[] }> {
@@ -177,14 +164,6 @@ describeWithContainers('node agent SIGKILLed and restarted: containers keep runn
     expect(hostLeftovers(dir.path, clusterCIDR)).toEqual([]);
   });
 });
-
-/** Whether an IPv4 address lies in a CIDR. */
-function inCidr(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/');
-  const n = (a: string) => a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  const mask = 2 ** 32 - 2 ** (32 - Number(bits));
-  return (n(ip) & mask) >>> 0 === (n(base) & mask) >>> 0;
-}
 
 /**
  * Issue 11: "in --distributed mode each node agent has its own containerd, so two agents are two

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -14,11 +13,11 @@ import {
   runLogbook,
   startContainerCluster,
   useKubectl,
+  kubectlVersion,
 } from '@logbook/testing';
 
 jest.setTimeout(300_000);
 
-const versionOf = (bin: string) => /v1\.\d+/.exec(execFileSync(bin, ['version', '--client'], { encoding: 'utf8' }))?.[0] ?? bin;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 // `sleep` as PID 1 ignores SIGTERM: a short grace period keeps deletions quick.
@@ -66,7 +65,7 @@ describeWithContainers('volumes of container pods', () => {
     tools.remove();
   }, 180_000);
 
-  describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('with kubectl %s', (_version, bin) => {
+  describe.each(kubectlBinaries().map((bin) => [kubectlVersion(bin), bin]))('with kubectl %s', (_version, bin) => {
     beforeAll(() => useKubectl(bin));
 
     it('mounts configMap and secret volumes and changes them in place after kubectl edit', async () => {

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { get as httpGet } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -20,34 +18,12 @@ import {
   startTestRegistry,
   useKubectl,
   webWorkload,
+  fetchText,
+  inCidr,
+  kubectlVersion,
 } from '@logbook/testing';
 
 jest.setTimeout(300_000);
-
-const versionOf = (bin: string) => /v1\.\d+/.exec(execFileSync(bin, ['version', '--client'], { encoding: 'utf8' }))?.[0] ?? bin;
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    httpGet(url, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .setTimeout(5_000, function (this: { destroy(e: Error): void }) {
-        this.destroy(new Error(`no answer from ${url} within 5 s`));
-      });
-  });
-}
-
-/** Whether an IPv4 address lies in a CIDR. */
-function inCidr(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/');
-  const n = (a: string) => a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  const mask = 2 ** 32 - 2 ** (32 - Number(bits));
-  return (n(ip) & mask) >>> 0 === (n(base) & mask) >>> 0;
-}
-
 
 /**
  * Issue 11's acceptance on a real containerd (managed by the node agent), a real registry started
@@ -206,7 +182,7 @@ describeWithContainers('pods as containers (CRI on containerd)', () => {
     await c.ok(['delete', 'pod', name, '--wait=false']);
   });
 
-  describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('with kubectl %s', (_version, bin) => {
+  describe.each(kubectlBinaries().map((bin) => [kubectlVersion(bin), bin]))('with kubectl %s', (_version, bin) => {
     beforeAll(() => useKubectl(bin));
 
     it('attaches to a container\'s own stdin and terminal with attach -it', async () => {

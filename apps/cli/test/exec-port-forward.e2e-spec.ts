@@ -1,25 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { get as httpGet } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { KubeObject } from '@logbook/kube';
-import { eventually, kubectl, kubectlBackground, kubectlBinaries, makeTmpDir, randomName, runLogbook, runOnTerminal, shellQuote, startLogbook, useKubectl, type LogbookProcess } from '@logbook/testing';
+import { eventually, kubectl, kubectlBackground, kubectlBinaries, makeTmpDir, randomName, runLogbook, runOnTerminal, shellQuote, startLogbook, useKubectl, type LogbookProcess, fetchText, kubectlVersion } from '@logbook/testing';
 import { httpServerContainer, podsRunningAndReady, randomPort } from '../../../libs/cluster/src/acceptance/workload-kit';
 
 jest.setTimeout(180_000);
-
-const versionOf = (bin: string) => /v1\.\d+/.exec(execFileSync(bin, ['version', '--client'], { encoding: 'utf8' }))?.[0] ?? bin;
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    httpGet(url, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 /** Live processes whose command line is exactly `command` (by /proc, as `pgrep -fx` would). */
 function processesRunning(command: string): number[] {
@@ -109,7 +95,7 @@ describe('kubectl exec and port-forward into pods of the node agent', () => {
     cache.remove();
   });
 
-  describe.each(kubectlBinaries().map((bin) => [versionOf(bin), bin]))('with kubectl %s', (version, bin) => {
+  describe.each(kubectlBinaries().map((bin) => [kubectlVersion(bin), bin]))('with kubectl %s', (version, bin) => {
     beforeAll(() => useKubectl(bin));
 
     it('runs the command beside the container, with its environment and pod IP, and prints stdout and stderr', async () => {

@@ -8,3 +8,4 @@ export * from './docker-engine';
 export * from './container-kit';
 export * from './container-cluster';
 export * from './terminal';
+export * from './http-text';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 /**
  * The kubectl binaries to test with: $KUBECTL_BINARIES (colon-separated; `npm test` sets it to
@@ -49,4 +49,9 @@ export function kubectlBackground(kubeconfig: string, args: string[], cacheDir?:
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
   return { proc, output: () => out, stop: () => proc.kill('SIGTERM') };
+}
+
+/** `v1.32` for a kubectl binary (from `kubectl version --client`), for naming per-version describes. */
+export function kubectlVersion(bin: string): string {
+  return /v1\.\d+/.exec(execFileSync(bin, ['version', '--client'], { encoding: 'utf8' }))?.[0] ?? bin;
 }
