@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CniConfigOptions, bridgeNameFor, renderCniConfig } from './cni-config';
 import { renderContainerdConfig, renderRegistryHosts } from './containerd-config';
 import { findCniBinDir, findExecutable } from './containerd-available';
-import { CriAdmin, CriVersion } from './cri-admin';
+import { CriClient } from '../cri/cri-client';
 import { deleteLink, killShims, processAlive, processArgv, removeNetnsFiles, shimsOf, unmountAllUnder } from './host-cleanup';
 import { SHORT_SOCKET_ROOT, containerdSocketPath } from './socket-path';
 
@@ -174,7 +174,7 @@ export class ManagedContainerd {
 
   /** CRI Version: proves containerd's CRI plugin answers. */
   async version(): Promise<CriVersion> {
-    const cri = new CriAdmin(this.socketPath);
+    const cri = new CriClient({ socketPath: this.socketPath, deadlineMs: 5_000 });
     try {
       return await cri.version();
     } finally {
@@ -226,16 +226,16 @@ export class ManagedContainerd {
   }
 
   private async removeSandboxes(): Promise<void> {
-    const cri = new CriAdmin(this.socketPath);
+    const cri = new CriClient({ socketPath: this.socketPath, deadlineMs: 60_000 });
     try {
-      const sandboxes = await cri.listPodSandboxes();
+      const sandboxes = await cri.listPodSandbox();
       for (const s of sandboxes) {
         try {
           await cri.stopPodSandbox(s.id);
           await cri.removePodSandbox(s.id);
         } catch (err) {
           // The host clean-up after containerd stops still removes what this one left.
-          this.log(`containerd: removing sandbox ${s.namespace}/${s.name} failed: ${(err as Error).message}`);
+          this.log(`containerd: removing sandbox ${s.metadata?.namespace}/${s.metadata?.name} failed: ${(err as Error).message}`);
         }
       }
       if (sandboxes.length > 0) this.log(`containerd: removed ${sandboxes.length} pod sandbox(es)`);
@@ -278,6 +278,9 @@ function spawnContainerd(dataDir: string, configPath: string, socket: string): n
   return pid;
 }
 
+/** What CRI Version answers (containerd's name and versions). */
+export type CriVersion = Awaited<ReturnType<CriClient['version']>>;
+
 function runningContainerd(dataDir: string): StateFile | undefined {
   const path = join(dataDir, STATE_FILE);
   if (!existsSync(path)) return undefined;
@@ -303,14 +306,14 @@ async function waitForCri(socket: string, pid: number, timeoutMs: number, logPat
   while (Date.now() < deadline) {
     if (!processAlive(pid)) throw new Error(`containerd (pid ${pid}) exited while starting; its log ends:\n${tail(logPath)}`);
     if (existsSync(socket)) {
-      const cri = new CriAdmin(socket);
+      const cri = new CriClient({ socketPath: socket, deadlineMs: 2_000 });
       try {
-        await cri.version(2000);
+        await cri.version();
         return;
       } catch (err) {
         last = (err as Error).message;
         // The socket serves but without CRI: the plugin failed to load, and will not later.
-        if ((err as { code?: number }).code === 12) {
+        if ((err as { reason?: string }).reason === 'NotSupported') {
           throw new Error(`containerd (pid ${pid}) runs without its CRI plugin (${last}); its log says:\n${criFailures(logPath)}`, { cause: err });
         }
       } finally {
