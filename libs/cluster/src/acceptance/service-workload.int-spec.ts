@@ -82,13 +82,13 @@ describe('A Deployment of 3 HTTP servers behind a Service (embedded cluster with
     const pid = containerPid(victim);
     expect(alive(pid)).toBe(true);
     let stop = false;
+    const seen = { answered: 0 };
     const during: Promise<{ failures: string[]; answered: number }> = (async () => {
       const failures: string[] = [];
-      let answered = 0;
       while (!stop) {
-        await httpGet(clusterIP, 80).then(() => answered++, (err: Error) => failures.push(err.message));
+        await httpGet(clusterIP, 80).then(() => seen.answered++, (err: Error) => failures.push(err.message));
       }
-      return { failures, answered };
+      return { failures, answered: seen.answered };
     })();
     process.kill(pid, 'SIGKILL');
     const back = await eventually(() => {
@@ -96,6 +96,8 @@ describe('A Deployment of 3 HTTP servers behind a Service (embedded cluster with
       const s = p?.status?.containerStatuses?.[0];
       return s?.restartCount === 1 && s.state.running && podReady(p!) && p;
     }, { timeoutMs: 30_000, what: 'the killed container restarted and Ready' });
+    // A fast restart leaves little time for requests: the Service is also asked a few more times after it.
+    await eventually(() => seen.answered > 10, { timeoutMs: 30_000, what: 'more than 10 answers from the Service' });
     stop = true;
     const { failures, answered } = await during;
     expect(back.status.containerStatuses[0].lastState.terminated).toMatchObject({ exitCode: 137 });
