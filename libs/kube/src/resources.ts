@@ -30,6 +30,9 @@ const discoveryGroup = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInf
 const networking = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'networking.k8s.io', version: 'v1', ...r });
 const storage = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'storage.k8s.io', version: 'v1', ...r });
 const policy = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'policy', version: 'v1', ...r });
+const rbac = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'rbac.authorization.k8s.io', version: 'v1', ...r });
+const certificates = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'certificates.k8s.io', version: 'v1', ...r });
+const coordination = (r: Omit<ResourceInfo, 'group' | 'version'>): ResourceInfo => ({ group: 'coordination.k8s.io', version: 'v1', ...r });
 
 export const RESOURCES: readonly ResourceInfo[] = [
   core({ kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], hasSpec: true, categories: [] }),
@@ -57,6 +60,18 @@ export const RESOURCES: readonly ResourceInfo[] = [
   networking({ kind: 'Ingress', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'], hasSpec: true, categories: [] }),
   networking({ kind: 'IngressClass', plural: 'ingressclasses', singular: 'ingressclass', namespaced: false, shortNames: [], subresources: [], hasSpec: true, categories: [] }),
   batch({ kind: 'CronJob', plural: 'cronjobs', singular: 'cronjob', namespaced: true, shortNames: ['cj'], subresources: ['status'], hasSpec: true, categories: ['all'] }),
+  // Identities and authorization (docs/security.md). ServiceAccounts have a `token` subresource (TokenRequest, never stored).
+  core({ kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'], subresources: ['token'], hasSpec: false, categories: [] }),
+  rbac({ kind: 'Role', plural: 'roles', singular: 'role', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
+  rbac({ kind: 'ClusterRole', plural: 'clusterroles', singular: 'clusterrole', namespaced: false, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
+  rbac({ kind: 'RoleBinding', plural: 'rolebindings', singular: 'rolebinding', namespaced: true, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
+  rbac({ kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false, shortNames: [], subresources: [], hasSpec: false, categories: [] }),
+  // Admission's objects: quotas (status.used kept by the quota controller) and per-namespace defaults and limits.
+  core({ kind: 'ResourceQuota', plural: 'resourcequotas', singular: 'resourcequota', namespaced: true, shortNames: ['quota'], subresources: ['status'], hasSpec: true, categories: [] }),
+  core({ kind: 'LimitRange', plural: 'limitranges', singular: 'limitrange', namespaced: true, shortNames: ['limits'], subresources: [], hasSpec: true, categories: [] }),
+  // Node identity: a joining node's certificate request (approved and signed by the controller manager).
+  certificates({ kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', namespaced: false, shortNames: ['csr'], subresources: ['status', 'approval'], hasSpec: true, categories: [] }),
+  coordination({ kind: 'Lease', plural: 'leases', singular: 'lease', namespaced: true, shortNames: [], subresources: [], hasSpec: true, categories: [] }),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {
