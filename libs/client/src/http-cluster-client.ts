@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { type Cause, ClientError, type ClientListOptions, type ClusterClient, type DeleteOptions } from '@logbook/components';
+import { type Cause, ClientError, type ClientListOptions, type ClusterClient, type DeleteOptions, type IssuedToken, type TokenRequestSpec } from '@logbook/components';
 import { type KubeObject, type ResourceInfo, apiVersionOf, resourceByKind } from '@logbook/kube';
 
 export interface HttpClusterClientOptions {
@@ -109,6 +109,13 @@ export class HttpClusterClient implements ClusterClient {
     const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
     const list = await this.send<any>('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(namespace)}/pods${query}`, {});
     return list.items ?? [];
+  }
+
+  async requestToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec, cause: Cause): Promise<IssuedToken> {
+    const r = this.resource('ServiceAccount');
+    const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: serviceAccount, namespace }, spec };
+    const answer = await this.send<any>('POST', objectPath(r, namespace, serviceAccount) + '/token', cause, body);
+    return { token: answer.status?.token, expirationTimestamp: answer.status?.expirationTimestamp };
   }
 
   /** Releases pooled connections. */

@@ -21,6 +21,21 @@ export interface ClientListOptions {
   readonly nodeName?: string;
 }
 
+/** What a TokenRequest asks for (authentication.k8s.io/v1 `spec`): kube's defaults apply to what is left out. */
+export interface TokenRequestSpec {
+  readonly audiences?: readonly string[];
+  readonly expirationSeconds?: number;
+  /** The object the token is bound to: it stops validating once that object is gone. */
+  readonly boundObjectRef?: { readonly kind: 'Pod' | 'Secret'; readonly apiVersion?: string; readonly name: string; readonly uid?: string };
+}
+
+/** A TokenRequest's answer (`status`). */
+export interface IssuedToken {
+  readonly token: string;
+  /** RFC 3339. */
+  readonly expirationTimestamp: string;
+}
+
 /**
  * How components write (DESIGN §4): through the API server, so validation, defaulting and audit
  * have one path. In `logbook up` it is an in-process call; distributed, it is HTTPS. Every write
@@ -52,6 +67,11 @@ export interface ClusterClient {
    * `kubectl top pod` reads); pods whose node reports no usage are missing from the answer.
    */
   podMetrics?(namespace: string, labelSelector?: string): Promise<KubeObject[]>;
+  /**
+   * `serviceaccounts/<name>/token` (TokenRequest): a signed token for a service account, as the
+   * node agent asks for its pods' projected token volumes.
+   */
+  requestToken?(namespace: string, serviceAccount: string, spec: TokenRequestSpec, cause: Cause): Promise<IssuedToken>;
 }
 
 export class ClientError extends Error {

@@ -16,6 +16,8 @@ export type ObjectGetter = (kind: string, namespace: string | undefined, name: s
  */
 export interface ServiceAccountTokenSource {
   token(pod: KubeObject, request: { readonly audience?: string; readonly expirationSeconds: number }): Promise<string | undefined>;
+  /** The pod's volumes were torn down: its cached tokens can go. */
+  forget?(podUid: string): void;
 }
 
 const DEFAULT_TOKEN_SECONDS = 3600;

@@ -107,6 +107,7 @@ export class VolumeManager {
     await fs.rm(join(real, 'volumes'), { recursive: true, force: true });
     await fs.rmdir(real).catch(() => undefined); // other per-pod files (not ours) keep the directory
     for (const key of [...this.mountedOnce]) if (key.startsWith(`${podUid}/`)) this.mountedOnce.delete(key);
+    this.o.serviceAccountTokens?.forget?.(podUid);
   }
 
   /** Pod uids with volume directories on disk (to tear down strays after a restart). */
