@@ -2,6 +2,7 @@ export * from './apiserver';
 export * from './apiserver.module';
 export * from './identity/token-file';
 export * from './identity/pki';
+export * from './identity/certificates';
 export * from './identity/kubeconfig';
 export * from './write/commands';
 export * from './write/decide';

@@ -2,6 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { API_SERVER_CLIENT_CN } from '@logbook/kube';
+import { issueCertificate, subjectAltNames } from './certificates';
+
+/** The names in-cluster clients reach the API server by (the `kubernetes` Service in `default`). */
+export const IN_CLUSTER_API_NAMES = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
 
 export interface ServerPki {
   readonly caCert: string;
@@ -18,9 +22,34 @@ export interface ServerPki {
 export async function ensurePki(dataDir: string, hosts: string[] = ['127.0.0.1', 'localhost']): Promise<ServerPki> {
   const dir = join(dataDir, 'pki');
   const files = { caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), cert: join(dir, 'apiserver.crt'), key: join(dir, 'apiserver.key') };
-  if (!(existsSync(files.caCert) && existsSync(files.cert) && existsSync(files.key))) await createServerPki(dir, files, hosts);
+  const names = [...new Set([...hosts, ...IN_CLUSTER_API_NAMES])];
+  if (!(existsSync(files.caCert) && existsSync(files.cert) && existsSync(files.key))) await createServerPki(dir, files, names);
   const caCert = readFileSync(files.caCert, 'utf8');
+  if (!coversNames(readFileSync(files.cert, 'utf8'), names)) await renewServerCertificate(files, caCert, names);
   return { caCert, cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8'), nodeClient: await ensureNodeClient(dir, caCert, files.caKey) };
+}
+
+function coversNames(certPem: string, names: readonly string[]): boolean {
+  const { dns, ips } = subjectAltNames(certPem);
+  return names.every((n) => (isIp(n) ? ips.includes(n) : dns.includes(n)));
+}
+
+const isIp = (h: string) => /^[\d.]+$|:/.test(h);
+
+/**
+ * A data directory made before the in-cluster names (or for another host) gets a new API server
+ * certificate from the same CA on start: kubeconfigs and component certificates stay valid.
+ */
+async function renewServerCertificate(files: { caKey: string; cert: string; key: string }, caCert: string, names: readonly string[]): Promise<void> {
+  const server = await issueCertificate(caCert, readFileSync(files.caKey, 'utf8'), {
+    commonName: 'logbook-apiserver',
+    usages: ['digital signature', 'key encipherment', 'server auth'],
+    days: 10 * 365,
+    dnsNames: names.filter((n) => !isIp(n)),
+    ips: names.filter(isIp),
+  });
+  writeFileSync(files.key, server.key, { mode: 0o600 });
+  writeFileSync(files.cert, server.cert);
 }
 
 /**
@@ -73,7 +102,7 @@ async function createServerPki(dir: string, files: { caCert: string; caKey: stri
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: hosts.map((h) => (/^[\d.]+$|:/.test(h) ? { type: 7 as const, ip: h } : { type: 2 as const, value: h })),
+        altNames: hosts.map((h) => (isIp(h) ? { type: 7 as const, ip: h } : { type: 2 as const, value: h })),
       },
     ],
   });
