@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     log,
     processAddressRange: opts.podCidr,
     clusterCIDR: opts.clusterCidr,
+    apiServerUrl: opts.api,
     ...(opts.registryMirror ? { registryMirror: opts.registryMirror } : {}),
     insecureRegistries: opts.insecureRegistry,
   });
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     ...(node.volumes ? { volumes: node.volumes } : {}),
     ...(node.volumesDir ? { volumesDir: node.volumesDir } : {}),
     ...(node.network ? { network: node.network } : {}),
+    ...(node.apiServer ? { apiServer: node.apiServer } : {}),
     allowPrivileged: opts.allowPrivileged === true,
     address: opts.address,
     port: Number(opts.port),

@@ -143,7 +143,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   try {
     if (options.imageRegistry) images = await startImageRegistry(dataDir, options.imageRegistry.address, log);
     const agentOptions = options.nodeAgent && images ? { ...(options.nodeAgent === true ? {} : options.nodeAgent), registryMirror: images.address } : options.nodeAgent;
-    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, agentOptions, registry, api.caCert) : undefined;
+    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, agentOptions, registry, api.caCert, api.url) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
     proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
   } catch (err) {
@@ -183,6 +183,7 @@ async function startNodeAgent(
   options: true | EmbeddedNodeAgentOptions,
   registry: Registry,
   clusterCaCert: string,
+  apiServerUrl: string,
 ): Promise<{ agent: NodeAgent; runtime: ContainerRuntime; node: NodeRuntime }> {
   const o: EmbeddedNodeAgentOptions = options === true ? {} : options;
   const nodeName = o.nodeName ?? defaultNodeName();
@@ -193,6 +194,7 @@ async function startNodeAgent(
     client,
     log,
     clusterCIDR: o.clusterCIDR ?? DEFAULT_CLUSTER_CIDR,
+    apiServerUrl,
     ...(o.registryMirror ? { registryMirror: o.registryMirror } : {}),
     ...(o.insecureRegistries ? { insecureRegistries: o.insecureRegistries } : {}),
   });
@@ -211,6 +213,7 @@ async function startNodeAgent(
     ...(node.volumes ? { volumes: node.volumes } : {}),
     ...(node.volumesDir ? { volumesDir: node.volumesDir } : {}),
     ...(node.network ? { network: node.network } : {}),
+    ...(node.apiServer ? { apiServer: node.apiServer } : {}),
     allowPrivileged: o.allowPrivileged ?? false,
   });
   try {

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClusterClient } from '@logbook/components';
-import type { PodVolumes } from '@logbook/node-agent';
-import { LocalPathReclaimer, VolumeManager } from '@logbook/node-agent';
+import type { ApiServerAccess, PodVolumes } from '@logbook/node-agent';
+import { ApiServerRelay, LocalPathReclaimer, ServiceAccountTokens, VolumeManager, directApiServerAccess } from '@logbook/node-agent';
 import {
   type ContainerRuntime,
   CriRuntime,
@@ -47,6 +47,8 @@ export interface NodeRuntimeOptions {
   readonly registryMirror?: string;
   /** More registries (host:port) spoken to over plain http. */
   readonly insecureRegistries?: readonly string[];
+  /** The API server's URL, for pods' in-cluster clients (KUBERNETES_SERVICE_HOST and the relay to it). */
+  readonly apiServerUrl?: string;
 }
 
 /** What a node agent runs its pods with, and what it needs besides (network, volumes). */
@@ -58,6 +60,8 @@ export interface NodeRuntime {
   readonly network?: { configure(podCIDR: string): Promise<void> };
   readonly volumes?: PodVolumes;
   readonly volumesDir?: string;
+  /** Where the pods reach the API server: itself for host processes, a relay on the pod bridge for containers. */
+  readonly apiServer?: ApiServerAccess;
   /** Closes the agent's side; containers keep running under their containerd (the next start adopts them). */
   close(): Promise<void>;
   /**
@@ -79,7 +83,8 @@ export async function startNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRunti
   if (o.choice === 'process' || !available!.ok) {
     const runtime = new ProcessRuntime({ stateDir: o.stateDir, ...(o.processAddressRange ? { addressRange: o.processAddressRange } : {}) });
     const close = () => runtime.close();
-    return { kind: 'process', ...(available?.reason ? { reason: available.reason } : {}), runtime, close, abandon: close };
+    const apiServer = o.apiServerUrl ? { apiServer: directApiServerAccess(o.apiServerUrl) } : {};
+    return { kind: 'process', ...(available?.reason ? { reason: available.reason } : {}), runtime, ...apiServer, close, abandon: close };
   }
   const cidrs = [o.clusterCIDR, ...(o.serviceCIDR && !o.serviceCIDR.startsWith('127.') ? [o.serviceCIDR] : [])];
   // Before the first sandbox: a packet for a pod or service address that no bridge claims is
@@ -104,23 +109,29 @@ export async function startNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRunti
   const reclaiming = setInterval(sweep, RECLAIM_INTERVAL_MS);
   reclaiming.unref();
   sweep();
-  const volumes = new VolumeManager({ podsDir: join(o.stateDir, 'pods'), client: o.client, nodeName: o.nodeName, log: o.log });
+  const volumes = new VolumeManager({ podsDir: join(o.stateDir, 'pods'), client: o.client, nodeName: o.nodeName, log: o.log, serviceAccountTokens: new ServiceAccountTokens(o.client) });
+  // Pods in their network namespaces cannot reach the host's loopback: they dial this relay on the bridge.
+  const relay = o.apiServerUrl ? new ApiServerRelay(o.apiServerUrl) : undefined;
   return {
     kind: 'containerd',
     runtime,
     volumes,
     volumesDir,
+    ...(relay ? { apiServer: relay } : {}),
     network: {
       configure: async (podCIDR) => {
         containerd.writeCniConfig({ podCIDR, clusterCIDR: o.clusterCIDR });
+        relay?.configure(podCIDR);
       },
     },
     close: async () => {
       clearInterval(reclaiming);
+      await relay?.close();
       await runtime.close();
     },
     abandon: async () => {
       clearInterval(reclaiming);
+      await relay?.close();
       const idle = !containerd.adopted && (await runtime.listSandboxes().catch(() => [])).length === 0;
       await runtime.close();
       if (!idle) return;

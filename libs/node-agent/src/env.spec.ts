@@ -97,3 +97,30 @@ describe('expand', () => {
     ['x$$y', 'x$y'],
   ])('%s → %s', (input, out) => expect(expand(input, { A: 'a' })).toBe(out));
 });
+
+describe('the kubernetes Service variables', () => {
+  const api = { host: 'kubernetes.default.svc', port: 443, address: '10.244.3.1' };
+  const inDefault = { ...pod, metadata: { ...pod.metadata, namespace: 'default' } };
+  const kubernetes = { ...svc('kubernetes', '127.96.0.1', [{ name: 'https', port: 443 }]), metadata: { name: 'kubernetes', namespace: 'default' } } as KubeObject;
+
+  it("name the endpoint the pod can reach, not the Service's ClusterIP", () => {
+    const env = resolveEnv(inDefault, {}, sources({ services: [kubernetes], apiServer: api }));
+    expect(env).toEqual({
+      KUBERNETES_SERVICE_HOST: 'kubernetes.default.svc',
+      KUBERNETES_SERVICE_PORT: '443',
+      KUBERNETES_SERVICE_PORT_HTTPS: '443',
+      KUBERNETES_PORT: 'tcp://kubernetes.default.svc:443',
+      KUBERNETES_PORT_443_TCP: 'tcp://kubernetes.default.svc:443',
+      KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+      KUBERNETES_PORT_443_TCP_PORT: '443',
+      KUBERNETES_PORT_443_TCP_ADDR: '10.244.3.1',
+    });
+  });
+
+  it("are set in every namespace, and the container's own env wins", () => {
+    const env = resolveEnv(pod, { env: [{ name: 'KUBERNETES_SERVICE_HOST', value: 'elsewhere' }] }, sources({ apiServer: { host: '127.0.0.1', port: 6443, address: '127.0.0.1' } }));
+    expect(env.KUBERNETES_SERVICE_HOST).toBe('elsewhere');
+    expect(env.KUBERNETES_SERVICE_PORT).toBe('6443');
+    expect(env.KUBERNETES_PORT_6443_TCP_ADDR).toBe('127.0.0.1');
+  });
+});

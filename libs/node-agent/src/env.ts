@@ -1,4 +1,5 @@
 import type { KubeObject } from '@logbook/kube';
+import type { ApiServerEndpoint } from './api-server-access';
 
 /** What env resolution needs from outside the pod (fetched through the API by the caller). */
 export interface EnvSources {
@@ -8,6 +9,8 @@ export interface EnvSources {
   readonly services: readonly KubeObject[];
   readonly podIP: string;
   readonly hostIP: string;
+  /** Where the pod reaches the API server: the `KUBERNETES_*` variables, set whatever enableServiceLinks says. */
+  readonly apiServer?: ApiServerEndpoint;
 }
 
 /** A container's env cannot be built (kube's CreateContainerConfigError). */
@@ -39,7 +42,10 @@ export function envReferences(container: any): { configMaps: string[]; secrets: 
  * expanded, `$$` escapes). Optional references that are missing are skipped.
  */
 export function resolveEnv(pod: KubeObject, container: any, src: EnvSources): Record<string, string> {
-  const out: Record<string, string> = { ...serviceEnv(src.services) };
+  // The `kubernetes` Service's own ClusterIP is not reachable from a pod here: its variables name the endpoint given.
+  const isKubernetes = (svc: KubeObject) => svc.metadata.name === 'kubernetes' && (svc.metadata.namespace ?? pod.metadata.namespace) === 'default';
+  const services = src.apiServer ? src.services.filter((svc) => !isKubernetes(svc)) : src.services;
+  const out: Record<string, string> = { ...serviceEnv(services), ...(src.apiServer ? kubernetesServiceEnv(src.apiServer) : {}) };
   for (const f of container.envFrom ?? []) {
     const prefix = f.prefix ?? '';
     const ref = f.configMapRef ?? f.secretRef;
@@ -153,4 +159,22 @@ export function serviceEnv(services: readonly KubeObject[]): Record<string, stri
     }
   }
   return out;
+}
+
+/**
+ * The variables the kubelet sets in every container for the `kubernetes` Service (its port is
+ * named `https`), pointing at the endpoint this node's pods can reach.
+ */
+export function kubernetesServiceEnv(api: ApiServerEndpoint): Record<string, string> {
+  const prefix = `KUBERNETES_PORT_${api.port}_TCP`;
+  return {
+    KUBERNETES_SERVICE_HOST: api.host,
+    KUBERNETES_SERVICE_PORT: String(api.port),
+    KUBERNETES_SERVICE_PORT_HTTPS: String(api.port),
+    KUBERNETES_PORT: `tcp://${api.host}:${api.port}`,
+    [prefix]: `tcp://${api.host}:${api.port}`,
+    [`${prefix}_PROTO`]: 'tcp',
+    [`${prefix}_PORT`]: String(api.port),
+    [`${prefix}_ADDR`]: api.address,
+  };
 }

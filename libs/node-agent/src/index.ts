@@ -1,6 +1,6 @@
 export * from './node-agent';
 export * from './backoff';
-export { resolveEnv, serviceEnv, envReferences, fieldValue, EnvError, type EnvSources } from './env';
+export { resolveEnv, serviceEnv, kubernetesServiceEnv, envReferences, fieldValue, EnvError, type EnvSources } from './env';
 export { buildPodStatus, podPhase } from './pod-status';
 export { agentNodeObject, agentNodeStatus, nodeConditions, machineCapacity, LIMITS_CONDITION, NODE_AGENT_VERSION, VOLUMES_DIR_ANNOTATION, type NodeInfo } from './node-object';
 export type { PodVolumes } from './pod-volumes';
@@ -9,4 +9,5 @@ export { ReadOnlyServer, logOptions } from './read-only-server';
 export { probeTiming, nextResult, type ProbeTiming } from './probe-worker';
 export type { Summary, CpuStats, MemoryStats } from './resource-stats';
 export { StreamingServer } from './streaming/streaming-server';
-export { VolumeManager, VolumeError, type VolumeManagerOptions, LocalPathReclaimer, type LocalPathReclaimerOptions } from './volumes';
+export { VolumeManager, VolumeError, type VolumeManagerOptions, LocalPathReclaimer, type LocalPathReclaimerOptions, ServiceAccountTokens } from './volumes';
+export { type ApiServerAccess, type ApiServerEndpoint, ApiServerRelay, directApiServerAccess, podGateway, KUBERNETES_NAMES } from './api-server-access';

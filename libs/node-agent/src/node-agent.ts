@@ -12,6 +12,7 @@ import { ReadOnlyServer } from './read-only-server';
 import { ResourceStats } from './resource-stats';
 import { StreamingServer } from './streaming/streaming-server';
 import type { PodVolumes } from './pod-volumes';
+import type { ApiServerAccess } from './api-server-access';
 import { Registry } from 'prom-client';
 import { trackConsumerGroups } from '@logbook/observability';
 
@@ -63,6 +64,8 @@ export interface NodeAgentOptions {
   readonly allowPrivileged?: boolean;
   /** How often running pods' configMap/secret/downward API volumes are refreshed (default LOGBOOK_VOLUME_RESYNC_MS, else 10 s). */
   readonly volumeResyncMs?: number;
+  /** Where pods reach the API server (their KUBERNETES_SERVICE_* variables); closed with the agent. */
+  readonly apiServer?: ApiServerAccess;
 }
 
 const SILENT: ComponentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -130,6 +133,7 @@ export class NodeAgent {
       ...(o.volumes ? { volumes: o.volumes } : {}),
       allowPrivileged: o.allowPrivileged ?? false,
       volumeResyncMs: o.volumeResyncMs ?? (Number(process.env.LOGBOOK_VOLUME_RESYNC_MS) || 10_000),
+      ...(o.apiServer ? { apiServer: o.apiServer } : {}),
     });
     this.heartbeat = new NodeHeartbeat(o.client, this.info, o.heartbeatIntervalMs ?? 10_000, now, this.log);
     const statsIntervalMs = o.statsIntervalMs ?? (Number(process.env.LOGBOOK_NODE_STATS_INTERVAL_MS) || 10_000);
@@ -212,6 +216,7 @@ export class NodeAgent {
     await this.heartbeat.stop();
     await this.server.close();
     await this.streaming?.close();
+    await this.o.apiServer?.close();
   }
 
   /** The pods bound here, as the agent's cache holds them. */

@@ -13,6 +13,7 @@ import { type ContainerRecord, type PodRecord, containerRecord } from './pod-rec
 import { buildPodStatus, canonical } from './pod-status';
 import { ContainerProbes } from './container-probes';
 import { kubeTime } from './time';
+import type { ApiServerAccess } from './api-server-access';
 
 export interface PodSyncOptions {
   readonly runtime: ContainerRuntime;
@@ -36,6 +37,8 @@ export interface PodSyncOptions {
   readonly allowPrivileged?: boolean;
   /** How often a running pod's configMap, secret and downward API volumes are refreshed (ms). */
   readonly volumeResyncMs?: number;
+  /** Where pods reach the API server (KUBERNETES_SERVICE_HOST and friends, /etc/hosts); absent: no such variables. */
+  readonly apiServer?: ApiServerAccess;
 }
 
 const PROBE_NAMES = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' } as const;
@@ -144,7 +147,9 @@ export class PodSync {
     const wake = new Wake();
     if (!rec.sandbox) {
       try {
-        rec.sandbox = await this.o.runtime.runPodSandbox(sandboxSpec(pod, this.resolver, rec.graceSeconds, this.o.allowPrivileged ?? false));
+        const sandbox = sandboxSpec(pod, this.resolver, rec.graceSeconds, this.o.allowPrivileged ?? false);
+        const apiAliases = this.o.apiServer?.hostAliases() ?? [];
+        rec.sandbox = await this.o.runtime.runPodSandbox(apiAliases.length ? { ...sandbox, hostAliases: [...(sandbox.hostAliases ?? []), ...apiAliases] } : sandbox);
       } catch (err) {
         if (!(err instanceof RuntimeError)) throw err;
         this.recorder.event(podRef(rec), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`, cause);
@@ -240,7 +245,7 @@ export class PodSync {
       wake.in(this.o.backoff.baseMs);
       return;
     }
-    if ((spec.volumeMounts ?? []).length && !this.canMount()) {
+    if (!this.canMount() && (spec.volumeMounts ?? []).some((vm: any) => !isServiceAccountMount(pod, vm))) {
       const message = `the ${this.o.runtime.capabilities?.().name ?? 'current'} runtime of node ${this.o.nodeName} cannot mount volumes: run the node with --runtime containerd`;
       r.waiting = { reason: 'CreateContainerConfigError', message };
       this.recorder.event(ref, 'Warning', 'Failed', `Error: ${message}`, cause);
@@ -414,6 +419,7 @@ export class PodSync {
       services,
       podIP: rec.sandbox?.ip ?? '',
       hostIP: this.o.hostIP,
+      ...(this.o.apiServer ? { apiServer: await this.o.apiServer.endpoint() } : {}),
     });
   }
 
@@ -442,6 +448,18 @@ export class PodSync {
     return rv(written) > rv(cached) ? written : cached;
   }
 }
+
+/**
+ * The service account volume admission adds to every container: a runtime that cannot mount
+ * (host processes) runs the container without it rather than refusing every pod.
+ */
+function isServiceAccountMount(pod: KubeObject, vm: { name: string; mountPath?: string }): boolean {
+  if (vm.mountPath !== SERVICE_ACCOUNT_DIR) return false;
+  const volume = (pod.spec?.volumes ?? []).find((v: any) => v.name === vm.name);
+  return !!volume?.projected?.sources?.some((s: any) => s.serviceAccountToken);
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** A container of a pod this agent runs, as its Events refer to it. */
 function containerRef(rec: PodRecord, container: string, init = false): ObjectReference {
