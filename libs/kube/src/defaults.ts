@@ -148,6 +148,25 @@ function defaultPersistentVolumeClaim(o: Obj): void {
   o.status = { ...(o.status ?? {}), phase: o.status?.phase ?? 'Pending' };
 }
 
+/**
+ * A Container item's defaults as kube fills them: a missing default limit is the max, a missing
+ * default request is the default limit, else the min — so a range with only `max` still gives
+ * every container limits and requests.
+ */
+function defaultLimitRange(spec: Obj): void {
+  if (!Array.isArray(spec.limits)) return;
+  for (const item of spec.limits) {
+    if (typeof item !== 'object' || item === null || item.type !== 'Container') continue;
+    const fill = (into: string, from: unknown): void => {
+      if (typeof from !== 'object' || from === null) return;
+      for (const [k, v] of Object.entries(from)) if (!(k in (item[into] ?? {}))) item[into] = { ...(item[into] ?? {}), [k]: v };
+    };
+    fill('default', item.max);
+    fill('defaultRequest', item.default);
+    fill('defaultRequest', item.min);
+  }
+}
+
 function defaultStorageClass(o: Obj): void {
   o.reclaimPolicy ??= 'Delete';
   o.volumeBindingMode ??= 'Immediate';
@@ -206,6 +225,9 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
     case 'StorageClass':
       defaultStorageClass(o);
+      break;
+    case 'LimitRange':
+      defaultLimitRange(specOf());
       break;
   }
   return o;
