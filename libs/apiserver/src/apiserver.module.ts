@@ -11,6 +11,7 @@ import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { API_OPTIONS, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
 import { Registry } from 'prom-client';
 import { ApiMetrics } from './metrics/api-metrics';
+import type { RequestAuditor } from './audit-log/request-auditor';
 
 export interface ApiServerModuleOptions {
   readonly store: EventStore;
@@ -25,6 +26,8 @@ export interface ApiServerModuleOptions {
   readonly registry?: Registry;
   /** The client certificate for node agents' streaming ports (exec, port-forward). */
   readonly nodeClient?: { readonly cert: string; readonly key: string };
+  /** Writes every request to the audit file (`--audit-policy-file`, `--audit-log-path`). */
+  readonly audit?: RequestAuditor;
 }
 
 @Module({})
@@ -55,6 +58,7 @@ export class ApiServerModule {
               log,
               () => true,
               metrics,
+              options.audit,
             ),
           inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, NamespaceFinalizer, LOGGER],
         },

@@ -14,6 +14,7 @@ import { ClusterWriter } from './write/cluster-writer';
 import { KubeApiHandler } from './kube-api.handler';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
+import { RequestAuditor, type RequestAuditOptions } from './audit-log/request-auditor';
 
 export interface ApiServerOptions {
   readonly store: EventStore;
@@ -28,6 +29,8 @@ export interface ApiServerOptions {
   readonly finalizeNamespaces?: boolean;
   /** Served on /metrics with a bearer token; `logbook up` passes the one registry of its process. */
   readonly registry?: Registry;
+  /** kube's request audit: a policy file and the JSON-lines file every request is recorded in. */
+  readonly audit?: RequestAuditOptions;
 }
 
 export interface RunningApiServer {
@@ -35,6 +38,8 @@ export interface RunningApiServer {
   readonly port: number;
   readonly caCert: string;
   readonly writer: ClusterWriter;
+  /** The request audit, when configured: embedded components' in-process writes are recorded through it. */
+  readonly audit?: RequestAuditor;
   close(): Promise<void>;
 }
 
@@ -62,6 +67,7 @@ function serveUpgrade(handler: KubeApiHandler, req: IncomingMessage, socket: Dup
 /** Starts the HTTPS API server (certificate made on first start, kept in the data directory). */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const pki = await ensurePki(options.dataDir, [options.host, '127.0.0.1', 'localhost']);
+  const audit = options.audit ? RequestAuditor.open(options.audit) : undefined;
   const app: INestApplication = await NestFactory.create(
     ApiServerModule.forRoot({
       store: options.store,
@@ -72,6 +78,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       finalizeNamespaces: options.finalizeNamespaces ?? false,
       registry: options.registry,
       nodeClient: pki.nodeClient,
+      audit,
     }),
     { httpsOptions: { key: pki.key, cert: pki.cert }, bodyParser: false, logger: false, abortOnError: false },
   );
@@ -95,12 +102,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     port,
     caCert: pki.caCert,
     writer: app.get(ClusterWriter),
+    audit,
     async close() {
       app.get(WatchHub).close();
       await app.get(NamespaceFinalizer).drain();
       server.closeAllConnections?.();
       for (const socket of upgraded) socket.destroy();
       await app.close();
+      // After the server: requests still answering while it closed are in the file too.
+      await audit?.close();
     },
   };
 }

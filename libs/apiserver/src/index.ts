@@ -10,3 +10,4 @@ export * from './write/cluster-writer';
 export * from './watch/watch-hub';
 export * from './in-process-client';
 export * from './history/points';
+export * from './audit-log';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { serveResourceMetrics } from './ops/resource-metrics';
 import { OPENAPI_V2_CONTENT_TYPE, openApiV2Document } from './http/openapi-v2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,6 +27,8 @@ import { serveAccessReview } from './ops/access-review';
 import { podStream } from './ops/pod-stream';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { requestLabels } from './metrics/request-labels';
+import { requestId } from './audit-log/capture';
+import type { RequestAuditor } from './audit-log/request-auditor';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
@@ -42,6 +43,7 @@ export class KubeApiHandler {
     private readonly log: Logger,
     private readonly isReady: () => boolean,
     private readonly metrics?: ApiMetrics,
+    private readonly audit?: RequestAuditor,
   ) {}
 
   /** `upgrade`: the request asked to switch protocols (exec, port-forward); its raw connection. */
@@ -49,15 +51,26 @@ export class KubeApiHandler {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
     let user: User | undefined;
+    // Every request is audited, refused ones too (docs/security.md "Request audit").
+    const audit = this.audit?.begin(req, res, url);
     try {
-      if (PUBLIC_PATHS.has(url.pathname)) return this.servePublic(url.pathname, req, res);
+      if (PUBLIC_PATHS.has(url.pathname)) {
+        audit?.authenticated();
+        return this.servePublic(url.pathname, req, res);
+      }
       user = this.auth.authenticate(req.headers.authorization);
-      if (!user) throw ApiError.unauthorized();
+      if (!user) {
+        audit?.unauthenticated();
+        throw ApiError.unauthorized();
+      }
+      audit?.authenticated(user);
       await this.route(req, res, url, user, upgrade);
     } catch (err) {
       const apiError = sendError(res, err);
+      audit?.failed(apiError);
       if (apiError.code >= 500) this.log.error({ err, method: req.method, path: url.pathname }, 'request failed');
     } finally {
+      audit?.end();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       this.metrics?.observeRequest(requestLabels(req.method ?? 'GET', url), res.statusCode, ms / 1000);
       this.log.debug({ method: req.method, path: url.pathname, query: url.search, user: user?.name, code: res.statusCode, ms }, 'request');
@@ -110,7 +123,7 @@ export class KubeApiHandler {
       user,
       caller: {
         actor: user.name,
-        correlationId: headerValue(req, 'x-request-id') ?? headerValue(req, 'audit-id') ?? randomUUID(),
+        correlationId: requestId(req),
         causationId: headerValue(req, 'x-logbook-causation-id'),
       },
       deps: this.deps,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, decodeKubeProtobuf } from '@logbook/kube';
+import { noteRequestBody } from '../audit-log/capture';
 
 /** kube-apiserver's limit on a request body (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -21,7 +22,10 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  // The audit keeps it only when its level records request bodies (or needs a create's name).
+  noteRequestBody(req, body);
+  return body;
 }
 
 export function mediaType(req: IncomingMessage): string {

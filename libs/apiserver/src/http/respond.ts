@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '@logbook/kube';
+import { noteResponse } from '../audit-log/capture';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
+  noteResponse(res, code, body, text);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
