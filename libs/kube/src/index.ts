@@ -18,3 +18,6 @@ export { formatInTimeZone, isKnownTimeZone, localTimeZone } from './cron/wall-cl
 export * from './node-streaming';
 export * from './storage';
 export * from './node-selector';
+export * from './certificates';
+export * from './rbac-aggregation';
+export * from './quota';

@@ -1,7 +1,8 @@
-import { ApiError, type KubeObject } from '@logbook/kube';
+import { ApiError, type KubeObject, type Quantity, quantity } from '@logbook/kube';
 import type { ClusterState } from '@logbook/projections';
 import type { AdmissionRequest, MutatingAdmission, ValidatingAdmission } from '../admission';
-import { type Quantity, add, compare, format, resourceList, ZERO } from '../resource-quota/quantity';
+
+const { add, compare, format, resourceList, ZERO } = quantity;
 
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
 

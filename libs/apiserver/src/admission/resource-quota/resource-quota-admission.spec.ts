@@ -1,8 +1,8 @@
-import type { KubeObject } from '@logbook/kube';
+import { type KubeObject, namespaceUsage, quantity } from '@logbook/kube';
 import { aPod, requestFor, stateWith } from '../plugin-fixtures';
-import { format, parse } from './quantity';
 import { ResourceQuotaAdmission } from './resource-quota-admission';
-import { namespaceUsage } from './usage';
+
+const { format, parse } = quantity;
 
 const quota = (name: string, hard: Record<string, string>, scopes?: string[]): KubeObject => ({
   apiVersion: 'v1',
@@ -47,7 +47,7 @@ describe('ResourceQuotaAdmission', () => {
       expect(() => new ResourceQuotaAdmission().validate(requestFor(pod('p', { requests: { cpu: '500m' }, limits: { memory: '256Mi' } })), state)).toThrow(
         'pods "p" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=600m, limited: requests.cpu=1',
       );
-      expect(namespaceUsage(state, 'ns', quota('compute', { 'requests.cpu': '1', 'limits.memory': '1Gi' }))).toEqual(
+      expect(namespaceUsage((kind, ns) => state.list(kind, { namespace: ns }), 'ns', quota('compute', { 'requests.cpu': '1', 'limits.memory': '1Gi' }))).toEqual(
         new Map([
           ['requests.cpu', parse('600m')],
           ['limits.memory', parse('512Mi')],

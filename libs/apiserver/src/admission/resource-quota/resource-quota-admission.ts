@@ -1,9 +1,8 @@
-import { ApiError, type KubeObject, streamName } from '@logbook/kube';
+import { ApiError, type KubeObject, type Quantity, type Usage, containerRequests, hardOf, inScopes, namespaceUsage, quantity, streamName, usageOf } from '@logbook/kube';
 import type { ClusterState } from '@logbook/projections';
 import type { AdmissionRequest, ValidatingAdmission } from '../admission';
-import { type Quantity, add, compare, format, ZERO } from './quantity';
-import { type Usage, containerRequests, hardOf, inScopes, namespaceUsage, usageOf } from './usage';
-import { resourceList } from './quantity';
+
+const { add, compare, format, resourceList, ZERO } = quantity;
 
 /** A create admitted but not yet in the projection: counted until it lands (or `ttlMs` passes). */
 interface Reservation {
@@ -50,7 +49,7 @@ export class ResourceQuotaAdmission implements ValidatingAdmission {
       const requested = new Map([...delta].filter(([name, q]) => hard.has(name) && q.milli !== 0n));
       if (!requested.size) continue;
       charged = true;
-      const used = namespaceUsage(state, request.namespace, quota);
+      const used = namespaceUsage((kind, ns) => state.list(kind, { namespace: ns }), request.namespace, quota);
       for (const [name, q] of pending) if (used.has(name)) used.set(name, add(used.get(name)!, q));
       const exceeded = [...requested.keys()].filter((name) => compare(add(used.get(name) ?? ZERO, requested.get(name)!), hard.get(name)!) > 0).sort();
       if (!exceeded.length) continue;

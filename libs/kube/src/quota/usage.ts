@@ -1,5 +1,5 @@
-import { type KubeObject, resourceByKind, resourceByPlural } from '@logbook/kube';
-import type { ClusterState } from '@logbook/projections';
+import type { KubeObject } from '../object';
+import { resourceByKind, resourceByPlural } from '../resources';
 import { type Quantity, add, resourceList, ZERO } from './quantity';
 
 /**
@@ -119,12 +119,15 @@ export function kindsCounted(resources: Iterable<string>): Set<string> {
 /** A quota's hard limits (spec.hard). */
 export const hardOf = (quota: KubeObject): Usage => resourceList(quota.spec?.hard);
 
-/** What the objects of `namespace` use of each resource `quota` limits, as the projection holds them now. */
-export function namespaceUsage(state: ClusterState, namespace: string, quota: KubeObject): Usage {
+/** Lists one kind's objects in one namespace (a projection, a controller's cache). */
+export type NamespaceLister = (kind: string, namespace: string) => readonly KubeObject[];
+
+/** What the objects of `namespace` use of each resource `quota` limits, as `list` shows them now. */
+export function namespaceUsage(list: NamespaceLister, namespace: string, quota: KubeObject): Usage {
   const hard = hardOf(quota);
   const used: Usage = new Map([...hard.keys()].map((k) => [k, ZERO]));
   for (const kind of kindsCounted(hard.keys())) {
-    for (const obj of state.list(kind, { namespace })) {
+    for (const obj of list(kind, namespace)) {
       if (!inScopes(obj, quota.spec?.scopes)) continue;
       for (const [name, q] of usageOf(obj)) if (hard.has(name)) sumInto(used, name, q);
     }
