@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '@logbook/observability';
 import { ApiError, DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefaultStorageClass, resourceByKind, streamName } from '@logbook/kube';
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
+import type { RequestAuditOptions } from '@logbook/apiserver';
 import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken } from './distributed-tokens';
 
@@ -26,6 +27,8 @@ export interface StandaloneApiServerOptions {
   readonly finalizeNamespaces?: boolean;
   /** Served on the API port's /metrics (bearer token). Default: a new `apiserver` registry. */
   readonly registry?: Registry;
+  /** kube's request audit (`--audit-policy-file`, `--audit-log-path`); none by default. */
+  readonly audit?: RequestAuditOptions;
 }
 
 export interface StandaloneApiServer {
@@ -77,6 +80,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     finalizeNamespaces: options.finalizeNamespaces ?? false,
     registry,
+    audit: options.audit,
   });
   await ensureSystemNamespaces(api, projector);
   await ensureDefaultStorageClass(api, projector);

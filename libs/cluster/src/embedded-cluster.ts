@@ -5,6 +5,7 @@ import { createEventBus, type EventBus } from '@logbook/bus';
 import { Relay, relayCheckpointName } from '@logbook/relay';
 import type { Projector } from '@logbook/projections';
 import { InProcessClusterClient, type RunningApiServer } from '@logbook/apiserver';
+import type { RequestAuditOptions } from '@logbook/apiserver';
 import { startStandaloneApiServer } from './api-server';
 import { type ComponentsOptions, type RunningComponents, startComponents, startHollowNodes } from './components';
 import type { RunningHollowNodes } from '@logbook/hollow';
@@ -36,6 +37,8 @@ export interface EmbeddedClusterOptions {
   readonly registry?: Registry;
   /** Run a local image registry on this address (`logbook up --registry`); the node agent mirrors docker.io to it. */
   readonly imageRegistry?: { readonly address: string };
+  /** kube's request audit (`logbook up --audit-policy-file --audit-log-path`); the components' writes are in it too. */
+  readonly audit?: RequestAuditOptions;
 }
 
 export interface EmbeddedNodeAgentOptions {
@@ -96,6 +99,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     // Without a controller manager the API server empties deleted namespaces itself.
     finalizeNamespaces: options.components === false,
     registry,
+    audit: options.audit,
   });
   const { store, projector, api } = server;
 

@@ -5,6 +5,7 @@ import { type RuntimeChoice, startEmbeddedCluster, createLogger, stopOnSignals }
 import type { ContainerRuntime } from '@logbook/runtime';
 import { removeOwnPidFile, runningUpPid, writePidFile } from '@logbook/cluster';
 import { parseEventTtl } from '@logbook/controllers';
+import { auditOptionsFromFlags } from '@logbook/apiserver';
 import { DEFAULT_INGRESS_ADDRESS, parseListenAddress } from '@logbook/proxy';
 import { upDistributed, type DistributedUpOptions } from './up-distributed';
 
@@ -42,6 +43,10 @@ interface UpOptions {
   allowPrivileged?: boolean;
   clusterCidr: string;
   nodeCidrMaskSize: string;
+  auditPolicyFile?: string;
+  auditLogPath?: string;
+  auditLogMaxsize: string;
+  auditLogMaxbackup: string;
 }
 
 const RUNTIMES = ['auto', 'containerd', 'process'] as const;
@@ -79,6 +84,10 @@ export function registerUp(program: Command): void {
     .option('--allow-privileged', 'let containers run privileged on this node')
     .option('--cluster-cidr <cidr>', 'pod addresses of the cluster: the node IPAM controller gives each node a /24 of it, and it is blackholed on this machine', process.env.LOGBOOK_CLUSTER_CIDR ?? '10.244.0.0/16')
     .option('--node-cidr-mask-size <bits>', 'prefix length of the pod CIDR each node gets from --cluster-cidr (24: 256 nodes in a /16; hollow nodes get none)', process.env.LOGBOOK_NODE_CIDR_MASK_SIZE ?? '24')
+    .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are recorded and how much (docs/security.md "Request audit")')
+    .option('--audit-log-path <file>', 'where the audit events go, one JSON line each (- for standard output)')
+    .option('--audit-log-maxsize <MB>', 'rotate the audit file once it reaches this size (0: never)', '0')
+    .option('--audit-log-maxbackup <n>', 'rotated audit files to keep (0: all)', '0')
     .option('--no-controllers', 'run only the log, the API server and the relay (no scheduler, no controller manager)')
     .option('--distributed', 'every component its own OS process on Kafka, supervised from here (docs/operations.md "Distributed mode")')
     .option('--kafka-port <port>', 'with --distributed and no --bus: port of the local jar broker it starts or reuses', '9092')
@@ -92,6 +101,7 @@ export function registerUp(program: Command): void {
       const running = runningUpPid(dataDir);
       if (running !== undefined) throw new Error(`logbook up is already running in ${dataDir} (pid ${running}): use it, or stop it with "${down}"`);
       const eventTtlMs = parseEventTtl(opts.eventTtl);
+      const audit = auditOptionsFromFlags(opts);
       const nodeAgentPort = Number(opts.nodeAgentPort);
       if (!Number.isInteger(nodeAgentPort) || nodeAgentPort < 0 || nodeAgentPort > 65535) throw new Error(`--node-agent-port must be a port number (0 picks a free one), not "${opts.nodeAgentPort}"`);
       if (opts.ingress !== false) parseListenAddress(opts.ingressAddress);
@@ -135,6 +145,7 @@ export function registerUp(program: Command): void {
             : undefined,
         ...(opts.registry ? { imageRegistry: { address: opts.registryAddress } } : {}),
         ingressAddress: opts.ingress !== false ? opts.ingressAddress : undefined,
+        ...(audit ? { audit } : {}),
         logger: log,
       }).catch((err: Error) => {
         removeOwnPidFile(dataDir);

@@ -5,3 +5,4 @@ export * from './audit-file';
 export * from './capture';
 export * from './request-auditor';
 export * from './in-process-audit';
+export * from './audit-flags';
