@@ -8,10 +8,11 @@ import { TokenAuthenticator } from './identity/token-file';
 import { ClusterWriter } from './write/cluster-writer';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
-import { API_OPTIONS, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
+import { API_OPTIONS, AUTHORIZER, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
 import { Registry } from 'prom-client';
 import { ApiMetrics } from './metrics/api-metrics';
 import type { RequestAuditor } from './audit-log/request-auditor';
+import { type ClusterAuthorizer, createClusterAuthorizer } from './authz/cluster-authorizer';
 
 export interface ApiServerModuleOptions {
   readonly store: EventStore;
@@ -43,6 +44,7 @@ export class ApiServerModule {
         { provide: PROJECTOR, useValue: options.projector },
         { provide: LOGGER, useValue: options.logger },
         { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector, undefined, (kind, events) => metrics.onAppended(kind, events)), inject: [EVENT_STORE, PROJECTOR] },
+        { provide: AUTHORIZER, useFactory: (projector: Projector) => createClusterAuthorizer(projector), inject: [PROJECTOR] },
         { provide: WatchHub, useFactory: (projector: Projector) => new WatchHub(projector, options.watchCacheSize), inject: [PROJECTOR] },
         {
           provide: NamespaceFinalizer,
@@ -51,19 +53,19 @@ export class ApiServerModule {
         },
         {
           provide: KubeApiHandler,
-          useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger) =>
+          useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger, authorizer: ClusterAuthorizer) =>
             new KubeApiHandler(
-              { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000, nodeClient: options.nodeClient },
+              { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000, nodeClient: options.nodeClient, authorizer },
               new TokenAuthenticator(options.tokenFile),
               log,
               () => true,
               metrics,
               options.audit,
             ),
-          inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, NamespaceFinalizer, LOGGER],
+          inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, NamespaceFinalizer, LOGGER, AUTHORIZER],
         },
       ],
-      exports: [ClusterWriter, WatchHub, NamespaceFinalizer],
+      exports: [ClusterWriter, WatchHub, NamespaceFinalizer, AUTHORIZER],
     };
   }
 }

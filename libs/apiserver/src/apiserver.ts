@@ -15,6 +15,8 @@ import { KubeApiHandler } from './kube-api.handler';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { RequestAuditor, type RequestAuditOptions } from './audit-log/request-auditor';
+import { AUTHORIZER } from './tokens';
+import type { ClusterAuthorizer } from './authz/cluster-authorizer';
 
 export interface ApiServerOptions {
   readonly store: EventStore;
@@ -40,6 +42,8 @@ export interface RunningApiServer {
   readonly writer: ClusterWriter;
   /** The request audit, when configured: embedded components' in-process writes are recorded through it. */
   readonly audit?: RequestAuditor;
+  /** Node, then RBAC: what the in-process clients of embedded components authorize with. */
+  readonly authorizer: ClusterAuthorizer;
   close(): Promise<void>;
 }
 
@@ -103,6 +107,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     caCert: pki.caCert,
     writer: app.get(ClusterWriter),
     audit,
+    authorizer: app.get<ClusterAuthorizer>(AUTHORIZER),
     async close() {
       app.get(WatchHub).close();
       await app.get(NamespaceFinalizer).drain();

@@ -24,6 +24,8 @@ import { serveTail } from './ops/tail';
 import { podLog } from './ops/pod-log';
 import { evictPod } from './ops/eviction';
 import { serveAccessReview } from './ops/access-review';
+import { authorizeOrThrow } from './authz/forbidden';
+import { requestAttributes } from './authz/request-attributes';
 import { podStream } from './ops/pod-stream';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { requestLabels } from './metrics/request-labels';
@@ -85,6 +87,8 @@ export class KubeApiHandler {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, user: User, upgrade?: RequestContext['upgrade']): Promise<void> {
+    // Authorized from the URL alone, before anything is read or routed (kube's WithAuthorization).
+    authorizeOrThrow(this.deps.authorizer, requestAttributes(user, req.method ?? 'GET', url.pathname, url.searchParams));
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method === 'GET') {
       if (p === '/api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));
@@ -112,7 +116,7 @@ export class KubeApiHandler {
         return void res.end(doc);
       }
     }
-    if (p.startsWith('/apis/authorization.k8s.io/v1/')) return serveAccessReview(req, res, p);
+    if (p.startsWith('/apis/authorization.k8s.io/v1/')) return serveAccessReview(this.deps, user, req, res, p);
     const path = parseResourcePath(p);
     if (!path) throw ApiError.notFoundPath();
     const ctx: RequestContext = {

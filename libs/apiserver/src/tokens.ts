@@ -3,3 +3,4 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const PROJECTOR = Symbol('PROJECTOR');
 export const API_OPTIONS = Symbol('API_OPTIONS');
 export const LOGGER = Symbol('LOGGER');
+export const AUTHORIZER = Symbol('AUTHORIZER');

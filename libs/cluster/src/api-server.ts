@@ -8,7 +8,7 @@ import { ApiError, DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefa
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import type { RequestAuditOptions } from '@logbook/apiserver';
-import { ensureTokenFile, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
+import { ensureTokenFile, reconcileBootstrapPolicy, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken } from './distributed-tokens';
 
 export interface StandaloneApiServerOptions {
@@ -82,6 +82,9 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     registry,
     audit: options.audit,
   });
+  // The default roles and bindings before anything else is written: components authorize against them.
+  const policy = await reconcileBootstrapPolicy(api.writer, projector);
+  if (policy.written > 0) log.info({ written: policy.written }, 'default roles and bindings reconciled');
   await ensureSystemNamespaces(api, projector);
   await ensureDefaultStorageClass(api, projector);
   const kubeconfig = join(dataDir, 'kubeconfig');

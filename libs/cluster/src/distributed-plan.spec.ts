@@ -41,7 +41,7 @@ describe('distributedPlan', () => {
   it('points every client at the API server, the bus and the CA, with the topic prefix', () => {
     const scheduler = plan().find((s) => s.name === 'scheduler-1')!;
     expect(scheduler.env).toMatchObject({ LOGBOOK_API: 'https://127.0.0.1:6443', LOGBOOK_BUS: 'kafka://127.0.0.1:9092', LOGBOOK_CA_FILE: '/data/pki/ca.crt', LOGBOOK_TOPIC_PREFIX: 'p.' });
-    expect(scheduler.identity).toBe('system:scheduler');
+    expect(scheduler.identity).toBe('system:kube-scheduler');
     expect(scheduler.readyUrl).toBe(`http://127.0.0.1:${scheduler.env.LOGBOOK_HEALTH_PORT}/readyz`);
   });
 

@@ -129,7 +129,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
   for (let i = 1; i <= o.schedulers; i++) {
     const port = takePort();
     const config: Record<string, string> = o.schedulerConfig ? { LOGBOOK_SCHEDULER_CONFIG: o.schedulerConfig } : {};
-    specs.push({ name: `scheduler-${i}`, app: 'scheduler', args: [], env: { ...client, ...config, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:scheduler' });
+    specs.push({ name: `scheduler-${i}`, app: 'scheduler', args: [], env: { ...client, ...config, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:kube-scheduler' });
   }
 
   for (let i = 1; i <= o.controllerManagers; i++) {
@@ -140,7 +140,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
       ...(o.eventTtlMs !== undefined ? { LOGBOOK_EVENT_TTL: `${o.eventTtlMs}ms` } : {}),
     };
     const cidr: Record<string, string> = o.nodeRuntime?.clusterCIDR ? { LOGBOOK_CLUSTER_CIDR: o.nodeRuntime.clusterCIDR } : {};
-    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, ...cidr, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:controller-manager' });
+    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, ...cidr, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:kube-controller-manager' });
   }
 
   const heartbeat = o.hollowHeartbeatMs !== undefined ? ['--heartbeat', String(o.hollowHeartbeatMs)] : [];
@@ -165,7 +165,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
       args: ['--hollow', '--nodes', String(o.hollowNodes), '--node-name', HOLLOW_NODE_PREFIX, '--port', String(port), ...heartbeat],
       env: { ...client, LOGBOOK_HEALTH_PORT: String(port) },
       ...health(port),
-      identity: `system:node:${HOLLOW_NODE_PREFIX}`,
+      identity: 'system:logbook-hollow-nodes',
     });
   }
 
@@ -173,7 +173,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
     const port = takePort();
     // One proxy serves every ClusterIP of this machine, whichever local node runs the endpoints.
     const nodeName = o.nodeAgents > 0 ? nodeAgentName(o.nodeNamePrefix, 1) : o.nodeNamePrefix;
-    specs.push({ name: 'proxy', app: 'proxy', args: [], env: { ...client, LOGBOOK_NODE_NAME: nodeName, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:proxy' });
+    specs.push({ name: 'proxy', app: 'proxy', args: [], env: { ...client, LOGBOOK_NODE_NAME: nodeName, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:kube-proxy' });
   }
   return specs;
 }

@@ -8,12 +8,15 @@ export interface ComponentIdentity {
   readonly groups: readonly string[];
 }
 
-/** The identities of the control-plane components, as Kubernetes names them. */
+/** The identities of the control-plane components, as Kubernetes names them; each has its default role (docs/security.md). */
 export const CONTROL_PLANE_IDENTITIES: readonly ComponentIdentity[] = [
-  { user: 'system:scheduler', groups: [] },
-  { user: 'system:controller-manager', groups: [] },
-  { user: 'system:proxy', groups: ['system:node-proxier'] },
+  { user: 'system:kube-scheduler', groups: [] },
+  { user: 'system:kube-controller-manager', groups: [] },
+  { user: 'system:kube-proxy', groups: [] },
 ];
+
+/** The hollow nodes' simulator: one identity playing many kubelets, so not a `system:node:<name>` (the Node authorizer would hold it to one node). */
+export const HOLLOW_NODES_IDENTITY: ComponentIdentity = { user: 'system:logbook-hollow-nodes', groups: [] };
 
 /** A node agent's identity: `system:node:<name>` in `system:nodes`, like a kubelet's. */
 export const nodeIdentity = (nodeName: string): ComponentIdentity => ({ user: `system:node:${nodeName}`, groups: ['system:nodes'] });

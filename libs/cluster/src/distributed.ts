@@ -4,13 +4,13 @@ import { join, resolve } from 'node:path';
 import { ensureTokenFile } from '@logbook/apiserver';
 import { ensureLocalBroker, type LocalBroker } from './distributed-broker';
 import { appEntry, checkoutRoot } from './distributed-paths';
-import { distributedPlan, nodeAgentName, portsNeeded, HOLLOW_NODE_PREFIX, type ComponentSpec, type NodeRuntimeFlags } from './distributed-plan';
+import { distributedPlan, nodeAgentName, portsNeeded, type ComponentSpec, type NodeRuntimeFlags } from './distributed-plan';
 import { startImageRegistry } from './image-registry';
 import { createLogger } from './logger';
 import { freePorts } from './distributed-ports';
 import { SupervisedProcess, type RestartPolicy } from './distributed-process';
 import { PidsFile, distributedPidsPath, stopLeftovers } from './distributed-pids';
-import { CONTROL_PLANE_IDENTITIES, ensureUserToken, nodeIdentity, type ComponentIdentity } from './distributed-tokens';
+import { CONTROL_PLANE_IDENTITIES, HOLLOW_NODES_IDENTITY, ensureUserToken, nodeIdentity, type ComponentIdentity } from './distributed-tokens';
 
 export interface DistributedClusterOptions {
   readonly dataDir: string;
@@ -187,7 +187,7 @@ async function startInOrder(processes: SupervisedProcess[], specs: ComponentSpec
 
 function identitiesOf(nodeAgents: number, nodeNamePrefix: string, hollowNodes: number): ComponentIdentity[] {
   const nodes = Array.from({ length: nodeAgents }, (_, i) => nodeIdentity(nodeAgentName(nodeNamePrefix, i + 1)));
-  return [...CONTROL_PLANE_IDENTITIES, ...nodes, ...(hollowNodes > 0 ? [nodeIdentity(HOLLOW_NODE_PREFIX)] : [])];
+  return [...CONTROL_PLANE_IDENTITIES, ...nodes, ...(hollowNodes > 0 ? [HOLLOW_NODES_IDENTITY] : [])];
 }
 
 /** Every identity's token (written before the API server starts, so only this process writes the file). */

@@ -13,12 +13,14 @@ describe('discovery', () => {
     expect(policy.map((r) => r.name)).toContain('poddisruptionbudgets/status');
   });
 
-  it('lists the policy and authorization.k8s.io groups; the latter has only the self reviews', () => {
+  it('lists the policy and authorization.k8s.io groups; the latter has the four access reviews', () => {
     const names = (apiGroupList() as { groups: Array<{ name: string }> }).groups.map((g) => g.name);
     expect(names).toEqual(expect.arrayContaining(['apps', 'batch', 'policy', 'authorization.k8s.io']));
     expect(resources('authorization.k8s.io').map((r) => [r.name, r.kind, r.verbs])).toEqual([
       ['selfsubjectaccessreviews', 'SelfSubjectAccessReview', ['create']],
       ['selfsubjectrulesreviews', 'SelfSubjectRulesReview', ['create']],
+      ['subjectaccessreviews', 'SubjectAccessReview', ['create']],
+      ['localsubjectaccessreviews', 'LocalSubjectAccessReview', ['create']],
     ]);
   });
 });

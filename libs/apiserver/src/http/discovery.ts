@@ -15,13 +15,15 @@ export const VERSION_INFO = {
 };
 
 /**
- * authorization.k8s.io serves only the self reviews `kubectl auth can-i` creates; they are
+ * authorization.k8s.io's reviews (`kubectl auth can-i`, webhooks asking about a user) are
  * answered, never stored, so they are not in RESOURCES (no stream, topic or table).
  */
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 const AUTHORIZATION_RESOURCES = [
   { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
   { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] },
+  { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] },
+  { name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', namespaced: true, kind: 'LocalSubjectAccessReview', verbs: ['create'] },
 ];
 
 function groups(): string[] {

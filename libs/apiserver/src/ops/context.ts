@@ -8,6 +8,7 @@ import type { Caller, ClusterWriter, WriteOptions } from '../write/cluster-write
 import type { WatchHub } from '../watch/watch-hub';
 import type { User } from '../identity/token-file';
 import type { NamespaceFinalizer } from '../lifecycle/namespace-finalizer';
+import type { ClusterAuthorizer } from '../authz/cluster-authorizer';
 
 export interface ApiDeps {
   readonly store: EventStore;
@@ -21,6 +22,11 @@ export interface ApiDeps {
   readonly bookmarkIntervalMs: number;
   /** The client certificate that node agents' streaming ports accept (exec, port-forward). */
   readonly nodeClient?: { readonly cert: string; readonly key: string };
+  /**
+   * Node, then RBAC (docs/security.md): every request is authorized with it before it is routed;
+   * impersonation, history filtering and access reviews ask it too.
+   */
+  readonly authorizer: ClusterAuthorizer;
 }
 
 export interface RequestContext {
