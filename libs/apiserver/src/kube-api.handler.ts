@@ -127,6 +127,7 @@ export class KubeApiHandler {
       user,
       caller: {
         actor: user.name,
+        user,
         correlationId: requestId(req),
         causationId: headerValue(req, 'x-logbook-causation-id'),
       },

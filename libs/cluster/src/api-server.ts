@@ -111,10 +111,7 @@ async function ensureSystemNamespaces(api: RunningApiServer, projector: Projecto
   const resource = resourceByKind('Namespace')!;
   for (const name of SYSTEM_NAMESPACES) {
     if (projector.state.getByStream(streamName('Namespace', undefined, name))) continue;
-    await api.writer.write(resource, undefined, name, { type: 'Create', resource, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }, {
-      actor: 'system:apiserver',
-      correlationId: randomUUID(),
-    });
+    await api.writer.write(resource, undefined, name, { type: 'Create', resource, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }, systemCaller('system:apiserver', randomUUID()));
   }
 }
 
@@ -128,10 +125,7 @@ async function ensureDefaultStorageClass(api: RunningApiServer, projector: Proje
   if (projector.state.getByStream(streamName('StorageClass', undefined, DEFAULT_STORAGE_CLASS_NAME))) return;
   const isDefault = !projector.state.list('StorageClass', {}).some(isDefaultStorageClass);
   try {
-    await api.writer.write(resource, undefined, DEFAULT_STORAGE_CLASS_NAME, { type: 'Create', resource, object: defaultStorageClassObject(isDefault) }, {
-      actor: 'system:apiserver',
-      correlationId: randomUUID(),
-    });
+    await api.writer.write(resource, undefined, DEFAULT_STORAGE_CLASS_NAME, { type: 'Create', resource, object: defaultStorageClassObject(isDefault) }, systemCaller('system:apiserver', randomUUID()));
   } catch (err) {
     // Another API server on the same log created it first.
     if (!(err instanceof ApiError && err.code === 409)) throw err;

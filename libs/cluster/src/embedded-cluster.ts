@@ -4,7 +4,7 @@ import type { EventStore } from '@logbook/eventstore';
 import { createEventBus, type EventBus } from '@logbook/bus';
 import { Relay, relayCheckpointName } from '@logbook/relay';
 import type { Projector } from '@logbook/projections';
-import { InProcessClusterClient, type RunningApiServer } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser, type RunningApiServer } from '@logbook/apiserver';
 import type { RequestAuditOptions } from '@logbook/apiserver';
 import { startStandaloneApiServer } from './api-server';
 import { type ComponentsOptions, type RunningComponents, startComponents, startHollowNodes } from './components';
@@ -116,7 +116,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       ? undefined
       : await startComponents({
           bus,
-          clientFor: (actor) => new InProcessClusterClient(api.writer, projector, actor),
+          clientFor: (actor) => new InProcessClusterClient(api.writer, projector, componentUser(actor)),
           log,
           // The node IPAM controller cuts node CIDRs from the same cluster CIDR the node agent blackholes.
           options: { ...options.componentOptions, clusterCidr: options.componentOptions?.clusterCidr ?? (typeof options.nodeAgent === 'object' ? options.nodeAgent.clusterCIDR : undefined) },
@@ -124,7 +124,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
         });
   const hollow = await startHollowNodes({
     bus,
-    client: new InProcessClusterClient(api.writer, projector, 'system:node:hollow'),
+    client: new InProcessClusterClient(api.writer, projector, componentUser('system:node:hollow')),
     log,
     options: options.componentOptions ?? {},
   });
@@ -147,9 +147,9 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   try {
     if (options.imageRegistry) images = await startImageRegistry(dataDir, options.imageRegistry.address, log);
     const agentOptions = options.nodeAgent && images ? { ...(options.nodeAgent === true ? {} : options.nodeAgent), registryMirror: images.address } : options.nodeAgent;
-    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, 'system:node:agent'), log, agentOptions, registry, api.caCert, api.url) : undefined;
+    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, componentUser('system:node:agent')), log, agentOptions, registry, api.caCert, api.url) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
-    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, 'system:node:proxy'), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
+    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, componentUser('system:node:proxy')), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
   } catch (err) {
     await close().catch((closeErr: Error) => log.warn({ err: closeErr.message }, 'unclean stop after a failed start'));
     throw err;

@@ -57,10 +57,9 @@ describe('bootstrap tokens', () => {
       });
     });
 
-    it('reads the bearer header', () => {
-      const auth = new BootstrapTokenAuthenticator(lookupOf(secret), () => NOW);
-      expect(auth.authenticate('Bearer abcdef.0123456789abcdef')?.name).toBe('system:bootstrap:abcdef');
-      expect(auth.authenticate('Basic abcdef.0123456789abcdef')).toBeUndefined();
+    it('answers as a token authenticator of the chain, on its own clock', () => {
+      expect(new BootstrapTokenAuthenticator(lookupOf(secret), () => NOW).authenticateToken('abcdef.0123456789abcdef')?.name).toBe('system:bootstrap:abcdef');
+      expect(new BootstrapTokenAuthenticator(lookupOf(secret), () => new Date('2026-12-08T00:00:00Z')).authenticateToken('abcdef.0123456789abcdef')).toBeUndefined();
     });
 
     it('refuses a wrong secret', () => {

@@ -1,5 +1,6 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { KubeObject } from '@logbook/kube';
+import type { TokenAuthenticator } from './authenticator';
 
 /** Bootstrap tokens as Kubernetes stores them: a Secret per token in kube-system (docs/security.md "Joining nodes"). */
 export const BOOTSTRAP_TOKEN_NAMESPACE = 'kube-system';
@@ -105,15 +106,14 @@ export function authenticateBootstrapToken(bearer: string, lookup: (namespace: s
   return { name: BOOTSTRAP_USER_PREFIX + token.id, uid: '', groups: [BOOTSTRAPPERS_GROUP, ...extra] };
 }
 
-/** Reads `Authorization: Bearer <id>.<secret>` against the Secrets of the API server's projection. */
-export class BootstrapTokenAuthenticator {
+/** Bearer `<id>.<secret>` against the Secrets of the API server's projection (one of the chain's token authenticators). */
+export class BootstrapTokenAuthenticator implements TokenAuthenticator {
   constructor(
     private readonly lookup: (namespace: string, name: string) => KubeObject | undefined,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  authenticate(authorization: string | undefined): BootstrapUser | undefined {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    return m ? authenticateBootstrapToken(m[1], this.lookup, this.clock()) : undefined;
+  authenticateToken(token: string): BootstrapUser | undefined {
+    return authenticateBootstrapToken(token, this.lookup, this.clock());
   }
 }

@@ -37,7 +37,7 @@ export async function patchObject(ctx: RequestContext): Promise<void> {
   const patched = applyPatchBody(type, target, body);
   if (subresource === 'scale') return writeScale(ctx, patched);
   const checked = checkObject(ctx, patched);
-  const command = subresource === 'status' ? 'UpdateStatus' : 'Update';
+  const command = subresource === 'status' ? 'UpdateStatus' : subresource === 'approval' ? 'UpdateApproval' : 'Update';
   await runWrite(ctx, ctx.path.name!, { type: command, resource, object: checked });
 }
 

@@ -41,7 +41,7 @@ export async function createFromBody(ctx: RequestContext, obj: KubeObject): Prom
 export async function replaceObject(ctx: RequestContext): Promise<void> {
   const obj = await readObjectBody(ctx);
   const { resource } = ctx.path;
-  const type = ctx.path.subresource === 'status' ? 'UpdateStatus' : 'Update';
+  const type = ctx.path.subresource === 'status' ? 'UpdateStatus' : ctx.path.subresource === 'approval' ? 'UpdateApproval' : 'Update';
   await runWrite(ctx, ctx.path.name!, { type, resource, object: obj });
 }
 

@@ -16,6 +16,8 @@ export type WriteCommand =
   | { readonly type: 'Create'; readonly resource: ResourceInfo; readonly object: KubeObject }
   | { readonly type: 'Update'; readonly resource: ResourceInfo; readonly object: KubeObject }
   | { readonly type: 'UpdateStatus'; readonly resource: ResourceInfo; readonly object: KubeObject }
+  /** A CertificateSigningRequest's `/approval`: its Approved/Denied conditions only. */
+  | { readonly type: 'UpdateApproval'; readonly resource: ResourceInfo; readonly object: KubeObject }
   | { readonly type: 'Scale'; readonly resource: ResourceInfo; readonly replicas: number; readonly resourceVersion?: string }
   | { readonly type: 'Bind'; readonly resource: ResourceInfo; readonly nodeName: string; readonly resourceVersion?: string }
   /** An eviction of `podName` spends one disruption of this PodDisruptionBudget (write/disruption.ts). */

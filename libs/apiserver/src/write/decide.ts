@@ -18,6 +18,7 @@ import {
 import type { WriteCommand, WriteContext } from './commands';
 import { qualifiedName, kindWithGroup } from '../resource-names';
 import { spendDisruption } from './disruption';
+import { csrForApproval, csrForStatus, csrForUpdate } from './certificate-request';
 
 /**
  * The write side of every kind: `decide(command, current) → events`. Pure: time, ids and the
@@ -28,10 +29,21 @@ export function decide(command: WriteCommand, current: KubeObject | undefined, c
   switch (command.type) {
     case 'Create':
       return decideCreate(command.resource, command.object, current, ctx);
-    case 'Update':
-      return decideUpdate(command.resource, command.object, requireExisting(command.resource, current, command.object.metadata.name), ctx, 'Updated');
-    case 'UpdateStatus':
-      return decideUpdate(command.resource, command.object, requireExisting(command.resource, current, command.object.metadata.name), ctx, 'StatusChanged');
+    case 'Update': {
+      const existing = requireExisting(command.resource, current, command.object.metadata.name);
+      const input = existing.kind === 'CertificateSigningRequest' ? csrForUpdate(existing, command.object) : command.object;
+      return decideUpdate(command.resource, input, existing, ctx, 'Updated');
+    }
+    case 'UpdateStatus': {
+      const existing = requireExisting(command.resource, current, command.object.metadata.name);
+      const input = existing.kind === 'CertificateSigningRequest' ? withVersionOf(csrForStatus(existing, command.object), command.object) : command.object;
+      return decideUpdate(command.resource, input, existing, ctx, 'StatusChanged');
+    }
+    case 'UpdateApproval': {
+      const existing = requireExisting(command.resource, current, command.object.metadata.name);
+      if (existing.kind !== 'CertificateSigningRequest') throw ApiError.notFoundPath();
+      return decideUpdate(command.resource, withVersionOf(csrForApproval(existing, command.object), command.object), existing, ctx, 'StatusChanged');
+    }
     case 'Scale': {
       const obj = requireExisting(command.resource, current);
       checkResourceVersion(command.resource, obj, command.resourceVersion);
@@ -232,4 +244,9 @@ function stripUndefined(o: Record<string, unknown>): void {
 /** Object timestamps have whole seconds in Kubernetes (metav1.Time); event times keep milliseconds. */
 function toSeconds(time: string): string {
   return time.replace(/\.\d+Z$/, 'Z');
+}
+
+/** The request's resourceVersion precondition, kept on an object rebuilt from the stored one. */
+function withVersionOf(object: KubeObject, input: KubeObject): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: input.metadata.resourceVersion } };
 }

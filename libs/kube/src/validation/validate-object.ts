@@ -12,6 +12,7 @@ import { HorizontalPodAutoscalerDto } from './autoscaling.dto';
 import { ControllerRevisionDto, DaemonSetDto, StatefulSetDto } from './apps.dto';
 import { CronJobDto } from './batch.dto';
 import { PersistentVolumeClaimDto, PersistentVolumeDto, StorageClassDto } from './storage.dto';
+import { CertificateSigningRequestDto } from './certificates.dto';
 
 const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Namespace: NamespaceDto,
@@ -36,9 +37,10 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   PersistentVolume: PersistentVolumeDto,
   PersistentVolumeClaim: PersistentVolumeClaimDto,
   StorageClass: StorageClassDto,
+  CertificateSigningRequest: CertificateSigningRequestDto,
 };
 
-const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob', 'Ingress', 'IngressClass', 'PersistentVolume', 'PersistentVolumeClaim']);
+const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob', 'Ingress', 'IngressClass', 'PersistentVolume', 'PersistentVolumeClaim', 'CertificateSigningRequest']);
 const WITH_TEMPLATE = new Set(['Deployment', 'ReplicaSet', 'Job', 'DaemonSet', 'StatefulSet']);
 
 /**
