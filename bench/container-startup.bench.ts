@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { type RuntimeChoice, createLogger, removeContainerdNode, startEmbeddedCluster, startNodeRuntime } from '@logbook/cluster';
 import type { KubeObject } from '@logbook/kube';
 import { NodeAgent } from '@logbook/node-agent';
@@ -53,7 +53,7 @@ async function burst(choice: Exclude<RuntimeChoice, 'auto'>, dir: string, mirror
   const logger = createLogger('bench', 'warn');
   const clusterCIDR = freeCidr();
   const cluster = await startEmbeddedCluster({ dataDir: dir, port: 0, logger, componentOptions: { clusterCidr: clusterCIDR, nodeCidrMaskSize: 24 } });
-  const client = (actor: string) => new InProcessClusterClient(cluster.api.writer, cluster.projector, actor);
+  const client = (actor: string) => new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser(actor));
   const stateDir = join(dir, 'node');
   const nodeName = `bench-${choice}`;
   let node: Awaited<ReturnType<typeof startNodeRuntime>> | undefined;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { createLogger, startEmbeddedCluster } from '@logbook/cluster';
 import type { KubeObject } from '@logbook/kube';
 import { deploymentManifest } from '@logbook/testing';
@@ -104,7 +104,7 @@ async function run(bus: string, log: (line: string) => void): Promise<Result> {
       }
     });
 
-    const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'admin');
+    const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('admin'));
     const head0 = await cluster.store.headPosition();
     const start = Date.now();
     const cpu0 = process.cpuUsage();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { createLogger, startEmbeddedCluster } from '@logbook/cluster';
 import type { KubeObject } from '@logbook/kube';
 import { NodeAgent } from '@logbook/node-agent';
@@ -43,7 +43,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
   const logger = createLogger('bench', 'warn');
   const cluster = await startEmbeddedCluster({ dataDir: dir, port: 0, logger });
   const runtime = new ProcessRuntime({ stateDir: join(dir, 'node'), addressRange: '127.50.0.0/16' });
-  const client = (actor: string) => new InProcessClusterClient(cluster.api.writer, cluster.projector, actor);
+  const client = (actor: string) => new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser(actor));
   const agent = new NodeAgent({ client: client('system:node:bench'), bus: cluster.bus, runtime, nodeName: 'bench-node', port: 0, pods: 1_000, heartbeatIntervalMs: 2_000, workers: 16, });
   await agent.start();
   const user = client('bench');
@@ -127,7 +127,7 @@ function hollowBaseline(): Promise<{ before: { rss: number; heap: number }; afte
 async function hollowChild(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pod-startup-hollow-'));
   const cluster = await startEmbeddedCluster({ dataDir: dir, port: 0, logger: createLogger('bench', 'warn'), componentOptions: { hollowNodes: 3 } });
-  const user = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'bench');
+  const user = new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('bench'));
   const pod = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox', command: SLEEP }] } });
   const allReady = async (n: number) => {
     const deadline = Date.now() + 60_000;

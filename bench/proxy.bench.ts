@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { createLogger, startEmbeddedCluster } from '@logbook/cluster';
 import type { KubeObject } from '@logbook/kube';
 import { ProcessRuntime } from '@logbook/runtime';
@@ -51,7 +51,7 @@ const ready = (p: KubeObject | undefined) => p?.status?.conditions?.some((c: { t
 export async function bench(log: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
   const cluster = await startEmbeddedCluster({ dataDir: dir, port: 0, logger: createLogger('bench', 'warn'), nodeAgent: { nodeName: 'bench-proxy-node', port: 0, runtime: 'process' } });
-  const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'bench');
+  const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('bench'));
   try {
     await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image: 'node:24', command: [process.execPath, SERVER], env: [{ name: 'PORT', value: String(PORT) }], readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1 } }] } }, {});
     const svc = await client.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: PORT }] } }, {});

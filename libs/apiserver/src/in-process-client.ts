@@ -1,44 +1,58 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type KubeObject, type ResourceInfo, matchesLabels, parseLabelSelector, resourceByKind, streamName } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
-import { type Cause, ClientError, type ClusterClient, type DeleteOptions, type ClientListOptions } from '@logbook/components';
+import { type Cause, ClientError, type ClusterClient, type DeleteOptions, type ClientListOptions, type ClientWriteOptions } from '@logbook/components';
 import type { Caller, ClusterWriter } from './write/cluster-writer';
 import type { WriteCommand } from './write/commands';
-import { serviceAllocatorFor } from './write/cluster-ip';
 import { podNodeReady } from './write/node-readiness';
+import type { User } from './identity/token-file';
+import type { RequestAttributes } from './authz/authorizer';
 import { podMetricsOf } from './ops/resource-metrics';
 import { scaleOf } from './ops/scale';
 
 /**
- * The components' client inside `logbook up`: the same write path as an HTTP request (decide,
- * validate, append, read-your-writes) without the network, attributed to the component.
+ * A component's identity inside `logbook up` (no certificate: it is in the same process).
+ * Node agents' identities are in `system:nodes`, as a kubelet's certificate says.
+ */
+export function componentUser(name: string): User {
+  return { name, uid: name, groups: [...(name.startsWith('system:node:') ? ['system:nodes'] : []), 'system:authenticated'] };
+}
+
+/**
+ * The components' client inside `logbook up`: the same write path as an HTTP request (admission,
+ * decide, validate, append, read-your-writes) without the network, as the component's user.
+ * Every call passes `authorize` first, with the attributes an HTTP request would have.
  */
 export class InProcessClusterClient implements ClusterClient {
   constructor(
     private readonly writer: ClusterWriter,
     private readonly projector: Projector,
-    private readonly actor: string,
+    private readonly user: User,
   ) {}
 
-  async create(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+  async create(obj: KubeObject, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {
     const resource = this.resource(obj.kind);
-    const object = { ...obj, metadata: { ...obj.metadata } };
-    if (!object.metadata.name && object.metadata.generateName) object.metadata.name = object.metadata.generateName + randomUUID().slice(0, 5);
-    return this.run(resource, object.metadata.namespace, object.metadata.name!, { type: 'Create', resource, object }, cause);
+    const namespace = obj.metadata.namespace;
+    this.authorize({ verb: 'create', resource, namespace });
+    // The name may still be empty: the writer's admission generates it from generateName.
+    return this.run(resource, namespace, obj.metadata.name ?? '', { type: 'Create', resource, object: obj }, cause, options);
   }
 
-  async update(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+  async update(obj: KubeObject, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {
     const resource = this.resource(obj.kind);
-    return this.run(resource, obj.metadata.namespace, obj.metadata.name!, { type: 'Update', resource, object: obj }, cause);
+    this.authorize({ verb: 'update', resource, namespace: obj.metadata.namespace, name: obj.metadata.name });
+    return this.run(resource, obj.metadata.namespace, obj.metadata.name!, { type: 'Update', resource, object: obj }, cause, options);
   }
 
   async updateStatus(obj: KubeObject, cause: Cause): Promise<KubeObject> {
     const resource = this.resource(obj.kind);
+    this.authorize({ verb: 'update', resource, subresource: 'status', namespace: obj.metadata.namespace, name: obj.metadata.name });
     return this.run(resource, obj.metadata.namespace, obj.metadata.name!, { type: 'UpdateStatus', resource, object: obj }, cause);
   }
 
   async delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void> {
     const resource = this.resource(kind);
+    this.authorize({ verb: 'delete', resource, namespace, name });
     const state = this.projector.state;
     const nodeReady = podNodeReady(state, state.getByStream(streamName(kind, resource.namespaced ? namespace : undefined, name)));
     const command: WriteCommand = { type: 'Delete', resource, propagationPolicy: options.propagationPolicy, preconditions: options.preconditions, gracePeriodSeconds: options.gracePeriodSeconds, ...(nodeReady !== undefined ? { nodeReady } : {}) };
@@ -47,18 +61,21 @@ export class InProcessClusterClient implements ClusterClient {
 
   async getObject(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const resource = this.resource(kind);
+    this.authorize({ verb: 'get', resource, namespace, name });
     return this.projector.state.getByStream(streamName(kind, resource.namespaced ? namespace : undefined, name));
   }
 
   async listObjects(kind: string, options: ClientListOptions = {}): Promise<{ items: KubeObject[]; position: number }> {
     const resource = this.resource(kind);
     const namespace = resource.namespaced ? options.namespace : undefined;
+    this.authorize({ verb: 'list', resource, namespace });
     const state = this.projector.state;
     return { items: state.list(kind, { namespace, ...(kind === 'Pod' && options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) }), position: state.position };
   }
 
   async getScale(kind: string, namespace: string, name: string): Promise<KubeObject> {
     const resource = this.scalable(kind);
+    this.authorize({ verb: 'get', resource, subresource: 'scale', namespace, name });
     const obj = this.projector.state.getByStream(streamName(kind, namespace, name));
     if (!obj) throw new ClientError(404, 'NotFound', `${resource.plural}.${resource.group} "${name}" not found`);
     return scaleOf(resource, obj);
@@ -67,12 +84,14 @@ export class InProcessClusterClient implements ClusterClient {
   async updateScale(kind: string, scale: KubeObject, cause: Cause): Promise<KubeObject> {
     const resource = this.scalable(kind);
     const { namespace, name, resourceVersion } = scale.metadata;
+    this.authorize({ verb: 'update', resource, subresource: 'scale', namespace, name });
     const command: WriteCommand = { type: 'Scale', resource, replicas: scale.spec?.replicas, resourceVersion: resourceVersion || undefined };
     return scaleOf(resource, await this.run(resource, namespace, name!, command, cause));
   }
 
   /** The same PodMetrics `GET /apis/metrics.k8s.io/v1beta1/namespaces/<ns>/pods` answers. */
   async podMetrics(namespace: string, labelSelector?: string): Promise<KubeObject[]> {
+    this.authorize({ verb: 'list', apiGroup: 'metrics.k8s.io', resource: 'pods', namespace });
     let selector;
     try {
       selector = labelSelector ? parseLabelSelector(labelSelector) : undefined;
@@ -85,10 +104,12 @@ export class InProcessClusterClient implements ClusterClient {
 
   async bind(namespace: string, name: string, nodeName: string, resourceVersion: string, cause: Cause): Promise<void> {
     const resource = this.resource('Pod');
+    this.authorize({ verb: 'create', resource, subresource: 'binding', namespace, name });
     await this.run(resource, namespace, name, { type: 'Bind', resource, nodeName, resourceVersion }, cause);
   }
 
   async listAll(kinds: readonly string[]): Promise<{ items: KubeObject[]; position: number }> {
+    for (const kind of kinds) this.authorize({ verb: 'list', resource: this.resource(kind) });
     const state = this.projector.state;
     return { items: kinds.flatMap((k) => state.list(k)), position: state.position };
   }
@@ -105,12 +126,30 @@ export class InProcessClusterClient implements ClusterClient {
     return r;
   }
 
-  private async run(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, cause: Cause): Promise<KubeObject> {
-    const caller: Caller = { actor: this.actor, correlationId: cause.correlationId ?? randomUUID(), causationId: cause.causationId };
+  /**
+   * Authorization: every call of this client passes here with what it asks, as the HTTP path
+   * authorizes every request before routing it. It allows everything for now.
+   */
+  private authorize(request: { verb: string; resource: ResourceInfo | string; apiGroup?: string; subresource?: string; namespace?: string; name?: string }): void {
+    const { resource } = request;
+    const attributes: RequestAttributes = {
+      user: this.user,
+      verb: request.verb,
+      resourceRequest: true,
+      apiGroup: typeof resource === 'string' ? (request.apiGroup ?? '') : resource.group,
+      resource: typeof resource === 'string' ? resource : resource.plural,
+      subresource: request.subresource,
+      namespace: typeof resource === 'string' || resource.namespaced ? request.namespace : undefined,
+      name: request.name,
+    };
+    void attributes;
+  }
+
+  private async run(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {
+    const caller: Caller = { actor: this.user.name, user: this.user, correlationId: cause.correlationId ?? randomUUID(), causationId: cause.causationId };
     try {
-      const ns = resource.namespaced ? namespace : undefined;
-      // Same as the HTTP path: Services get their ClusterIP (and node ports) allocated here.
-      const result = await serviceAllocatorFor(this.projector).run(ns, name, command, (cmd) => this.writer.write(resource, ns, name, cmd, caller));
+      const result = await this.writer.write(resource, resource.namespaced ? namespace : undefined, name, command, caller, { dryRun: options.dryRun });
+      // Admission's warnings are for people; a component has no one to show them to.
       return (result.object ?? result.before)!;
     } catch (err) {
       if (err instanceof ApiError) throw new ClientError(err.code, err.reason, err.message);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { type Cause, ClientError, type ClientListOptions, type ClusterClient, type DeleteOptions, type IssuedToken, type TokenRequestSpec } from '@logbook/components';
+import { type Cause, ClientError, type ClientListOptions, type ClientWriteOptions, type ClusterClient, type DeleteOptions, type IssuedToken, type TokenRequestSpec } from '@logbook/components';
 import { type KubeObject, type ResourceInfo, apiVersionOf, resourceByKind } from '@logbook/kube';
 
 export interface HttpClusterClientOptions {
@@ -30,14 +30,14 @@ export class HttpClusterClient implements ClusterClient {
     this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: o.ca, rejectUnauthorized: !o.insecure }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
   }
 
-  async create(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+  async create(obj: KubeObject, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {
     const r = this.resource(obj.kind);
-    return this.send('POST', collectionPath(r, obj.metadata.namespace), cause, withTypeMeta(r, obj));
+    return this.send('POST', collectionPath(r, obj.metadata.namespace) + dryRunQuery(options), cause, withTypeMeta(r, obj));
   }
 
-  async update(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+  async update(obj: KubeObject, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {
     const r = this.resource(obj.kind);
-    return this.send('PUT', objectPath(r, obj.metadata.namespace, obj.metadata.name!), cause, withTypeMeta(r, obj));
+    return this.send('PUT', objectPath(r, obj.metadata.namespace, obj.metadata.name!) + dryRunQuery(options), cause, withTypeMeta(r, obj));
   }
 
   async updateStatus(obj: KubeObject, cause: Cause): Promise<KubeObject> {
@@ -190,6 +190,10 @@ export class HttpClusterClient implements ClusterClient {
 
 /** A transport error, with what decides whether it may be retried. */
 type RequestError = Error & { readonly code?: string; readonly reusedSocket?: boolean };
+
+function dryRunQuery(options: ClientWriteOptions): string {
+  return options.dryRun ? '?dryRun=All' : '';
+}
 
 function prefix(r: ResourceInfo): string {
   return r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;

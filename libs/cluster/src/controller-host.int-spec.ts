@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { KubeObject } from '@logbook/kube';
 import { ControllerHost, type Controller, keyOf, splitKey } from '@logbook/components';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { eventually, makeTmpDir, randomName } from '@logbook/testing';
 import { startEmbeddedCluster, type EmbeddedCluster } from './embedded-cluster';
 
@@ -43,7 +43,7 @@ describe('ControllerHost replicas on the embedded bus', () => {
 
   it('splits keys between two replicas, and the survivor takes over when one stops', async () => {
     const group = randomName('stamp');
-    const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'system:stamper');
+    const client = new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:stamper'));
     const a = new StampController(group, 'a');
     const b = new StampController(group, 'b');
     const hostA = new ControllerHost({ bus: cluster.bus, client, controllers: [a], log, instanceId: 'a', assignmentPollMs: 20 });

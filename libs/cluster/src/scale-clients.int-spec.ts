@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { ClientError, type ClusterClient } from '@logbook/components';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { HttpClusterClient, loadEndpoint } from '@logbook/client';
 import { makeTmpDir, randomName } from '@logbook/testing';
 import { startEmbeddedCluster, type EmbeddedCluster } from './embedded-cluster';
@@ -27,7 +27,7 @@ describe('ClusterClient getScale / updateScale / podMetrics', () => {
   });
 
   const clients: Array<[string, () => ClusterClient]> = [
-    ['in process', () => new InProcessClusterClient(cluster.api.writer, cluster.projector, 'system:controller-manager')],
+    ['in process', () => new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:controller-manager'))],
     ['over HTTPS', () => http],
   ];
 

@@ -14,6 +14,11 @@ export interface DeleteOptions extends Cause {
   readonly gracePeriodSeconds?: number;
 }
 
+/** `dryRun`: every check and admission step runs and the answer is the object as it would be stored, but nothing is stored. */
+export interface ClientWriteOptions {
+  readonly dryRun?: boolean;
+}
+
 /** A narrow list: one namespace and, for pods, one node (the node agent's own pods). */
 export interface ClientListOptions {
   readonly namespace?: string;
@@ -42,9 +47,9 @@ export interface IssuedToken {
  * carries its cause. Failures are ClientErrors with the API's status code.
  */
 export interface ClusterClient {
-  create(obj: KubeObject, cause: Cause): Promise<KubeObject>;
+  create(obj: KubeObject, cause: Cause, options?: ClientWriteOptions): Promise<KubeObject>;
   /** PUT: `obj.metadata.resourceVersion` is a precondition (409 when stale). */
-  update(obj: KubeObject, cause: Cause): Promise<KubeObject>;
+  update(obj: KubeObject, cause: Cause, options?: ClientWriteOptions): Promise<KubeObject>;
   updateStatus(obj: KubeObject, cause: Cause): Promise<KubeObject>;
   delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void>;
   /** pods/<name>/binding with the pod's resourceVersion as precondition. */

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { type KubeObject, streamName } from '@logbook/kube';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { startEmbeddedCluster, type EmbeddedCluster } from '@logbook/cluster';
 import { eventually, makeTmpDir, randomName } from '@logbook/testing';
 import { HollowNodes, type RunningHollowNodes } from './hollow-nodes';
@@ -29,7 +29,7 @@ describe('HollowNodes against the real API write path', () => {
 
   beforeAll(async () => {
     cluster = await startEmbeddedCluster({ dataDir: dir.path, port: 0, logger: log, components: false });
-    client = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'system:hollow');
+    client = new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:hollow'));
     hollow = await HollowNodes.start({ bus: cluster.bus, client, log, count: 3, namePrefix: prefix, heartbeatIntervalMs: 200, jobPodRunMs: 100 });
   }, 30_000);
 

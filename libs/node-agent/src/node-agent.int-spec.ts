@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { get } from 'node:http';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { ProcessRuntime } from '@logbook/runtime';
 import { eventually, makeTmpDir } from '@logbook/testing';
 import type { KubeObject } from '@logbook/kube';
@@ -33,7 +33,7 @@ describe('NodeAgent on the process runtime (embedded cluster)', () => {
     c = await startAcceptanceCluster({ nodeGracePeriodMs: 60_000 });
     runtime = new ProcessRuntime({ stateDir: join(dir.path, 'node') });
     agent = new NodeAgent({
-      client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, 'system:node:agent-1'),
+      client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, componentUser('system:node:agent-1')),
       bus: c.cluster.bus,
       runtime,
       nodeName: 'agent-1',

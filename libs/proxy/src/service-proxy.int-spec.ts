@@ -1,7 +1,7 @@
 import { type Server, createServer, request, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { HttpClusterClient } from '@logbook/client';
 import { startEmbeddedCluster, type EmbeddedCluster } from '@logbook/cluster';
 import { type KubeObject, streamName } from '@logbook/kube';
@@ -100,7 +100,7 @@ describe('ServiceProxy on an embedded cluster', () => {
       backends.push(server);
     }
     cluster = await startEmbeddedCluster({ dataDir: dir.path, port: 0, logger: log, components: true });
-    inProcess = new InProcessClusterClient(cluster.api.writer, cluster.projector, 'system:test');
+    inProcess = new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:test'));
     http = new HttpClusterClient({ server: cluster.url, token: cluster.adminToken, ca: cluster.api.caCert });
 
     for (const i of [1, 2, 3]) {

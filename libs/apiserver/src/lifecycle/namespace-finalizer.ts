@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { RESOURCES, resourceByKind, streamName } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
-import type { Caller, ClusterWriter } from '../write/cluster-writer';
+import { type Caller, type ClusterWriter, systemCaller } from '../write/cluster-writer';
 
 /**
  * Finishes the deletion of a namespace: deletes what it holds, then removes the namespace's
@@ -39,7 +39,7 @@ export class NamespaceFinalizer {
   /** Namespaces left Terminating by a crash. */
   resumeAll(): void {
     for (const ns of this.projector.state.list('Namespace')) {
-      if (ns.metadata.deletionTimestamp) void this.finalize(ns.metadata.name!, { actor: 'system:namespace-finalizer', correlationId: `resume-${ns.metadata.uid}` });
+      if (ns.metadata.deletionTimestamp) void this.finalize(ns.metadata.name!, systemCaller('system:namespace-finalizer', `resume-${ns.metadata.uid}`));
     }
   }
 

@@ -5,6 +5,7 @@ import type { PropagationPolicy, WriteCommand } from '../write/commands';
 import { type RequestContext, withTypeMeta, selectorPredicate, scopeNamespace, writeOptions } from './context';
 import { currentObject } from './read';
 import { podNodeReady } from '../write/node-readiness';
+import { sendWarnings } from './write';
 
 export interface DeleteOptions {
   dryRun?: string[];
@@ -42,6 +43,7 @@ export async function deleteObject(ctx: RequestContext): Promise<void> {
   const options = writeOptions(ctx, opts.dryRun);
   const result = await ctx.deps.writer.write(ctx.path.resource, ctx.path.namespace, ctx.path.name!, deleteCommand(ctx, opts, existing), ctx.caller, options);
   if (ctx.path.resource.kind === 'Namespace' && result.changed && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(ctx.path.name!, ctx.caller);
+  sendWarnings(ctx.res, result);
   sendJson(ctx.res, 200, withTypeMeta(ctx.path.resource, result.object ?? existing, ctx.path.version));
 }
 
@@ -51,11 +53,14 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   const victims = ctx.deps.projector.state.list(resource.kind, { namespace: scopeNamespace(ctx) }).filter(selectorPredicate(ctx));
   const options = writeOptions(ctx, opts.dryRun);
   const deleted: KubeObject[] = [];
+  const warnings: string[] = [];
   for (const obj of victims) {
     const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts, obj), ctx.caller, options);
     if (resource.kind === 'Namespace' && result.changed && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
     deleted.push(withTypeMeta(resource, result.object ?? obj, ctx.path.version));
+    warnings.push(...result.warnings);
   }
+  sendWarnings(ctx.res, { warnings });
   sendJson(ctx.res, 200, {
     kind: `${resource.kind}List`,
     apiVersion: resource.group ? `${resource.group}/${ctx.path.version}` : ctx.path.version,

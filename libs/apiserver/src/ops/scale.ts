@@ -3,6 +3,7 @@ import { sendJson } from '../http/respond';
 import { readBody, parseJson } from '../http/body';
 import { type RequestContext, writeOptions } from './context';
 import { currentObject } from './read';
+import { sendWarnings } from './write';
 
 /** The autoscaling/v1 Scale view of a Deployment or ReplicaSet. */
 export function scaleOf(resource: ResourceInfo, obj: KubeObject): KubeObject {
@@ -37,5 +38,6 @@ export async function writeScale(ctx: RequestContext, scale: any): Promise<void>
     replicas,
     resourceVersion: scale?.metadata?.resourceVersion || undefined,
   }, ctx.caller, writeOptions(ctx));
+  sendWarnings(ctx.res, result);
   sendJson(ctx.res, 200, scaleOf(resource, result.object!));
 }

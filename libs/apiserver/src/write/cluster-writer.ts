@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type KubeObject, type ResourceInfo, streamName, withDefaultStorageClass } from '@logbook/kube';
+import { ApiError, type KubeObject, type ResourceInfo, streamName } from '@logbook/kube';
 import { ExpectedRevisionConflict, type EventStore } from '@logbook/eventstore';
 import { type Projector, evolveObject } from '@logbook/projections';
 import type { NewEvent } from '@logbook/events';
@@ -7,9 +7,18 @@ import { decide } from './decide';
 import type { WriteCommand, WriteContext } from './commands';
 import { KeyedMutex } from './keyed-mutex';
 import { qualifiedName } from '../resource-names';
+import type { User } from '../identity/token-file';
+import type { AdmissionRequest } from '../admission/admission';
+import type { AdmissionChain } from '../admission/chain';
+import { defaultAdmissionChain } from '../admission/plugins';
+import { admissionOperation } from '../admission/request';
+import { serviceAllocatorFor } from './cluster-ip';
 
 export interface Caller {
+  /** Who the log records as the event's actor (the user's name, or a component's identity). */
   readonly actor: string;
+  /** Who is asking, as admission sees it: groups matter (PodSecurity exemptions, quota). */
+  readonly user: User;
   readonly correlationId: string;
   readonly causationId?: string;
 }
@@ -21,6 +30,8 @@ export interface WriteResult {
   readonly before: KubeObject | undefined;
   /** Whether anything was appended. */
   readonly changed: boolean;
+  /** What validating admission steps warned about (sent as `Warning` headers over HTTP). */
+  readonly warnings: readonly string[];
 }
 
 export interface WriteOptions {
@@ -31,10 +42,20 @@ export interface WriteOptions {
   readonly dryRun?: boolean;
 }
 
+/** An admission request without the parts that differ between its mutating and validating halves. */
+type RequestAttributes = Omit<AdmissionRequest, 'name' | 'object' | 'oldObject'>;
+
+/** The API server's own writes (bootstrap objects, namespace finalization): kube's loopback identity. */
+export function systemCaller(actor: string, correlationId: string): Caller {
+  return { actor, user: { name: 'system:apiserver', uid: 'system:apiserver', groups: ['system:masters'] }, correlationId };
+}
+
 /**
- * The one path every write takes: decide against the projection, append with the stream's
+ * The one path every write takes, whichever client made it (HTTPS, in-process, dry run): the
+ * mutating admission steps, Service address allocation, decide against the projection, the
+ * validating admission steps on the object that would be stored, append with the stream's
  * expected revision, then wait until this server's projection has applied the append so the
- * response (and the next read) shows it.
+ * response (and the next read) shows it. docs/architecture.md "The write path".
  */
 export class ClusterWriter {
   private readonly mutex = new KeyedMutex();
@@ -47,18 +68,42 @@ export class ClusterWriter {
     private readonly clock: () => Date = () => new Date(),
     /** Told after every successful append (metrics: events appended per kind). */
     private readonly onAppended?: (kind: string, events: number) => void,
+    private readonly admission: AdmissionChain = defaultAdmissionChain(),
   ) {
     projector.onApplied((event) => this.revisions.set(event.stream, event.revision));
   }
 
+  /** For a Create, `name` may be empty: the object's own (or generated) name is used. */
   async write(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller, options: WriteOptions = {}): Promise<WriteResult> {
-    const stream = streamName(resource.kind, resource.namespaced ? namespace : undefined, name);
+    const ns = resource.namespaced ? namespace : undefined;
+    const request = this.admit(resource, ns, name, command, caller, options);
+    const admitted = request.command;
+    const target = admitted.type === 'Create' ? admitted.object.metadata.name! : name;
+    // Service addresses need state (what other Services hold), so they are chosen here and the decider stays pure.
+    return serviceAllocatorFor(this.projector).run(ns, target, admitted, (cmd) => this.decideAndAppend(resource, ns, target, cmd, caller, request.admission, options));
+  }
+
+  /** The mutating half of admission; returns the command carrying the admitted object. */
+  private admit(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller, options: WriteOptions): { command: WriteCommand; admission: RequestAttributes } {
+    const { operation, subresource } = admissionOperation(command);
+    const admission: RequestAttributes = { operation, resource, ...(subresource ? { subresource } : {}), namespace, user: caller.user, dryRun: options.dryRun ?? false };
+    const state = this.projector.state;
+    const carriesObject = command.type === 'Create' || command.type === 'Update' || command.type === 'UpdateStatus' || command.type === 'UpdateApproval';
+    const object = carriesObject ? command.object : undefined;
+    const oldObject = command.type === 'Create' || !name ? undefined : state.getByStream(streamName(resource.kind, namespace, name));
+    const mutated = this.admission.admit({ ...admission, name: name || (object?.metadata.name ?? ''), object, oldObject }, state);
+    return { command: carriesObject && mutated && mutated !== object ? { ...command, object: mutated } : command, admission };
+  }
+
+  private decideAndAppend(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller, admission: RequestAttributes, options: WriteOptions): Promise<WriteResult> {
+    const stream = streamName(resource.kind, namespace, name);
     return this.mutex.run(stream, async () => {
       const known = await this.streamRevision(stream);
       // From here to the append nothing awaits: the state decided on and the expected revision
       // are read in one tick, so an append of another API server (sharing the log) that this
       // projection applies meanwhile cannot slip between them — it makes our append a 409.
-      const current = this.projector.state.getByStream(stream);
+      const state = this.projector.state;
+      const current = state.getByStream(stream);
       const revision = this.revisions.get(stream) ?? known;
       const ctx: WriteContext = {
         actor: caller.actor,
@@ -67,11 +112,15 @@ export class ClusterWriter {
         now: this.clock().toISOString(),
         newId: randomUUID,
       };
-      // DefaultStorageClass admission here, not in the HTTP layer: claims the StatefulSet controller creates get it too.
-      if (command.type === 'Create' && command.object.kind === 'PersistentVolumeClaim') command = { ...command, object: withDefaultStorageClass(command.object, this.projector.state.list('StorageClass', {})) };
       const events = decide(command, current, ctx);
-      if (events.length === 0) return { object: current, before: current, changed: false };
-      if (options.dryRun) return { object: preview(current, events, stream, revision), before: current, changed: false };
+      if (events.length === 0) return { object: current, before: current, changed: false, warnings: [] };
+      let after: KubeObject | undefined;
+      let warnings: readonly string[] = [];
+      if (this.admission.validating.length > 0 || options.dryRun) {
+        after = preview(current, events, stream, revision);
+        warnings = this.admission.validate({ ...admission, name, object: admission.operation === 'DELETE' ? undefined : after, oldObject: current }, state).warnings ?? [];
+      }
+      if (options.dryRun) return { object: after, before: current, changed: false, warnings };
       try {
         const result = await this.store.append(stream, events, revision);
         this.onAppended?.(resource.kind, events.length);
@@ -80,7 +129,7 @@ export class ClusterWriter {
         if (err instanceof ExpectedRevisionConflict) throw ApiError.conflict(qualifiedName(resource), name, resource.group);
         throw err;
       }
-      return { object: this.projector.state.getByStream(stream), before: current, changed: true };
+      return { object: this.projector.state.getByStream(stream), before: current, changed: true, warnings };
     });
   }
 

@@ -2,6 +2,7 @@ import { ApiError, resourceByKind, type KubeObject } from '@logbook/kube';
 import { InMemoryEventStore, type EventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import { ClusterWriter, type Caller } from './cluster-writer';
+import { EMPTY_ADMISSION } from '../admission/chain';
 
 /**
  * Two API servers on one log (EventStoreDB in distributed mode), store-agnostic: two
@@ -10,7 +11,7 @@ import { ClusterWriter, type Caller } from './cluster-writer';
  * make it lag deterministically.
  */
 const configmaps = resourceByKind('ConfigMap')!;
-const caller: Caller = { actor: 'alice', correlationId: 'req-1' };
+const caller: Caller = { actor: 'alice', user: { name: 'alice', uid: 'alice', groups: [] }, correlationId: 'req-1' };
 const cm = (data: Record<string, string>, resourceVersion?: string): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
@@ -55,7 +56,8 @@ async function replicas() {
   const open = async (view: EventStore) => {
     const projector = new Projector(view, undefined);
     await projector.start();
-    return { projector, writer: new ClusterWriter(view, projector) };
+    // No admission: these writes go to a namespace no one created, and the spec is about concurrency.
+    return { projector, writer: new ClusterWriter(view, projector, undefined, undefined, EMPTY_ADMISSION) };
   };
   const a = await open(store);
   const b = await open(lagging(store, gate));

@@ -1,4 +1,4 @@
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import type { KubeObject } from '@logbook/kube';
 import { eventually, randomName } from '@logbook/testing';
 import { type AcceptanceCluster, apiCall, readStream, startAcceptanceCluster } from './harness';
@@ -17,7 +17,7 @@ describe('pods/<name>/eviction', () => {
 
   beforeAll(async () => {
     t = await startAcceptanceCluster({});
-    kubelet = new InProcessClusterClient(t.cluster.api.writer, t.cluster.projector, 'system:node:test');
+    kubelet = new InProcessClusterClient(t.cluster.api.writer, t.cluster.projector, componentUser('system:node:test'));
   }, 30_000);
   afterAll(async () => {
     await t?.close();

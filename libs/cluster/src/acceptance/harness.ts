@@ -2,7 +2,7 @@ import { request } from 'node:https';
 import pino from 'pino';
 import type { KubeObject } from '@logbook/kube';
 import type { StoredEvent } from '@logbook/events';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { HollowNodes, type RunningHollowNodes } from '@logbook/hollow';
 import { kubectl, makeTmpDir, type KubectlResult } from '@logbook/testing';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../embedded-cluster';
@@ -39,7 +39,7 @@ export async function startAcceptanceCluster(componentOptions: ComponentsOptions
     async addHollowNodes(namePrefix, opts) {
       const nodes = await HollowNodes.start({
         bus: cluster.bus,
-        client: new InProcessClusterClient(cluster.api.writer, cluster.projector, `system:node:${namePrefix}`),
+        client: new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser(`system:node:${namePrefix}`)),
         log,
         count: opts.count ?? 1,
         namePrefix,

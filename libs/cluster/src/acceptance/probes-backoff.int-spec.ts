@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import type { KubeObject } from '@logbook/kube';
 import type { NodeAgent } from '@logbook/node-agent';
 import { ServiceProxy, type RunningServiceProxy } from '@logbook/proxy';
@@ -27,7 +27,7 @@ describe('Readiness and crash-loop back-off on real processes', () => {
   beforeAll(async () => {
     c = await startAcceptanceCluster({});
     ({ agent, runtime } = await startProcessAgent(c, nodeName, stateDir, { backoff: { baseMs: 300, maxMs: 10_000 }, probeSecondMs: 200 }));
-    proxy = await ServiceProxy.start({ bus: c.cluster.bus, client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, 'system:node:proxy'), log: c.log, nodeName });
+    proxy = await ServiceProxy.start({ bus: c.cluster.bus, client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, componentUser('system:node:proxy')), log: c.log, nodeName });
   });
 
   afterAll(async () => {

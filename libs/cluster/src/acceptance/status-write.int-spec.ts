@@ -1,4 +1,4 @@
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { type AcceptanceCluster, startAcceptanceCluster } from './harness';
 
 /**
@@ -18,7 +18,7 @@ describe('A status write that changes nothing', () => {
   });
 
   it('keeps the resourceVersion, so a later write with it as precondition succeeds', async () => {
-    const client = new InProcessClusterClient(t.cluster.api.writer, t.cluster.projector, 'system:node:test');
+    const client = new InProcessClusterClient(t.cluster.api.writer, t.cluster.projector, componentUser('system:node:test'));
     // With its podCIDR given (kubelet --pod-cidr), the node IPAM controller does not write to it.
     const created = await client.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'noop-node' }, spec: { podCIDR: '10.250.0.0/24', podCIDRs: ['10.250.0.0/24'] } }, {});
     const status = { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: '2025-01-01T00:00:00Z' }] };

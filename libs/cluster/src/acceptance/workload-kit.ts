@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
-import { InProcessClusterClient } from '@logbook/apiserver';
+import { InProcessClusterClient, componentUser } from '@logbook/apiserver';
 import { ProcessRuntime } from '@logbook/runtime';
 import type { KubeObject } from '@logbook/kube';
 import { NodeAgent, type NodeAgentOptions } from '@logbook/node-agent';
@@ -127,7 +127,7 @@ export async function startProcessAgent(
   const { adoptPollMs, addressRange, ...agentOptions } = options;
   const runtime = new ProcessRuntime({ stateDir, addressRange: addressRange ?? randomAddressRange(), ...(adoptPollMs ? { adoptPollMs } : {}) });
   const agent = new NodeAgent({
-    client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, `system:node:${nodeName}`),
+    client: new InProcessClusterClient(c.cluster.api.writer, c.cluster.projector, componentUser(`system:node:${nodeName}`)),
     bus: c.cluster.bus,
     runtime,
     nodeName,
