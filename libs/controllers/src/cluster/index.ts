@@ -16,3 +16,7 @@ export { decideClaim, decideVolume, type ClaimDecision, type VolumeDecision, typ
 export { localPathVolume, provisionedVolumeName } from './volumes/provision';
 export * from './node-ipam/node-ipam-controller';
 export * from './node-ipam/cidr-allocator';
+export * from './resource-quota/resource-quota-controller';
+export * from './service-account/service-account-controller';
+export * from './root-ca/root-ca-publisher';
+export * from './clusterrole-aggregation/clusterrole-aggregation-controller';
