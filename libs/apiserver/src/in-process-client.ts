@@ -50,6 +50,12 @@ export class InProcessClusterClient implements ClusterClient {
     return this.run(resource, obj.metadata.namespace, obj.metadata.name!, { type: 'UpdateStatus', resource, object: obj }, cause);
   }
 
+  /** certificatesigningrequests/<name>/approval: the Approved/Denied conditions (the CSR approver). */
+  async updateApproval(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+    const resource = this.resource(obj.kind);
+    return this.run(resource, undefined, obj.metadata.name!, { type: 'UpdateApproval', resource, object: obj }, cause);
+  }
+
   async delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void> {
     const resource = this.resource(kind);
     this.authorize({ verb: 'delete', resource, namespace, name });

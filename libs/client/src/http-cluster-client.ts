@@ -45,6 +45,12 @@ export class HttpClusterClient implements ClusterClient {
     return this.send('PUT', objectPath(r, obj.metadata.namespace, obj.metadata.name!) + '/status', cause, withTypeMeta(r, obj));
   }
 
+  /** certificatesigningrequests/<name>/approval (the CSR approver). */
+  async updateApproval(obj: KubeObject, cause: Cause): Promise<KubeObject> {
+    const r = this.resource(obj.kind);
+    return this.send('PUT', objectPath(r, undefined, obj.metadata.name!) + '/approval', cause, withTypeMeta(r, obj));
+  }
+
   async delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void> {
     const r = this.resource(kind);
     const body = { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy, preconditions: options.preconditions, gracePeriodSeconds: options.gracePeriodSeconds };

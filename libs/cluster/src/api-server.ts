@@ -8,7 +8,7 @@ import { ApiError, DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefa
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import type { RequestAuditOptions } from '@logbook/apiserver';
-import { ensureTokenFile, reconcileBootstrapPolicy, startApiServer, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
+import { ensureTokenFile, reconcileBootstrapPolicy, startApiServer, systemCaller, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken } from './distributed-tokens';
 
 export interface StandaloneApiServerOptions {

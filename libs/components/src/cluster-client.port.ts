@@ -51,6 +51,8 @@ export interface ClusterClient {
   /** PUT: `obj.metadata.resourceVersion` is a precondition (409 when stale). */
   update(obj: KubeObject, cause: Cause, options?: ClientWriteOptions): Promise<KubeObject>;
   updateStatus(obj: KubeObject, cause: Cause): Promise<KubeObject>;
+  /** A CertificateSigningRequest's `/approval` subresource: its Approved/Denied conditions. */
+  updateApproval?(obj: KubeObject, cause: Cause): Promise<KubeObject>;
   delete(kind: string, namespace: string | undefined, name: string, options: DeleteOptions): Promise<void>;
   /** pods/<name>/binding with the pod's resourceVersion as precondition. */
   bind(namespace: string, name: string, nodeName: string, resourceVersion: string, cause: Cause): Promise<void>;
