@@ -10,6 +10,7 @@ import { Projector } from '@logbook/projections';
 import type { RequestAuditOptions } from '@logbook/apiserver';
 import { ensureTokenFile, reconcileBootstrapPolicy, startApiServer, systemCaller, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken } from './distributed-tokens';
+import { apiServerAddress, reconcileKubernetesService } from './kubernetes-service';
 
 export interface StandaloneApiServerOptions {
   /** Certificates, tokens, kubeconfig and (with the default store) the log. */
@@ -87,6 +88,8 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
   if (policy.written > 0) log.info({ written: policy.written }, 'default roles and bindings reconciled');
   await ensureSystemNamespaces(api, projector);
   await ensureDefaultStorageClass(api, projector);
+  const master = await reconcileKubernetesService(api.writer, projector, apiServerAddress(api.url));
+  if (master > 0) log.info({ written: master }, 'the kubernetes Service and its endpoints reconciled');
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
   log.info({ url: api.url, kubeconfig }, 'api server listening');
