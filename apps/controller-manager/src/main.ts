@@ -13,7 +13,7 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  *   LOGBOOK_BUS                   kafka://host:port[,host:port] or embedded:<dir>   (required)
  *   LOGBOOK_API                   API server URL, e.g. https://127.0.0.1:6443         (required)
  *   LOGBOOK_TOKEN                 bearer token of the controller manager's identity
- *   LOGBOOK_CA_FILE               PEM of the cluster CA
+ *   LOGBOOK_CA_FILE               PEM of the cluster CA (also published in every namespace as kube-root-ca.crt)
  *   LOGBOOK_NODE_GRACE_PERIOD_MS  silence before a node is NotReady (40000)
  *   LOGBOOK_POD_EVICTION_SECONDS  eviction delay without a toleration (300)
  *   LOGBOOK_EVENT_TTL             Kubernetes Events are deleted this long after their last occurrence (1h)
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     eventTtlMs,
     clusterCidr: process.env.LOGBOOK_CLUSTER_CIDR || undefined,
     nodeCidrMaskSize: process.env.LOGBOOK_NODE_CIDR_MASK_SIZE ? Number(process.env.LOGBOOK_NODE_CIDR_MASK_SIZE) : undefined,
+    rootCaPem: caFile ? readFileSync(caFile, 'utf8') : undefined,
   });
   const registry = createMetricsRegistry('controller-manager');
   const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '', registry });

@@ -16,6 +16,9 @@ import {
   NodeLifecycleController,
   PersistentVolumeController,
   ReplicaSetController,
+  ResourceQuotaController,
+  RootCaPublisher,
+  ServiceAccountController,
   StatefulSetController,
   garbageCollectors,
 } from '@logbook/controllers';
@@ -47,6 +50,8 @@ export interface ComponentsOptions {
   readonly nodeCidrMaskSize?: number;
   /** The CronJob controller's clock (tests: a fast one, so schedules fire without real minutes). */
   readonly cronJobClock?: CronJobClock;
+  /** The cluster CA (PEM) the root CA publisher puts in every namespace's kube-root-ca.crt; without it that controller does not run. */
+  readonly rootCaPem?: string;
 }
 
 /** The controller manager's controllers, each its own consumer group (DESIGN §5). */
@@ -67,6 +72,9 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new PersistentVolumeController(),
     new HorizontalPodAutoscalerController({ syncPeriodMs: options.hpaSyncPeriodMs }),
     new EventTtlController({ ttlMs: options.eventTtlMs }),
+    new ResourceQuotaController(),
+    new ServiceAccountController(),
+    ...(options.rootCaPem ? [new RootCaPublisher(options.rootCaPem)] : []),
     ...garbageCollectors(),
   ];
 }

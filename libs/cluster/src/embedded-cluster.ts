@@ -119,7 +119,8 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
           clientFor: (actor) => new InProcessClusterClient(api.writer, projector, componentUser(actor)),
           log,
           // The node IPAM controller cuts node CIDRs from the same cluster CIDR the node agent blackholes.
-          options: { ...options.componentOptions, clusterCidr: options.componentOptions?.clusterCidr ?? (typeof options.nodeAgent === 'object' ? options.nodeAgent.clusterCIDR : undefined) },
+          // The root CA publisher hands every namespace the CA this API server's certificate comes from.
+          options: { ...options.componentOptions, clusterCidr: options.componentOptions?.clusterCidr ?? (typeof options.nodeAgent === 'object' ? options.nodeAgent.clusterCIDR : undefined), rootCaPem: options.componentOptions?.rootCaPem ?? api.caCert },
           registry,
         });
   const hollow = await startHollowNodes({

@@ -19,5 +19,6 @@ export * from './node-streaming';
 export * from './storage';
 export * from './node-selector';
 export * from './certificates';
+export * from './bootstrap-token';
 export * from './rbac-aggregation';
 export * from './quota';
