@@ -1,11 +1,5 @@
-import type { KubeObject } from '@logbook/kube';
-import {
-  BootstrapTokenAuthenticator,
-  authenticateBootstrapToken,
-  bootstrapTokenSecret,
-  generateBootstrapToken,
-  parseBootstrapToken,
-} from './bootstrap-token';
+import { type KubeObject, bootstrapTokenSecret, generateBootstrapToken, parseBootstrapToken } from '@logbook/kube';
+import { BootstrapTokenAuthenticator, authenticateBootstrapToken } from './bootstrap-token';
 
 const NOW = new Date('2026-12-06T12:00:00Z');
 const token = { id: 'abcdef', secret: '0123456789abcdef' };
