@@ -2,6 +2,7 @@ import type { EventBus } from '@logbook/bus';
 import { type ClusterClient, type ComponentLogger, type Controller, ControllerHost } from '@logbook/components';
 import {
   type CronJobClock,
+  ClusterRoleAggregationController,
   CronJobController,
   DaemonSetController,
   DeploymentController,
@@ -75,6 +76,7 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new ResourceQuotaController(),
     new ServiceAccountController(),
     ...(options.rootCaPem ? [new RootCaPublisher(options.rootCaPem)] : []),
+    new ClusterRoleAggregationController(),
     ...garbageCollectors(),
   ];
 }

@@ -8,6 +8,7 @@ import { NAME_REQUIRED } from './plugins/name-required';
 import { LimitRanger } from './limit-ranger/limit-ranger';
 import { PodSecurityAdmission } from './pod-security/pod-security-admission';
 import { ResourceQuotaAdmission } from './resource-quota/resource-quota-admission';
+import { RBAC_ESCALATION } from '../authz/rbac-escalation';
 
 const LIMIT_RANGER = new LimitRanger();
 
@@ -34,6 +35,8 @@ export const MUTATING_ADMISSION: readonly MutatingAdmission[] = [
 export const VALIDATING_ADMISSION: readonly ValidatingAdmission[] = [
   LIMIT_RANGER,
   new PodSecurityAdmission(),
+  // Not an admission plugin in kube but its RBAC storage's check; here so every client's writes pass it.
+  RBAC_ESCALATION,
   // Last, after every other validating step: it charges what the others admitted. One instance
   // per process, so that API servers sharing this process also share its reservations.
   new ResourceQuotaAdmission(),

@@ -116,6 +116,8 @@ const CLUSTER_ROLES: readonly RoleSpec[] = [
       rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kube-apiserver-client']),
       rule(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kube-apiserver-client']),
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      // The aggregation controller writes rules it does not hold itself (kube's has the same grant).
+      rule(['escalate'], [RBAC], ['clusterroles']),
     ],
   },
   {
