@@ -29,7 +29,8 @@ import { requestAttributes } from './authz/request-attributes';
 import { podStream } from './ops/pod-stream';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { requestLabels } from './metrics/request-labels';
-import { requestId } from './audit-log/capture';
+import { addAuditAnnotations, requestId } from './audit-log/capture';
+import { authorizationAnnotations } from './audit-log/audit-event';
 import type { RequestAuditor } from './audit-log/request-auditor';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -88,7 +89,7 @@ export class KubeApiHandler {
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, user: User, upgrade?: RequestContext['upgrade']): Promise<void> {
     // Authorized from the URL alone, before anything is read or routed (kube's WithAuthorization).
-    authorizeOrThrow(this.deps.authorizer, requestAttributes(user, req.method ?? 'GET', url.pathname, url.searchParams));
+    authorizeOrThrow(this.deps.authorizer, requestAttributes(user, req.method ?? 'GET', url.pathname, url.searchParams), (d) => addAuditAnnotations(req, authorizationAnnotations(d)));
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method === 'GET') {
       if (p === '/api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));

@@ -97,3 +97,8 @@ export function withoutManagedFields(obj: unknown): unknown {
   if (Array.isArray(o.items)) out = { ...out, items: o.items.map(withoutManagedFields) };
   return out;
 }
+
+/** kube's authorization annotations, set on every authorized request whatever the answer. */
+export function authorizationAnnotations(decision: { readonly allowed: boolean; readonly reason: string }): Record<string, string> {
+  return { 'authorization.k8s.io/decision': decision.allowed ? 'allow' : 'forbid', 'authorization.k8s.io/reason': decision.reason };
+}

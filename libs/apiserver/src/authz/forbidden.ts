@@ -1,5 +1,5 @@
 import { ApiError } from '@logbook/kube';
-import type { Authorizer, RequestAttributes } from './authorizer';
+import type { Authorizer, Decision, RequestAttributes } from './authorizer';
 
 /**
  * kube's 403 wording: `pods "x" is forbidden: User "alice" cannot get resource "pods" in API
@@ -23,8 +23,9 @@ export function forbidden(attrs: RequestAttributes, reason = ''): ApiError {
   return new ApiError(403, 'Forbidden', message, { ...(name ? { name } : {}), group, kind: attrs.resourceRequest ? attrs.resource ?? '' : '' });
 }
 
-/** Throws kube's 403 unless the authorizer allows. */
-export function authorizeOrThrow(authorizer: Authorizer, attrs: RequestAttributes): void {
+/** Throws kube's 403 unless the authorizer allows; `onDecision` hears the decision either way (the request audit). */
+export function authorizeOrThrow(authorizer: Authorizer, attrs: RequestAttributes, onDecision?: (decision: Decision) => void): void {
   const decision = authorizer.authorize(attrs);
+  onDecision?.(decision);
   if (!decision.allowed) throw forbidden(attrs, decision.reason);
 }
