@@ -9,7 +9,7 @@ import type { RequestAuditor } from './request-auditor';
  * take, so the audit file reads the same in embedded and distributed mode. Reads come from the
  * projection (as an informer's cache would) and are not audited.
  */
-export function auditedClusterClient(client: ClusterClient, auditor: RequestAuditor, user: User): ClusterClient {
+export function auditedClusterClient<C extends ClusterClient>(client: C, auditor: RequestAuditor, user: User): C {
   const audited = async <T>(method: string, kind: string, namespace: string | undefined, name: string | undefined, subresource: string | undefined, write: () => Promise<T>): Promise<T> => {
     const started = new Date();
     const path = restPath(kind, namespace, name, subresource);
@@ -26,7 +26,7 @@ export function auditedClusterClient(client: ClusterClient, auditor: RequestAudi
   };
   const ns = (obj: KubeObject) => obj.metadata.namespace;
   // Everything else (reads, token requests) is the client's own, reached through the prototype.
-  const wrapped: ClusterClient = Object.create(client);
+  const wrapped: C = Object.create(client);
   Object.assign(wrapped, {
     create: (obj, cause) => audited('POST', obj.kind, ns(obj), undefined, undefined, () => client.create(obj, cause)),
     update: (obj, cause) => audited('PUT', obj.kind, ns(obj), obj.metadata.name, undefined, () => client.update(obj, cause)),
