@@ -8,6 +8,7 @@ import { NAME_REQUIRED } from './plugins/name-required';
 import { LimitRanger } from './limit-ranger/limit-ranger';
 import { PodSecurityAdmission } from './pod-security/pod-security-admission';
 import { ResourceQuotaAdmission } from './resource-quota/resource-quota-admission';
+import { ServiceAccountAdmission } from './service-account/service-account-admission';
 import { RBAC_ESCALATION } from '../authz/rbac-escalation';
 
 const LIMIT_RANGER = new LimitRanger();
@@ -23,7 +24,7 @@ const LIMIT_RANGER = new LimitRanger();
 export const MUTATING_ADMISSION: readonly MutatingAdmission[] = [
   NAMESPACE_LIFECYCLE,
   LIMIT_RANGER,
-  // ServiceAccount: here (the default service account and its token volume).
+  new ServiceAccountAdmission(),
   DEFAULT_STORAGE_CLASS,
   DEFAULT_INGRESS_CLASS,
   // Not admission plugins in kube but its BeforeCreate, after every mutating plugin: the name.
