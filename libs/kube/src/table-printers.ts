@@ -201,6 +201,19 @@ function hpaTargets(o: KubeObject): string {
   return list.length > 2 ? `${list.slice(0, 2).join(', ')} + ${list.length - 2} more...` : list.join(', ');
 }
 
+/**
+ * REQUEST and LIMIT of `kubectl get quota`: `resource: used/hard` for every hard resource in
+ * name order, `limits.*` in LIMIT and the rest in REQUEST, as kube's printer words them.
+ */
+function quotaColumns(o: KubeObject): [string, string] {
+  const hard: Record<string, string> = o.status?.hard ?? {};
+  const used: Record<string, string> = o.status?.used ?? {};
+  const request: string[] = [];
+  const limit: string[] = [];
+  for (const resource of Object.keys(hard).sort()) (resource.startsWith('limits.') ? limit : request).push(`${resource}: ${used[resource] ?? '0'}/${hard[resource]}`);
+  return [request.join(', '), limit.join(', ')];
+}
+
 export const PRINTERS: Record<string, Printer> = {
   Pod: {
     columns: [NAME, col('Ready'), col('Status'), col('Restarts'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
@@ -359,6 +372,18 @@ export const PRINTERS: Record<string, Printer> = {
   Secret: {
     columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
     cells: (o, now) => [o.metadata.name, o.type ?? 'Opaque', Object.keys(o.data ?? {}).length, age(o, now)],
+  },
+  ResourceQuota: {
+    columns: [NAME, AGE, col('Request'), col('Limit')],
+    cells: (o, now) => [o.metadata.name, age(o, now), ...quotaColumns(o)],
+  },
+  LimitRange: {
+    columns: [NAME, col('Created At')],
+    cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ? new Date(o.metadata.creationTimestamp).toISOString().replace(/\.\d{3}Z$/, 'Z') : '<unknown>'],
+  },
+  ServiceAccount: {
+    columns: [NAME, col('Secrets', 'integer'), AGE],
+    cells: (o, now) => [o.metadata.name, (o.secrets ?? []).length, age(o, now)],
   },
   Namespace: {
     columns: [NAME, col('Status'), AGE],

@@ -48,6 +48,9 @@ describe('toTable', () => {
     ['StatefulSet', 'Name Ready Age +Containers +Images'],
     ['CronJob', 'Name Schedule Timezone Suspend Active Last Schedule Age +Containers +Images +Selector'],
     ['ControllerRevision', 'Name Controller Revision Age'],
+    ['ResourceQuota', 'Name Age Request Limit'],
+    ['LimitRange', 'Name Created At'],
+    ['ServiceAccount', 'Name Secrets Age'],
     ['Widget', 'Name Age'],
   ])('%s columns: %s', (kind, expected) => {
     expect(header(kind)).toBe(expected);
@@ -56,6 +59,12 @@ describe('toTable', () => {
   it.each<[string, string, KubeObject, unknown[]]>([
     ['running pod', 'Pod', makePod('p').created(fiveMinAgo).with('spec.nodeName', 'n1').with('status', { phase: 'Running', podIP: '10.0.0.5', containerStatuses: [{ name: 'c', ready: true, restartCount: 0, state: { running: {} } }] }).obj(), ['p', '1/1', 'Running', '0', '5m', '10.0.0.5', 'n1', '<none>', '<none>']],
     ['pending pod', 'Pod', makePod('p').created(fiveMinAgo).obj(), ['p', '0/1', 'Pending', '0', '5m', '<none>', '<none>', '<none>', '<none>']],
+    [
+      'resource quota',
+      'ResourceQuota',
+      makeObject('v1', 'ResourceQuota', 'q1').created(fiveMinAgo).with('status', { hard: { pods: '2', 'limits.cpu': '2', 'requests.cpu': '1' }, used: { pods: '1', 'limits.cpu': '500m' } }).obj(),
+      ['q1', '5m', 'pods: 1/2, requests.cpu: 0/1', 'limits.cpu: 500m/2'],
+    ],
     [
       'restarted pod',
       'Pod',
