@@ -12,7 +12,7 @@ import { API_OPTIONS, AUTHORIZER, EVENT_STORE, LOGGER, PROJECTOR } from './token
 import { Registry } from 'prom-client';
 import { ApiMetrics } from './metrics/api-metrics';
 import type { RequestAuditor } from './audit-log/request-auditor';
-import { type ClusterAuthorizer, createClusterAuthorizer } from './authz/cluster-authorizer';
+import { type AuthorizationMode, type ClusterAuthorizer, createClusterAuthorizer } from './authz/cluster-authorizer';
 
 export interface ApiServerModuleOptions {
   readonly store: EventStore;
@@ -29,6 +29,8 @@ export interface ApiServerModuleOptions {
   readonly nodeClient?: { readonly cert: string; readonly key: string };
   /** Writes every request to the audit file (`--audit-policy-file`, `--audit-log-path`). */
   readonly audit?: RequestAuditor;
+  /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 @Module({})
@@ -44,7 +46,7 @@ export class ApiServerModule {
         { provide: PROJECTOR, useValue: options.projector },
         { provide: LOGGER, useValue: options.logger },
         { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector, undefined, (kind, events) => metrics.onAppended(kind, events)), inject: [EVENT_STORE, PROJECTOR] },
-        { provide: AUTHORIZER, useFactory: (projector: Projector) => createClusterAuthorizer(projector), inject: [PROJECTOR] },
+        { provide: AUTHORIZER, useFactory: (projector: Projector) => createClusterAuthorizer(projector, options.authorizationMode), inject: [PROJECTOR] },
         { provide: WatchHub, useFactory: (projector: Projector) => new WatchHub(projector, options.watchCacheSize), inject: [PROJECTOR] },
         {
           provide: NamespaceFinalizer,

@@ -16,7 +16,7 @@ import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { RequestAuditor, type RequestAuditOptions } from './audit-log/request-auditor';
 import { AUTHORIZER } from './tokens';
-import type { ClusterAuthorizer } from './authz/cluster-authorizer';
+import type { AuthorizationMode, ClusterAuthorizer } from './authz/cluster-authorizer';
 
 export interface ApiServerOptions {
   readonly store: EventStore;
@@ -33,6 +33,8 @@ export interface ApiServerOptions {
   readonly registry?: Registry;
   /** kube's request audit: a policy file and the JSON-lines file every request is recorded in. */
   readonly audit?: RequestAuditOptions;
+  /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 export interface RunningApiServer {
@@ -83,6 +85,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       registry: options.registry,
       nodeClient: pki.nodeClient,
       audit,
+      authorizationMode: options.authorizationMode,
     }),
     { httpsOptions: { key: pki.key, cert: pki.cert }, bodyParser: false, logger: false, abortOnError: false },
   );

@@ -7,7 +7,7 @@ import { createMetricsRegistry } from '@logbook/observability';
 import { ApiError, DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefaultStorageClass, resourceByKind, streamName } from '@logbook/kube';
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
-import type { RequestAuditOptions } from '@logbook/apiserver';
+import type { AuthorizationMode, RequestAuditOptions } from '@logbook/apiserver';
 import { ensureTokenFile, reconcileBootstrapPolicy, startApiServer, systemCaller, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken } from './distributed-tokens';
 import { apiServerAddress, reconcileKubernetesService } from './kubernetes-service';
@@ -30,6 +30,8 @@ export interface StandaloneApiServerOptions {
   readonly registry?: Registry;
   /** kube's request audit (`--audit-policy-file`, `--audit-log-path`); none by default. */
   readonly audit?: RequestAuditOptions;
+  /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 export interface StandaloneApiServer {
@@ -82,6 +84,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     finalizeNamespaces: options.finalizeNamespaces ?? false,
     registry,
     audit: options.audit,
+    authorizationMode: options.authorizationMode,
   });
   // The default roles and bindings before anything else is written: components authorize against them.
   const policy = await reconcileBootstrapPolicy(api.writer, projector);

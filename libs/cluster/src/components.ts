@@ -4,6 +4,9 @@ import {
   type CronJobClock,
   ClusterRoleAggregationController,
   CronJobController,
+  CsrApprovingController,
+  CsrSigningController,
+  TokenCleaner,
   DaemonSetController,
   DeploymentController,
   DisruptionController,
@@ -26,6 +29,7 @@ import {
 import { DEFAULT_SCHEDULER_CONFIG, SchedulerController, loadSchedulerConfig } from '@logbook/scheduling';
 import { HollowNodes, type RunningHollowNodes } from '@logbook/hollow';
 import type { Registry } from 'prom-client';
+import { type KeyUsage, signCertificateRequest } from '@logbook/apiserver';
 
 export interface ComponentsOptions {
   /** Node lifecycle: how long a node may be silent before it is NotReady (default 40 s). */
@@ -53,6 +57,12 @@ export interface ComponentsOptions {
   readonly cronJobClock?: CronJobClock;
   /** The cluster CA (PEM) the root CA publisher puts in every namespace's kube-root-ca.crt; without it that controller does not run. */
   readonly rootCaPem?: string;
+  /**
+   * The CA (PEM certificate and key) the CSR signer issues API client certificates with, as
+   * kube-controller-manager's --cluster-signing-cert-file/--cluster-signing-key-file; without it
+   * approved requests stay unsigned.
+   */
+  readonly clusterSigning?: { readonly certPem: string; readonly keyPem: string; readonly durationMs?: number };
 }
 
 /** The controller manager's controllers, each its own consumer group (DESIGN §5). */
@@ -76,6 +86,9 @@ export function controllerManagerControllers(options: ComponentsOptions = {}): C
     new ResourceQuotaController(),
     new ServiceAccountController(),
     ...(options.rootCaPem ? [new RootCaPublisher(options.rootCaPem)] : []),
+    new CsrApprovingController(),
+    ...(options.clusterSigning ? [csrSigningController(options.clusterSigning)] : []),
+    new TokenCleaner(),
     new ClusterRoleAggregationController(),
     ...garbageCollectors(),
   ];
@@ -141,4 +154,11 @@ export async function startComponents(deps: {
       await controllerManager.stop();
     },
   };
+}
+
+function csrSigningController(ca: NonNullable<ComponentsOptions['clusterSigning']>): CsrSigningController {
+  return new CsrSigningController({
+    durationMs: ca.durationMs,
+    sign: (pem, o) => signCertificateRequest(ca.certPem, ca.keyPem, pem, { usages: o.usages as KeyUsage[], days: o.days }),
+  });
 }

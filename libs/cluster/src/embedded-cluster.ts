@@ -6,6 +6,7 @@ import { Relay, relayCheckpointName } from '@logbook/relay';
 import type { Projector } from '@logbook/projections';
 import { InProcessClusterClient, componentUser, type RunningApiServer } from '@logbook/apiserver';
 import type { RequestAuditOptions } from '@logbook/apiserver';
+import { readClusterCa } from '@logbook/apiserver';
 import { startStandaloneApiServer } from './api-server';
 import { type ComponentsOptions, type RunningComponents, startComponents, startHollowNodes } from './components';
 import type { RunningHollowNodes } from '@logbook/hollow';
@@ -120,7 +121,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
           log,
           // The node IPAM controller cuts node CIDRs from the same cluster CIDR the node agent blackholes.
           // The root CA publisher hands every namespace the CA this API server's certificate comes from.
-          options: { ...options.componentOptions, clusterCidr: options.componentOptions?.clusterCidr ?? (typeof options.nodeAgent === 'object' ? options.nodeAgent.clusterCIDR : undefined), rootCaPem: options.componentOptions?.rootCaPem ?? api.caCert },
+          options: { ...options.componentOptions, clusterCidr: options.componentOptions?.clusterCidr ?? (typeof options.nodeAgent === 'object' ? options.nodeAgent.clusterCIDR : undefined), rootCaPem: options.componentOptions?.rootCaPem ?? api.caCert, clusterSigning: options.componentOptions?.clusterSigning ?? clusterSigningOf(dataDir) },
           registry,
         });
   const hollow = await startHollowNodes({
@@ -235,4 +236,10 @@ async function startNodeAgent(
   }
   log.info({ node: agent.nodeName, port: agent.port, runtime: node.kind }, 'node agent started');
   return { agent, runtime, node };
+}
+
+/** The CSR signer signs with the cluster CA the API server made in `<dataDir>/pki` (one process holds both). */
+function clusterSigningOf(dataDir: string): ComponentsOptions['clusterSigning'] {
+  const ca = readClusterCa(dataDir);
+  return { certPem: ca.cert, keyPem: ca.key };
 }

@@ -19,4 +19,5 @@ export * from './node-ipam/cidr-allocator';
 export * from './resource-quota/resource-quota-controller';
 export * from './service-account/service-account-controller';
 export * from './root-ca/root-ca-publisher';
+export * from './certificates';
 export * from './clusterrole-aggregation/clusterrole-aggregation-controller';
