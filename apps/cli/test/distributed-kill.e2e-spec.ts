@@ -98,7 +98,7 @@ describeWithKafka('logbook up --distributed survives SIGKILLs during a rollout',
       const history: any[] = (await cluster.api('GET', `/apis/logbook.io/v1/history?kind=pod&namespace=default&name=${name}`)).body.items;
       const bound = history.filter((e) => e.type === 'PodBound');
       boundCount.set(name, bound.length);
-      for (const e of bound) expect(e.actor).toBe('system:scheduler');
+      for (const e of bound) expect(e.actor).toBe('system:kube-scheduler');
     }
     expect([...boundCount].filter(([, n]) => n > 1)).toEqual([]);
     expect([...running].filter((name) => boundCount.get(name) !== 1)).toEqual([]);

@@ -35,7 +35,8 @@ describe('logbook history', () => {
   /** A kubeconfig like the admin's, but for another user's token. */
   function kubeconfigFor(user: string): string {
     const token = randomName(`${user}-token`);
-    addToken(dir.path, token, user);
+    // Writers of the scenario, not its subject: authorization has its own spec (rbac.e2e-spec.ts).
+    addToken(dir.path, token, user, ['system:masters']);
     const config = parse(require('node:fs').readFileSync(cluster.kubeconfig, 'utf8'));
     config.users[0].user.token = token;
     const path = join(dir.path, `kubeconfig-${user}`);
@@ -71,7 +72,7 @@ spec:
     expect(header('DeploymentCreated', 'alice')).not.toBe('');
     expect(header('DeploymentUpdated', 'bob')).not.toBe('');
     expect(header('ObjectDeleted', 'bob')).not.toBe('');
-    expect(lines.some((l) => /DeploymentStatusChanged/.test(l) && /system:controller-manager/.test(l))).toBe(true);
+    expect(lines.some((l) => /DeploymentStatusChanged/.test(l) && /system:kube-controller-manager/.test(l))).toBe(true);
     expect(out.stdout).toContain('- spec.template.spec.containers[0].image: nginx:1.25');
     expect(out.stdout).toContain('+ spec.template.spec.containers[0].image: nginx:1.26');
     expect(lines.indexOf(header('DeploymentCreated', 'alice'))).toBeLessThan(lines.indexOf(header('DeploymentUpdated', 'bob')));

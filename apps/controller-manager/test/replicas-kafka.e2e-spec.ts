@@ -64,8 +64,8 @@ describeWithKafka('scheduler and controller-manager replicas on Kafka', () => {
   });
 
   it(`finishes a rollout of ${REPLICAS} replicas when one scheduler and one controller manager are killed with SIGKILL`, async () => {
-    addToken(dir.path, 'scheduler-token', 'system:scheduler');
-    addToken(dir.path, 'cm-token', 'system:controller-manager');
+    addToken(dir.path, 'scheduler-token', 'system:kube-scheduler');
+    addToken(dir.path, 'cm-token', 'system:kube-controller-manager');
     const schedulers = [start('scheduler', 0, 'scheduler-token'), start('scheduler', 1, 'scheduler-token')];
     const managers = [start('controller-manager', 0, 'cm-token'), start('controller-manager', 1, 'cm-token')];
     for (const c of [...schedulers, ...managers]) {
@@ -105,7 +105,7 @@ describeWithKafka('scheduler and controller-manager replicas on Kafka', () => {
     for (const p of pods) {
       const history = (await api('GET', `/apis/logbook.io/v1/history?kind=pod&namespace=default&name=${p.metadata.name}`)).body.items;
       expect(history.filter((e: any) => e.type === 'PodBound')).toHaveLength(1);
-      expect(history.find((e: any) => e.type === 'PodBound').actor).toBe('system:scheduler');
+      expect(history.find((e: any) => e.type === 'PodBound').actor).toBe('system:kube-scheduler');
     }
     expect(schedulers[1].proc.exitCode).toBeNull();
     expect(managers[1].proc.exitCode).toBeNull();

@@ -6,7 +6,8 @@ import type { Caller, ClusterWriter } from './write/cluster-writer';
 import type { WriteCommand } from './write/commands';
 import { podNodeReady } from './write/node-readiness';
 import type { User } from './identity/token-file';
-import type { RequestAttributes } from './authz/authorizer';
+import { ALLOW_ALL, type Authorizer, type RequestAttributes } from './authz/authorizer';
+import { forbidden } from './authz/forbidden';
 import { podMetricsOf } from './ops/resource-metrics';
 import { scaleOf } from './ops/scale';
 
@@ -28,6 +29,8 @@ export class InProcessClusterClient implements ClusterClient {
     private readonly writer: ClusterWriter,
     private readonly projector: Projector,
     private readonly user: User,
+    /** Node, then RBAC (the API server's); unit and int tests of other parts may leave it open. */
+    private readonly authorizer: Authorizer = ALLOW_ALL,
   ) {}
 
   async create(obj: KubeObject, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {
@@ -134,7 +137,7 @@ export class InProcessClusterClient implements ClusterClient {
 
   /**
    * Authorization: every call of this client passes here with what it asks, as the HTTP path
-   * authorizes every request before routing it. It allows everything for now.
+   * authorizes every request before routing it, and refuses with the same 403.
    */
   private authorize(request: { verb: string; resource: ResourceInfo | string; apiGroup?: string; subresource?: string; namespace?: string; name?: string }): void {
     const { resource } = request;
@@ -148,7 +151,10 @@ export class InProcessClusterClient implements ClusterClient {
       namespace: typeof resource === 'string' || resource.namespaced ? request.namespace : undefined,
       name: request.name,
     };
-    void attributes;
+    const decision = this.authorizer.authorize(attributes);
+    if (decision.allowed) return;
+    const refused = forbidden(attributes, decision.reason);
+    throw new ClientError(refused.code, refused.reason, refused.message);
   }
 
   private async run(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {

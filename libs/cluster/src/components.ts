@@ -30,6 +30,7 @@ import { DEFAULT_SCHEDULER_CONFIG, SchedulerController, loadSchedulerConfig } fr
 import { HollowNodes, type RunningHollowNodes } from '@logbook/hollow';
 import type { Registry } from 'prom-client';
 import { type KeyUsage, signCertificateRequest } from '@logbook/apiserver';
+import { CONTROLLER_MANAGER_USER, SCHEDULER_USER } from '@logbook/apiserver';
 
 export interface ComponentsOptions {
   /** Node lifecycle: how long a node may be silent before it is NotReady (default 40 s). */
@@ -134,10 +135,10 @@ export async function startComponents(deps: {
   readonly registry?: Registry;
 }): Promise<RunningComponents> {
   const options = deps.options ?? {};
-  const scheduler = new ControllerHost({ bus: deps.bus, client: deps.clientFor('system:scheduler'), controllers: [schedulerController(options)], log: deps.log, instanceId: 'embedded-scheduler', topicPrefix: options.topicPrefix, registry: deps.registry });
+  const scheduler = new ControllerHost({ bus: deps.bus, client: deps.clientFor(SCHEDULER_USER), controllers: [schedulerController(options)], log: deps.log, instanceId: 'embedded-scheduler', topicPrefix: options.topicPrefix, registry: deps.registry });
   const controllerManager = new ControllerHost({
     bus: deps.bus,
-    client: deps.clientFor('system:controller-manager'),
+    client: deps.clientFor(CONTROLLER_MANAGER_USER),
     controllers: controllerManagerControllers(options),
     log: deps.log,
     instanceId: 'embedded-controller-manager',

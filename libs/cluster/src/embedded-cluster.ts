@@ -4,7 +4,7 @@ import type { EventStore } from '@logbook/eventstore';
 import { createEventBus, type EventBus } from '@logbook/bus';
 import { Relay, relayCheckpointName } from '@logbook/relay';
 import type { Projector } from '@logbook/projections';
-import { InProcessClusterClient, componentUser, type RunningApiServer } from '@logbook/apiserver';
+import { HOLLOW_NODES_USER, InProcessClusterClient, PROXY_USER, componentUser, type RunningApiServer } from '@logbook/apiserver';
 import type { RequestAuditOptions } from '@logbook/apiserver';
 import { readClusterCa } from '@logbook/apiserver';
 import { startStandaloneApiServer } from './api-server';
@@ -117,7 +117,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       ? undefined
       : await startComponents({
           bus,
-          clientFor: (actor) => new InProcessClusterClient(api.writer, projector, componentUser(actor)),
+          clientFor: (actor) => new InProcessClusterClient(api.writer, projector, componentUser(actor), api.authorizer),
           log,
           // The node IPAM controller cuts node CIDRs from the same cluster CIDR the node agent blackholes.
           // The root CA publisher hands every namespace the CA this API server's certificate comes from.
@@ -126,7 +126,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
         });
   const hollow = await startHollowNodes({
     bus,
-    client: new InProcessClusterClient(api.writer, projector, componentUser('system:node:hollow')),
+    client: new InProcessClusterClient(api.writer, projector, componentUser(HOLLOW_NODES_USER), api.authorizer),
     log,
     options: options.componentOptions ?? {},
   });
@@ -149,9 +149,11 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   try {
     if (options.imageRegistry) images = await startImageRegistry(dataDir, options.imageRegistry.address, log);
     const agentOptions = options.nodeAgent && images ? { ...(options.nodeAgent === true ? {} : options.nodeAgent), registryMirror: images.address } : options.nodeAgent;
-    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, componentUser('system:node:agent')), log, agentOptions, registry, api.caCert, api.url) : undefined;
+    // The agent is `system:node:<its node>` in system:nodes, held by the Node authorizer to its own pods, as a kubelet is.
+    const agentNodeName = agentOptions ? ((agentOptions === true ? undefined : agentOptions.nodeName) ?? defaultNodeName()) : undefined;
+    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, componentUser(`system:node:${agentNodeName}`), api.authorizer), log, agentOptions === true ? { nodeName: agentNodeName } : { ...agentOptions, nodeName: agentNodeName }, registry, api.caCert, api.url) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
-    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, componentUser('system:node:proxy')), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
+    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, componentUser(PROXY_USER), api.authorizer), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
   } catch (err) {
     await close().catch((closeErr: Error) => log.warn({ err: closeErr.message }, 'unclean stop after a failed start'));
     throw err;

@@ -27,7 +27,7 @@ describe('ClusterClient getScale / updateScale / podMetrics', () => {
   });
 
   const clients: Array<[string, () => ClusterClient]> = [
-    ['in process', () => new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:controller-manager'))],
+    ['in process', () => new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:kube-controller-manager'))],
     ['over HTTPS', () => http],
   ];
 

@@ -120,11 +120,11 @@ describeWithKafka('health and metrics of every component process', () => {
   });
 
   it('serves /healthz at once, /readyz 503 → 200, and /metrics with consumer-group, reconcile, scheduling and relay figures', async () => {
-    addToken(dir.path, 'metrics-scheduler-token', 'system:scheduler');
-    addToken(dir.path, 'metrics-cm-token', 'system:controller-manager');
-    addToken(dir.path, 'metrics-proxy-token', 'system:proxy');
+    addToken(dir.path, 'metrics-scheduler-token', 'system:kube-scheduler');
+    addToken(dir.path, 'metrics-cm-token', 'system:kube-controller-manager');
+    addToken(dir.path, 'metrics-proxy-token', 'system:kube-proxy');
     const nodeName = randomName('metrics-node');
-    addToken(dir.path, 'metrics-node-token', `system:node:${nodeName}`);
+    addToken(dir.path, 'metrics-node-token', `system:node:${nodeName}`, ['system:nodes']);
     const agentPort = await freePort();
     const client = (token: string) => ({ LOGBOOK_API: cluster.url, LOGBOOK_TOKEN: token, LOGBOOK_CA_FILE: join(dir.path, 'pki', 'ca.crt'), LOGBOOK_TOPIC_PREFIX: prefix });
 

@@ -98,6 +98,6 @@ export function runLogbook(args: string[], timeoutMs = 120_000): Promise<{ code:
 }
 
 /** Adds a line to the cluster's static token file; the server picks it up without a restart. */
-export function addToken(dataDir: string, token: string, user: string): void {
-  appendFileSync(join(dataDir, 'tokens.csv'), `${token},${user},${user}-uid,"developers"\n`);
+export function addToken(dataDir: string, token: string, user: string, groups: readonly string[] = ['developers']): void {
+  appendFileSync(join(dataDir, 'tokens.csv'), `${token},${user},${user}-uid,"${groups.join(',')}"\n`);
 }

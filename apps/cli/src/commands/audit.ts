@@ -14,7 +14,7 @@ export interface AuditOptions {
 /** The filters audit and tail share. */
 export function withAuditFilters(cmd: Command): Command {
   return cmd
-    .option('--user <user>', 'only writes by this user or component (e.g. alice, system:scheduler)')
+    .option('--user <user>', 'only writes by this user or component (e.g. alice, system:kube-scheduler)')
     .option('--kind <kind>', 'only objects of this kind (deployment, pods, svc, …)')
     .option('-n, --namespace <ns>', 'only objects in this namespace (default: all)')
     .option('--verb <verb>', 'create, update, patch, delete, status, bind or scale');

@@ -20,7 +20,7 @@ describe('Kubernetes Events recorded over HTTPS', () => {
   beforeAll(async () => {
     const dataDir = join(tmp.path, 'api');
     api = await startStandaloneApiServer({ dataDir, port: 0, logger: pino({ level: 'warn' }) });
-    const token = ensureUserToken(join(dataDir, 'tokens.csv'), { user: 'system:scheduler', groups: [] });
+    const token = ensureUserToken(join(dataDir, 'tokens.csv'), { user: 'system:kube-scheduler', groups: [] });
     client = new HttpClusterClient({ server: api.url, token, ca: api.api.caCert });
     events = new EventBroadcaster({ client, batchIntervalMs: 0 });
   });
@@ -49,7 +49,7 @@ describe('Kubernetes Events recorded over HTTPS', () => {
     expect(api.projector.state.list('Event', { namespace: 'default' }).filter((e) => e.involvedObject?.name === name)).toHaveLength(1);
 
     const history = await api.store.readStream(`Event/default/${stored.metadata.name}`);
-    expect(history[0]).toMatchObject({ type: 'EventCreated', metadata: { actor: 'system:scheduler', causationId: podCreated.id, correlationId: podCreated.metadata.correlationId } });
+    expect(history[0]).toMatchObject({ type: 'EventCreated', metadata: { actor: 'system:kube-scheduler', causationId: podCreated.id, correlationId: podCreated.metadata.correlationId } });
     expect(history.slice(1).map((e) => e.type)).toEqual(Array(history.length - 1).fill('EventUpdated'));
     expect(history.length).toBeGreaterThanOrEqual(2);
   });

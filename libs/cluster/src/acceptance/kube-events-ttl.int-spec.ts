@@ -36,8 +36,8 @@ describe('Kubernetes Events past their TTL', () => {
 
     const history = await readStream(c.cluster, `Event/default/${scheduled.metadata.name}`);
     expect(history.map((e) => [e.type, e.metadata.actor])).toEqual([
-      ['EventCreated', 'system:scheduler'],
-      ['ObjectDeleted', 'system:controller-manager'],
+      ['EventCreated', 'system:kube-scheduler'],
+      ['ObjectDeleted', 'system:kube-controller-manager'],
     ]);
     // The pod itself is untouched.
     expect(c.cluster.projector.state.get('Pod', 'default', name)?.spec.nodeName).toBeTruthy();

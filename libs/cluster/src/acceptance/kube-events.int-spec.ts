@@ -133,7 +133,7 @@ describe('Kubernetes Events of a workload on a real node agent', () => {
   it('each Event is written by its component and caused by the event it reacted to (logbook explain)', async () => {
     const scheduled = about(webPod(c, app).metadata.name!, 'Scheduled')!;
     const [created] = await readStream(c.cluster, `Event/default/${scheduled.metadata.name}`);
-    expect(created).toMatchObject({ type: 'EventCreated', metadata: { actor: 'system:scheduler' } });
+    expect(created).toMatchObject({ type: 'EventCreated', metadata: { actor: 'system:kube-scheduler' } });
     const podEvents = await readStream(c.cluster, `Pod/default/${scheduled.involvedObject.name}`);
     expect(podEvents.map((e) => e.id)).toContain(created.metadata.causationId);
     expect(created.metadata.correlationId).toBe(podEvents[0].metadata.correlationId);

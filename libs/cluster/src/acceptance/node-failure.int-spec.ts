@@ -88,7 +88,7 @@ describe('A node that stops heartbeating', () => {
       const remaining = new Set(webPods().map((p) => p.metadata.name));
       for (const name of victimPods) expect(remaining.has(name)).toBe(false);
       const evicted = await readStream(t.cluster, `Pod/${NS}/${victimPods[0]}`);
-      expect(evicted[evicted.length - 1]).toMatchObject({ type: 'ObjectDeleted', metadata: expect.objectContaining({ actor: 'system:controller-manager' }) });
+      expect(evicted[evicted.length - 1]).toMatchObject({ type: 'ObjectDeleted', metadata: expect.objectContaining({ actor: 'system:kube-controller-manager' }) });
 
       const status = await t.kubectl(['rollout', 'status', 'deployment/web', '-n', NS, '--timeout=20s'], { timeoutMs: 30_000 });
       expect(status.stdout).toContain('successfully rolled out');

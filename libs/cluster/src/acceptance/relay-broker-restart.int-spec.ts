@@ -83,7 +83,7 @@ describeWithKafka('relay and broker restart during a write burst', () => {
     };
 
     let relay = start('relay', 'apps/relay/src/main.ts', relayEnv);
-    start('scheduler', 'apps/scheduler/src/main.ts', componentEnv('system:scheduler'));
+    start('scheduler', 'apps/scheduler/src/main.ts', componentEnv('system:kube-scheduler'));
     start('hollow nodes', 'apps/node-agent/src/main.ts', componentEnv(nodeIdentity('hollow').user), [
       '--hollow', '--nodes', String(HOLLOW_NODES), '--node-name', 'hollow', '--port', '0', '--heartbeat', '2000',
     ]);

@@ -110,13 +110,13 @@ describe.each(kubectlBinaries())('Deployment rollout on hollow nodes of differen
     expect(rsNames.size).toBe(1);
     const [rsName] = rsNames;
     const rsEvents = await readStream(t.cluster, `ReplicaSet/${NS}/${rsName}`);
-    expect(rsEvents[0].metadata.actor).toBe('system:controller-manager');
+    expect(rsEvents[0].metadata.actor).toBe('system:kube-controller-manager');
     expect(deployEvents.map((e) => e.id)).toContain(rsEvents[0].metadata.causationId);
     expect(rsEvents[0].metadata.correlationId).toBe(apply.metadata.correlationId);
     const rsEventIds = new Set(rsEvents.map((e) => e.id));
     for (const pod of pods) {
       const [created] = await readStream(t.cluster, `Pod/${NS}/${pod.metadata.name}`);
-      expect(created.metadata).toMatchObject({ actor: 'system:controller-manager', correlationId: apply.metadata.correlationId });
+      expect(created.metadata).toMatchObject({ actor: 'system:kube-controller-manager', correlationId: apply.metadata.correlationId });
       expect(rsEventIds.has(created.metadata.causationId!)).toBe(true);
     }
   };
