@@ -19,6 +19,10 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  *   LOGBOOK_EVENT_TTL             Kubernetes Events are deleted this long after their last occurrence (1h)
  *   LOGBOOK_CLUSTER_CIDR          pod addresses; the node IPAM controller gives each Node a CIDR of it (10.244.0.0/16)
  *   LOGBOOK_NODE_CIDR_MASK_SIZE   prefix length of each Node's podCIDR (24)
+ *   LOGBOOK_CLUSTER_SIGNING_CERT_FILE, LOGBOOK_CLUSTER_SIGNING_KEY_FILE
+ *                                 the CA the CSR signer issues API client certificates with (kube's
+ *                                 --cluster-signing-cert-file/--cluster-signing-key-file); unset: none are signed
+ *   LOGBOOK_CLUSTER_SIGNING_DURATION  longest certificate it issues, a Go duration (8760h)
  *   LOGBOOK_TOPIC_PREFIX, LOG_LEVEL
  *   LOGBOOK_HEALTH_PORT           /healthz, /readyz and /metrics, default 10257 (0 picks a free one)
  *   LOGBOOK_HEALTH_HOST           default 127.0.0.1
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
     clusterCidr: process.env.LOGBOOK_CLUSTER_CIDR || undefined,
     nodeCidrMaskSize: process.env.LOGBOOK_NODE_CIDR_MASK_SIZE ? Number(process.env.LOGBOOK_NODE_CIDR_MASK_SIZE) : undefined,
     rootCaPem: caFile ? readFileSync(caFile, 'utf8') : undefined,
+    clusterSigning: signingCa(),
   });
   const registry = createMetricsRegistry('controller-manager');
   const host = new ControllerHost({ bus, client, controllers, log, topicPrefix: process.env.LOGBOOK_TOPIC_PREFIX ?? '', registry });
@@ -66,6 +71,14 @@ async function main(): Promise<void> {
 
   await host.start();
   log.info({ bus: busUrl, api: server, controllers: controllers.map((c) => c.name) }, 'controller manager running');
+}
+
+function signingCa(): { certPem: string; keyPem: string; durationMs?: number } | undefined {
+  const certFile = process.env.LOGBOOK_CLUSTER_SIGNING_CERT_FILE;
+  const keyFile = process.env.LOGBOOK_CLUSTER_SIGNING_KEY_FILE;
+  if (!certFile || !keyFile) return undefined;
+  const duration = process.env.LOGBOOK_CLUSTER_SIGNING_DURATION;
+  return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8'), ...(duration ? { durationMs: parseEventTtl(duration, 'LOGBOOK_CLUSTER_SIGNING_DURATION') } : {}) };
 }
 
 main().catch((error) => {

@@ -95,6 +95,8 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
   const apiUrl = `https://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`;
   const common = { LOG_LEVEL: o.logLevel, LOGBOOK_HEALTH_HOST: '127.0.0.1' };
   const client = { ...common, LOGBOOK_BUS: o.bus, LOGBOOK_API: apiUrl, LOGBOOK_CA_FILE: join(o.dataDir, 'pki', 'ca.crt'), LOGBOOK_TOPIC_PREFIX: o.topicPrefix };
+  // The CSR signer of the controller managers signs with the cluster CA (kube's --cluster-signing-*-file).
+  const signing = { LOGBOOK_CLUSTER_SIGNING_CERT_FILE: join(o.dataDir, 'pki', 'ca.crt'), LOGBOOK_CLUSTER_SIGNING_KEY_FILE: join(o.dataDir, 'pki', 'ca.key') };
   const specs: ComponentSpec[] = [];
 
   const apiHealth = takePort();
@@ -140,7 +142,7 @@ export function distributedPlan(o: DistributedPlanOptions): ComponentSpec[] {
       ...(o.eventTtlMs !== undefined ? { LOGBOOK_EVENT_TTL: `${o.eventTtlMs}ms` } : {}),
     };
     const cidr: Record<string, string> = o.nodeRuntime?.clusterCIDR ? { LOGBOOK_CLUSTER_CIDR: o.nodeRuntime.clusterCIDR } : {};
-    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, ...cidr, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:kube-controller-manager' });
+    specs.push({ name: `controller-manager-${i}`, app: 'controller-manager', args: [], env: { ...client, ...timings, ...cidr, ...signing, LOGBOOK_HEALTH_PORT: String(port) }, ...health(port), identity: 'system:kube-controller-manager' });
   }
 
   const heartbeat = o.hollowHeartbeatMs !== undefined ? ['--heartbeat', String(o.hollowHeartbeatMs)] : [];
