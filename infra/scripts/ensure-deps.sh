@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Logbook needs on a fresh machine: the Debian packages of the container runtime
-# (containerd, runc, CNI plugins, the local registry and the image tools), npm packages (with
-# Node 24 from the node@24 devDependency) and a build. Idempotent: a warm checkout skips what is
+# (containerd, runc, CNI plugins, the local registry and the image tools, python3-kubernetes for
+# the python image), npm packages (with Node 24 from the node@24 devDependency) and a build. Idempotent: a warm checkout skips what is
 # already there. Without root or apt-get it says what is missing and goes on: the process runtime
 # needs none of those packages.
 set -euo pipefail
@@ -20,6 +20,8 @@ DEB_PACKAGES=(
   "iptables:/usr/sbin/iptables"
   "iproute2:/usr/sbin/ip"
   "apache2-utils:/usr/bin/htpasswd"
+  # The python image (in-cluster clients, the service account acceptance): Debian's official client.
+  "python3-kubernetes:/usr/lib/python3/dist-packages/kubernetes/__init__.py"
 )
 missing=()
 for entry in "${DEB_PACKAGES[@]}"; do

@@ -11,7 +11,7 @@ export interface RunningImageRegistry {
 
 /**
  * `logbook up --registry`: Debian's docker-registry on loopback with storage in the data
- * directory, and Logbook's own images (busybox, node, pause; built without a container engine,
+ * directory, and Logbook's own images (busybox, node, python, pause; built without a container engine,
  * cached) pushed to it, so `image: busybox` resolves through the docker.io mirror setting.
  */
 export async function startImageRegistry(dataDir: string, address: string, log: Logger): Promise<RunningImageRegistry> {

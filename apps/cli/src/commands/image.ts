@@ -61,6 +61,7 @@ function credentialsOf(opts: RegistryOpts): { username: string; password: string
   return { username: opts.username, password };
 }
 
+/** The images named, else every one this machine can build (the python image needs python3-kubernetes). */
 function selected(names: string[]): string[] {
-  return names.length > 0 ? names : IMAGE_RECIPES.map((r) => r.name);
+  return names.length > 0 ? names : IMAGE_RECIPES.filter((r) => !r.unavailable?.()).map((r) => r.name);
 }

@@ -38,7 +38,7 @@ export function imageCacheDir(): string {
   return process.env.LOGBOOK_IMAGE_CACHE || join(homedir(), '.cache', 'logbook', 'images');
 }
 
-/** Builds Logbook's image `name` (busybox, node, pause) as an OCI layout, or finds it in the cache. */
+/** Builds Logbook's image `name` (busybox, node, python, pause) as an OCI layout, or finds it in the cache. */
 export async function buildImage(name: string, o: BuildOptions = {}): Promise<BuiltImage> {
   const recipe = recipeFor(name);
   const log = o.log ?? (() => undefined);
@@ -91,7 +91,14 @@ export async function buildImage(name: string, o: BuildOptions = {}): Promise<Bu
 /** Every image Logbook builds. */
 export async function buildAllImages(o: BuildOptions = {}): Promise<BuiltImage[]> {
   const out: BuiltImage[] = [];
-  for (const r of IMAGE_RECIPES) out.push(await buildImage(r.name, o));
+  for (const r of IMAGE_RECIPES) {
+    const missing = r.unavailable?.();
+    if (missing) {
+      (o.log ?? (() => undefined))(`image ${r.repository}:${r.tag}: not built (${missing})`);
+      continue;
+    }
+    out.push(await buildImage(r.name, o));
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUSYBOX, addBaseFiles, addBusybox, addDynamicBinary, sharedLibraries } from './rootfs';
+import { addPython, pythonInputs, pythonPackageClosure } from './python-files';
 
 /**
  * An image Logbook builds from files of this machine, without a container engine. Changing what a
@@ -19,6 +20,8 @@ export interface ImageRecipe {
   /** Files whose content makes the image: they, with this recipe, key the cache. */
   inputs(): string[];
   populate(root: string): void;
+  /** Why this machine cannot build it (a package missing), for images not every cluster needs; undefined: it can. */
+  unavailable?(): string | undefined;
 }
 
 const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -38,6 +41,8 @@ export function nodeBinary(): string {
   const candidates = [resolve(__dirname, '../../../../node_modules/.bin/node'), resolve(__dirname, '../../../../../node_modules/.bin/node'), process.execPath];
   return candidates.find((c) => existsSync(c))!;
 }
+
+const PYTHON_CLIENT_PACKAGE = 'python3-kubernetes';
 
 export const IMAGE_RECIPES: readonly ImageRecipe[] = [
   {
@@ -70,6 +75,30 @@ export const IMAGE_RECIPES: readonly ImageRecipe[] = [
       addBaseFiles(root);
       addBusybox(root);
       addDynamicBinary(root, nodeBinary(), 'usr/local/bin/node');
+    },
+  },
+  {
+    // Debian's python3 with the official Kubernetes client (python3-kubernetes): in-cluster clients.
+    name: 'python',
+    repository: 'logbook/python',
+    tag: '3.11',
+    aliases: [],
+    cmd: ['python3'],
+    env: [PATH, 'PYTHONDONTWRITEBYTECODE=1'],
+    inputs: () => [BUSYBOX, ...pythonInputs(pythonPackageClosure(PYTHON_CLIENT_PACKAGE))],
+    populate(root) {
+      addBaseFiles(root);
+      addBusybox(root);
+      addPython(root, pythonPackageClosure(PYTHON_CLIENT_PACKAGE));
+      symlinkSync('python3.11', join(root, 'usr/bin/python3'));
+    },
+    unavailable: () => {
+      try {
+        pythonPackageClosure(PYTHON_CLIENT_PACKAGE);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
     },
   },
   {

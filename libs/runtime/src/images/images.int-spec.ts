@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTmpDir } from '@logbook/testing';
@@ -31,6 +32,23 @@ describeTools('Logbook images, built without a container engine and pushed to th
       expect(again.manifestDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
   }, 240_000);
+
+  it("builds python from Debian's python3 and python3-kubernetes: the client imports in the image's root", async () => {
+    const python = await buildImage('python');
+    expect((await buildImage('python')).cached).toBe(true);
+    const blob = (digest: string) => join(python.layoutDir, 'blobs', 'sha256', digest.replace('sha256:', ''));
+    const manifest = JSON.parse(readFileSync(blob(python.manifestDigest), 'utf8'));
+    expect(JSON.parse(readFileSync(blob(manifest.config.digest), 'utf8')).config).toMatchObject({ Cmd: ['python3'] });
+    const root = makeTmpDir('python-rootfs-');
+    try {
+      execFileSync('tar', ['-xzf', blob(manifest.layers[0].digest), '-C', root.path], { stdio: 'pipe' });
+      // Nothing of the host's python is reachable from a chroot: what imports here imports in a container.
+      const out = execFileSync('chroot', [root.path, '/usr/bin/python3', '-c', 'import kubernetes, kubernetes.config; from kubernetes import client; print(kubernetes.__version__)'], { encoding: 'utf8' });
+      expect(out.trim()).toMatch(/^\d+\.\d+/);
+    } finally {
+      root.remove();
+    }
+  }, 300_000);
 
   it('gives each image the command, entrypoint and environment it is documented with', async () => {
     const configOf = async (name: string) => {
