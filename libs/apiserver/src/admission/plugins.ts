@@ -10,6 +10,7 @@ import { PodSecurityAdmission } from './pod-security/pod-security-admission';
 import { ResourceQuotaAdmission } from './resource-quota/resource-quota-admission';
 import { ServiceAccountAdmission } from './service-account/service-account-admission';
 import { RBAC_ESCALATION } from '../authz/rbac-escalation';
+import { CSR_REQUESTER } from '../write/certificate-request';
 
 const LIMIT_RANGER = new LimitRanger();
 
@@ -22,6 +23,8 @@ const LIMIT_RANGER = new LimitRanger();
  * writer wraps the write in write/cluster-ip.ts's allocator instead.
  */
 export const MUTATING_ADMISSION: readonly MutatingAdmission[] = [
+  // kube's CSR PrepareForCreate, before any plugin: the requester is who authenticated, never the body.
+  CSR_REQUESTER,
   NAMESPACE_LIFECYCLE,
   LIMIT_RANGER,
   new ServiceAccountAdmission(),
