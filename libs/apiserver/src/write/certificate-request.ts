@@ -22,7 +22,8 @@ export function csrForStatus(current: KubeObject, input: KubeObject): KubeObject
   const status = { ...input.status };
   if (conditions.length) status.conditions = conditions;
   else delete status.conditions;
-  return { ...current, status };
+  // Nothing left to write: the stored status (perhaps none) stays, rather than an empty one appearing.
+  return { ...current, status: Object.keys(status).length ? status : current.status };
 }
 
 /** `/approval` (`kubectl certificate approve|deny`): the conditions only; the certificate stays. */
