@@ -4,7 +4,7 @@ import type { EventStore } from '@logbook/eventstore';
 import { createEventBus, type EventBus } from '@logbook/bus';
 import { Relay, relayCheckpointName } from '@logbook/relay';
 import type { Projector } from '@logbook/projections';
-import { HOLLOW_NODES_USER, InProcessClusterClient, PROXY_USER, componentUser, type RunningApiServer } from '@logbook/apiserver';
+import { HOLLOW_NODES_USER, InProcessClusterClient, PROXY_USER, auditedClusterClient, componentUser, type AuthorizationMode, type RunningApiServer } from '@logbook/apiserver';
 import type { RequestAuditOptions } from '@logbook/apiserver';
 import { readClusterCa } from '@logbook/apiserver';
 import { startStandaloneApiServer } from './api-server';
@@ -40,6 +40,8 @@ export interface EmbeddedClusterOptions {
   readonly imageRegistry?: { readonly address: string };
   /** kube's request audit (`logbook up --audit-policy-file --audit-log-path`); the components' writes are in it too. */
   readonly audit?: RequestAuditOptions;
+  /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 export interface EmbeddedNodeAgentOptions {
@@ -101,8 +103,15 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     finalizeNamespaces: options.components === false,
     registry,
     audit: options.audit,
+    authorizationMode: options.authorizationMode,
   });
   const { store, projector, api } = server;
+  // One client per component identity; with a request audit, its writes are in the audit file too.
+  const inProcess = (name: string): InProcessClusterClient => {
+    const user = componentUser(name);
+    const client = new InProcessClusterClient(api.writer, projector, user, api.authorizer);
+    return api.audit ? auditedClusterClient(client, api.audit, user) : client;
+  };
 
   // The relay publishes the log to the bus the components consume (DESIGN §4).
   const busUrl = options.bus ?? `embedded:${join(dataDir, 'bus')}`;
@@ -117,7 +126,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       ? undefined
       : await startComponents({
           bus,
-          clientFor: (actor) => new InProcessClusterClient(api.writer, projector, componentUser(actor), api.authorizer),
+          clientFor: inProcess,
           log,
           // The node IPAM controller cuts node CIDRs from the same cluster CIDR the node agent blackholes.
           // The root CA publisher hands every namespace the CA this API server's certificate comes from.
@@ -126,7 +135,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
         });
   const hollow = await startHollowNodes({
     bus,
-    client: new InProcessClusterClient(api.writer, projector, componentUser(HOLLOW_NODES_USER), api.authorizer),
+    client: inProcess(HOLLOW_NODES_USER),
     log,
     options: options.componentOptions ?? {},
   });
@@ -151,9 +160,9 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     const agentOptions = options.nodeAgent && images ? { ...(options.nodeAgent === true ? {} : options.nodeAgent), registryMirror: images.address } : options.nodeAgent;
     // The agent is `system:node:<its node>` in system:nodes, held by the Node authorizer to its own pods, as a kubelet is.
     const agentNodeName = agentOptions ? ((agentOptions === true ? undefined : agentOptions.nodeName) ?? defaultNodeName()) : undefined;
-    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, new InProcessClusterClient(api.writer, projector, componentUser(`system:node:${agentNodeName}`), api.authorizer), log, agentOptions === true ? { nodeName: agentNodeName } : { ...agentOptions, nodeName: agentNodeName }, registry, api.caCert, api.url) : undefined;
+    nodeAgent = agentOptions ? await startNodeAgent(dataDir, bus, topicPrefix, inProcess(`system:node:${agentNodeName}`), log, agentOptions === true ? { nodeName: agentNodeName } : { ...agentOptions, nodeName: agentNodeName }, registry, api.caCert, api.url) : undefined;
     // With a node that runs real workloads, Services must be reachable too: the proxy of this node.
-    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: new InProcessClusterClient(api.writer, projector, componentUser(PROXY_USER), api.authorizer), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
+    proxy = nodeAgent ? await ServiceProxy.start({ bus, client: inProcess(PROXY_USER), log, nodeName: nodeAgent.agent.nodeName, topicPrefix, registry, ingressAddress: options.ingressAddress }) : undefined;
   } catch (err) {
     await close().catch((closeErr: Error) => log.warn({ err: closeErr.message }, 'unclean stop after a failed start'));
     throw err;
