@@ -30,15 +30,26 @@ export class ApiClient {
   }
 
   async getJson<T = any>(path: string, accept = 'application/json'): Promise<T> {
+    return this.requestJson<T>('GET', path, undefined, accept);
+  }
+
+  /** Any verb on an API path with a JSON body; a 4xx/5xx answer rejects with its Status. */
+  async requestJson<T = any>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<T> {
     const url = new URL(path, this.endpoint.server);
     const send = url.protocol === 'https:' ? request : httpRequest;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = send(
         url,
         {
-          method: 'GET',
-          headers: { Accept: accept, ...(this.endpoint.token ? { Authorization: `Bearer ${this.endpoint.token}` } : {}) },
+          method,
+          headers: {
+            Accept: accept,
+            ...(payload !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...(this.endpoint.token ? { Authorization: `Bearer ${this.endpoint.token}` } : {}),
+          },
           ca: this.endpoint.caCert,
+          ...(this.endpoint.clientCert ? { cert: this.endpoint.clientCert, key: this.endpoint.clientKey } : {}),
           rejectUnauthorized: !this.endpoint.insecure,
         },
         (res) => {
@@ -46,19 +57,19 @@ export class ApiClient {
           res.on('data', (c) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            let body: any;
+            let answer: any;
             try {
-              body = text ? JSON.parse(text) : undefined;
+              answer = text ? JSON.parse(text) : undefined;
             } catch {
-              body = { message: text };
+              answer = { message: text };
             }
-            if ((res.statusCode ?? 500) >= 400) reject(new ApiRequestError(res.statusCode ?? 500, body));
-            else resolve(body as T);
+            if ((res.statusCode ?? 500) >= 400) reject(new ApiRequestError(res.statusCode ?? 500, answer));
+            else resolve(answer as T);
           });
         },
       );
       req.on('error', (err) => reject(new Error(`cannot reach the API server at ${this.endpoint.server}: ${err.message} (is "logbook up" running?)`)));
-      req.end();
+      req.end(payload);
     });
   }
 }

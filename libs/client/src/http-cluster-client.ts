@@ -10,6 +10,9 @@ export interface HttpClusterClientOptions {
   readonly token?: string;
   /** PEM of the CA that signed the API server's certificate. */
   readonly ca?: string | Buffer;
+  /** PEM client certificate and key: the component's x509 identity (CN = user, O = groups). */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
   readonly insecure?: boolean;
   /** Per request; default 30 s. */
   readonly timeoutMs?: number;
@@ -27,7 +30,7 @@ export class HttpClusterClient implements ClusterClient {
   constructor(private readonly o: HttpClusterClientOptions) {
     this.https = new URL(o.server).protocol === 'https:';
     // Keep-alive: components write in bursts (a scheduler binds thousands of pods a second).
-    this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: o.ca, rejectUnauthorized: !o.insecure }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+    this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: o.ca, ...(o.cert && o.key ? { cert: o.cert, key: o.key } : {}), rejectUnauthorized: !o.insecure }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
   }
 
   async create(obj: KubeObject, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {

@@ -7,6 +7,9 @@ export interface ClusterEndpoint {
   readonly server: string;
   readonly token?: string;
   readonly caCert?: string;
+  /** PEM client certificate and key (kubeconfig `client-certificate(-data)`, `client-key(-data)`). */
+  readonly clientCert?: string;
+  readonly clientKey?: string;
   readonly insecure: boolean;
   readonly namespace: string;
 }
@@ -37,5 +40,8 @@ export function loadEndpoint(explicitPath?: string, contextName?: string): Clust
       ? readFileSync(cluster['certificate-authority'], 'utf8')
       : undefined;
   const token = user.token ?? (user.tokenFile ? readFileSync(user.tokenFile, 'utf8').trim() : undefined);
-  return { server: cluster.server, token, caCert, insecure: !!cluster['insecure-skip-tls-verify'], namespace: context.namespace ?? 'default' };
+  const pem = (data: string | undefined, file: string | undefined) => (data ? Buffer.from(data, 'base64').toString('utf8') : file ? readFileSync(file, 'utf8') : undefined);
+  const clientCert = pem(user['client-certificate-data'], user['client-certificate']);
+  const clientKey = pem(user['client-key-data'], user['client-key']);
+  return { server: cluster.server, token, caCert, ...(clientCert && clientKey ? { clientCert, clientKey } : {}), insecure: !!cluster['insecure-skip-tls-verify'], namespace: context.namespace ?? 'default' };
 }
