@@ -32,6 +32,7 @@ export class AuditFile implements AuditSink {
   private inFlight: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
+  private rotatedAt = 0;
 
   constructor(
     private readonly path: string,
@@ -101,7 +102,9 @@ export class AuditFile implements AuditSink {
     closeSync(this.fd);
     const ext = extname(this.path);
     const stem = basename(this.path, ext);
-    const stamp = new Date().toISOString().replace(/:/g, '-').replace(/Z$/, '');
+    // Monotonic, so two rotations in one millisecond do not overwrite each other's file.
+    this.rotatedAt = Math.max(Date.now(), this.rotatedAt + 1);
+    const stamp = new Date(this.rotatedAt).toISOString().replace(/:/g, '-').replace(/Z$/, '');
     const rotated = join(dirname(this.path), `${stem}-${stamp}${ext}`);
     renameSync(this.path, rotated);
     this.fd = openSync(this.path, 'a', 0o600);
