@@ -95,7 +95,12 @@ export function registerUp(program: Command): void {
     .option('--controller-managers <n>', 'with --distributed: controller manager processes', '2')
     .option('--node-agents <n>', 'with --distributed: node agent processes (named <node-name>-1, -2, …)', '2')
     .action(async (opts: UpOptions & { distributed?: boolean }) => {
-      if (opts.distributed) return upDistributed(opts as unknown as DistributedUpOptions);
+      if (opts.distributed) {
+        // The API server process reads its audit flags from the environment it inherits.
+        const audit = auditOptionsFromFlags(opts);
+        if (audit) Object.assign(process.env, { LOGBOOK_AUDIT_POLICY_FILE: audit.policyFile, LOGBOOK_AUDIT_LOG_PATH: audit.logPath, LOGBOOK_AUDIT_LOG_MAXSIZE: String(audit.maxSizeMB), LOGBOOK_AUDIT_LOG_MAXBACKUP: String(audit.maxBackups) });
+        return upDistributed(opts as unknown as DistributedUpOptions);
+      }
       const dataDir = resolve(opts.dataDir);
       const down = `logbook down${opts.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${opts.dataDir}`}`;
       const running = runningUpPid(dataDir);
