@@ -87,7 +87,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       audit,
       authorizationMode: options.authorizationMode,
     }),
-    { httpsOptions: { key: pki.key, cert: pki.cert }, bodyParser: false, logger: false, abortOnError: false },
+    // The CA goes with the chain so that `logbook join --ca-cert-hash` can pin it before sending its token.
+    { httpsOptions: { key: pki.key, cert: withCa(pki.cert, pki.caCert) }, bodyParser: false, logger: false, abortOnError: false },
   );
   await app.listen(options.port, options.host);
   const server = app.getHttpServer();
@@ -121,4 +122,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       await audit?.close();
     },
   };
+}
+
+function withCa(cert: string, caCert: string): string {
+  return `${cert.trimEnd()}\n${caCert.trimEnd()}\n`;
 }
