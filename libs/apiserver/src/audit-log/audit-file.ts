@@ -33,6 +33,8 @@ export class AuditFile implements AuditSink {
   private scheduled = false;
   private closed = false;
   private rotatedAt = 0;
+  /** Events dropped after failed writes (reported once). */
+  private lost = 0;
 
   constructor(
     private readonly path: string,
@@ -81,10 +83,19 @@ export class AuditFile implements AuditSink {
     const chunk = Buffer.from(this.pending.join('\n') + '\n');
     this.pending = [];
     this.pendingBytes = 0;
-    this.inFlight = this.append(chunk).finally(() => {
-      this.inFlight = undefined;
-      if (this.pending.length) this.kick();
-    });
+    this.inFlight = this.append(chunk)
+      .catch((err: Error) => this.failed(err, chunk))
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.pending.length) this.kick();
+      });
+  }
+
+  /** As kube's log backend: a failed write is reported and its events are lost; requests go on being served. */
+  private failed(err: Error, chunk: Buffer): void {
+    const lines = chunk.toString('utf8').split('\n').length - 1;
+    this.lost += lines;
+    if (this.lost === lines) process.stderr.write(`audit: cannot write ${this.path} (${err.message}); its events are being dropped\n`);
   }
 
   private async append(chunk: Buffer): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { addAuditAnnotations } from '../audit-log/capture';
 import type { KubeObject } from '@logbook/kube';
 import { sendJson } from '../http/respond';
 import type { WriteCommand } from '../write/commands';
@@ -22,9 +23,11 @@ export async function runWrite(ctx: RequestContext, name: string, command: Write
 
 /**
  * Admission's warnings as kube-apiserver sends them: one `Warning: 299 - "<text>"` header each
- * (RFC 7234 warn-code 299, agent `-`), which kubectl prints as `Warning: <text>`.
+ * (RFC 7234 warn-code 299, agent `-`), which kubectl prints as `Warning: <text>`. Its audit
+ * annotations go to the request's audit event.
  */
-export function sendWarnings(res: ServerResponse, result: Pick<WriteResult, 'warnings'>): void {
+export function sendWarnings(res: ServerResponse, result: Pick<WriteResult, 'warnings' | 'auditAnnotations'>): void {
+  addAuditAnnotations(res.req, result.auditAnnotations);
   if (result.warnings.length === 0) return;
   res.setHeader('Warning', result.warnings.map((text) => `299 - "${text.replace(/[\\"]/g, (c) => '\\' + c).replace(/[\r\n]+/g, ' ')}"`));
 }

@@ -32,6 +32,8 @@ export interface WriteResult {
   readonly changed: boolean;
   /** What validating admission steps warned about (sent as `Warning` headers over HTTP). */
   readonly warnings: readonly string[];
+  /** What they add to the request's audit event (PodSecurity's `pod-security.kubernetes.io/…`). */
+  readonly auditAnnotations?: Readonly<Record<string, string>>;
 }
 
 export interface WriteOptions {
@@ -116,11 +118,14 @@ export class ClusterWriter {
       if (events.length === 0) return { object: current, before: current, changed: false, warnings: [] };
       let after: KubeObject | undefined;
       let warnings: readonly string[] = [];
+      let auditAnnotations: Readonly<Record<string, string>> | undefined;
       if (this.admission.validating.length > 0 || options.dryRun) {
         after = preview(current, events, stream, revision);
-        warnings = this.admission.validate({ ...admission, name, object: admission.operation === 'DELETE' ? undefined : after, oldObject: current }, state).warnings ?? [];
+        const notes = this.admission.validate({ ...admission, name, object: admission.operation === 'DELETE' ? undefined : after, oldObject: current }, state);
+        warnings = notes.warnings ?? [];
+        auditAnnotations = notes.auditAnnotations;
       }
-      if (options.dryRun) return { object: after, before: current, changed: false, warnings };
+      if (options.dryRun) return { object: after, before: current, changed: false, warnings, auditAnnotations };
       try {
         const result = await this.store.append(stream, events, revision);
         this.onAppended?.(resource.kind, events.length);
@@ -129,7 +134,7 @@ export class ClusterWriter {
         if (err instanceof ExpectedRevisionConflict) throw ApiError.conflict(qualifiedName(resource), name, resource.group);
         throw err;
       }
-      return { object: this.projector.state.getByStream(stream), before: current, changed: true, warnings };
+      return { object: this.projector.state.getByStream(stream), before: current, changed: true, warnings, auditAnnotations };
     });
   }
 
