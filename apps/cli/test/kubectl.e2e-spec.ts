@@ -80,7 +80,8 @@ data:
     const got = await run(['get', 'deploy,svc,cm', '-n', ns, '-o', 'yaml']);
     expect(got.code).toBe(0);
     const list = parseAllDocuments(got.stdout)[0].toJS();
-    const byKind = (k: string) => list.items.find((o: any) => o.kind === k);
+    // Every namespace also gets the root CA publisher's kube-root-ca.crt, as in kube.
+    const byKind = (k: string) => list.items.find((o: any) => o.kind === k && o.metadata.name !== 'kube-root-ca.crt');
     const deploy = byKind('Deployment');
     expect(deploy.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(Number(deploy.metadata.resourceVersion)).toBeGreaterThan(0);
