@@ -11,6 +11,8 @@ import { registerReplay } from './commands/replay';
 import { registerHash } from './commands/hash';
 import { registerTail } from './commands/tail';
 import { registerImage } from './commands/image';
+import { registerToken } from './commands/token';
+import { registerJoin } from './commands/join';
 
 /** `logbook` — also usable as a kubectl plugin (`kubectl logbook …`, through bin/kubectl-logbook). */
 export async function main(argv: string[]): Promise<void> {
@@ -26,6 +28,8 @@ export async function main(argv: string[]): Promise<void> {
   registerHash(program);
   registerTail(program);
   registerImage(program);
+  registerToken(program);
+  registerJoin(program);
   await program.parseAsync(argv);
 }
 

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { DEFAULT_CLUSTER_CIDR, type RuntimeChoice, defaultNodeName, startNodeRuntime, stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
-import { HttpClusterClient } from '@logbook/client';
+import { HttpClusterClient, loadEndpoint } from '@logbook/client';
 import { HollowNodes } from '@logbook/hollow';
 import { NodeAgent } from '@logbook/node-agent';
 import { createMetricsRegistry, startHealthServer } from '@logbook/observability';
@@ -14,6 +14,8 @@ import { createMetricsRegistry, startHealthServer } from '@logbook/observability
  *   LOGBOOK_BUS / --bus        kafka://host:port or embedded:<dir>                       (required)
  *   LOGBOOK_API / --api        API server URL, e.g. https://127.0.0.1:6443               (required)
  *   LOGBOOK_TOKEN, LOGBOOK_CA_FILE, LOGBOOK_TOPIC_PREFIX
+ *   --kubeconfig (LOGBOOK_KUBECONFIG) instead of --api and those two: server, CA and the node's client
+ *     certificate from a kubeconfig (what `logbook join` writes)
  *   --node-name (LOGBOOK_NODE_NAME, default the host name), --port (10255), --state-dir
  *   --streaming-port (0: a free one) serves exec and port-forward to the API server, whose client
  *     certificate must be of the cluster CA in LOGBOOK_CA_FILE (no CA file: no streaming port)
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
   const opts = new Command('node-agent')
     .option('--bus <url>', 'bus URL', process.env.LOGBOOK_BUS)
     .option('--api <url>', 'API server URL', process.env.LOGBOOK_API)
+    .option('--kubeconfig <file>', 'server, CA and client certificate (or token) from a kubeconfig', process.env.LOGBOOK_KUBECONFIG)
     .option('--node-name <name>', 'node name', process.env.LOGBOOK_NODE_NAME)
     .option('--port <port>', 'read-only port', '10255')
     .option('--streaming-port <port>', 'authenticated exec/port-forward port (0 picks a free one)', '0')
@@ -53,12 +56,17 @@ async function main(): Promise<void> {
     .parse()
     .opts();
   const log = pino({ name: 'node-agent', level: process.env.LOG_LEVEL ?? 'info' });
+  const kubeconfig = opts.kubeconfig ? loadEndpoint(opts.kubeconfig) : undefined;
+  if (kubeconfig) opts.api = kubeconfig.server;
   if (!opts.bus || !opts.api) {
     log.error('LOGBOOK_BUS and LOGBOOK_API (or --bus and --api) are required');
     process.exit(2);
   }
   const caFile = process.env.LOGBOOK_CA_FILE;
-  const client = new HttpClusterClient({ server: opts.api, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
+  const caCert = kubeconfig?.caCert ?? (caFile ? readFileSync(caFile, 'utf8') : undefined);
+  const client = kubeconfig
+    ? new HttpClusterClient({ server: kubeconfig.server, token: kubeconfig.token, ca: kubeconfig.caCert, cert: kubeconfig.clientCert, key: kubeconfig.clientKey })
+    : new HttpClusterClient({ server: opts.api, token: process.env.LOGBOOK_TOKEN, ca: caCert });
   const bus = createEventBus(opts.bus);
   const topicPrefix = process.env.LOGBOOK_TOPIC_PREFIX ?? '';
 
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
     allowPrivileged: opts.allowPrivileged === true,
     address: opts.address,
     port: Number(opts.port),
-    ...(caFile ? { streaming: { clusterCaCert: readFileSync(caFile, 'utf8'), port: Number(opts.streamingPort) } } : {}),
+    ...(caCert ? { streaming: { clusterCaCert: caCert, port: Number(opts.streamingPort) } } : {}),
     cpu: opts.cpu,
     memory: opts.memory,
     pods: Number(opts.pods),

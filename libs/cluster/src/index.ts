@@ -10,3 +10,5 @@ export * from './distributed-tokens';
 export * from './pid-file';
 export * from './node-runtime';
 export { registryPidsOf, stopLeftoverRegistry } from './registry-leftover';
+export * from './node-bootstrap';
+export { appEntry } from './distributed-paths';
