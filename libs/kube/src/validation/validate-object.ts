@@ -13,6 +13,7 @@ import { ControllerRevisionDto, DaemonSetDto, StatefulSetDto } from './apps.dto'
 import { CronJobDto } from './batch.dto';
 import { PersistentVolumeClaimDto, PersistentVolumeDto, StorageClassDto } from './storage.dto';
 import { CertificateSigningRequestDto } from './certificates.dto';
+import { LimitRangeDto, ResourceQuotaDto } from './quota.dto';
 
 const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   Namespace: NamespaceDto,
@@ -38,6 +39,8 @@ const DTO_BY_KIND: Record<string, ClassConstructor<object>> = {
   PersistentVolumeClaim: PersistentVolumeClaimDto,
   StorageClass: StorageClassDto,
   CertificateSigningRequest: CertificateSigningRequestDto,
+  ResourceQuota: ResourceQuotaDto,
+  LimitRange: LimitRangeDto,
 };
 
 const WITH_SPEC = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Job', 'PodDisruptionBudget', 'DaemonSet', 'StatefulSet', 'CronJob', 'Ingress', 'IngressClass', 'PersistentVolume', 'PersistentVolumeClaim', 'CertificateSigningRequest']);
