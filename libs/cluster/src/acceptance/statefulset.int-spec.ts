@@ -85,7 +85,9 @@ describe.each(kubectlBinaries())('StatefulSet on hollow nodes (%s)', (bin) => {
 
     const p = pod(1)!;
     expect(p.metadata.labels).toMatchObject({ 'statefulset.kubernetes.io/pod-name': 'web-1', 'apps.kubernetes.io/pod-index': '1', 'controller-revision-hash': expect.stringMatching(/^web-/) });
-    expect(p.spec).toMatchObject({ hostname: 'web-1', subdomain: 'web', volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }] });
+    expect(p.spec).toMatchObject({ hostname: 'web-1', subdomain: 'web' });
+    // Beside ServiceAccount admission's kube-api-access-* token volume.
+    expect(p.spec.volumes.filter((v: any) => !v.name.startsWith('kube-api-access-'))).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }]);
     const table = await t.kubectl(['get', 'sts', '-n', NS]);
     expect(table.stdout).toMatch(/^NAME\s+READY\s+AGE\nweb\s+3\/3\s+\d+s\n$/);
   }, 60_000);
