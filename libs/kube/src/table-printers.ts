@@ -381,6 +381,15 @@ export const PRINTERS: Record<string, Printer> = {
     columns: [NAME, col('Created At')],
     cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ? new Date(o.metadata.creationTimestamp).toISOString().replace(/\.\d{3}Z$/, 'Z') : '<unknown>'],
   },
+  CertificateSigningRequest: {
+    columns: [NAME, AGE, col('SignerName'), col('Requestor'), col('RequestedDuration'), col('Condition')],
+    cells: (o, now) => {
+      const conditions = ((o.status?.conditions ?? []) as { type?: string }[]).map((c) => c.type).filter(Boolean) as string[];
+      if (o.status?.certificate) conditions.push('Issued');
+      const seconds = o.spec?.expirationSeconds;
+      return [o.metadata.name, age(o, now), none(o.spec?.signerName), none(o.spec?.username), typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>', conditions.length ? conditions.join(',') : 'Pending'];
+    },
+  },
   ServiceAccount: {
     columns: [NAME, col('Secrets', 'integer'), AGE],
     cells: (o, now) => [o.metadata.name, (o.secrets ?? []).length, age(o, now)],
