@@ -4,7 +4,8 @@ import type { EventStore } from '@logbook/eventstore';
 import type { Projector } from '@logbook/projections';
 import { KubeApiController } from './kube-api.controller';
 import { KubeApiHandler } from './kube-api.handler';
-import { TokenAuthenticator } from './identity/token-file';
+import { dirname } from 'node:path';
+import { createClusterAuthenticator } from './authn/cluster-authenticator';
 import { ClusterWriter } from './write/cluster-writer';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
@@ -18,6 +19,8 @@ export interface ApiServerModuleOptions {
   readonly store: EventStore;
   readonly projector: Projector;
   readonly tokenFile: string;
+  /** Where `pki/sa.key` (service-account token signing) lives; default the token file's directory. */
+  readonly dataDir?: string;
   readonly logger: Logger;
   readonly bookmarkIntervalMs?: number;
   readonly watchCacheSize?: number;
@@ -55,15 +58,17 @@ export class ApiServerModule {
         },
         {
           provide: KubeApiHandler,
-          useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger, authorizer: ClusterAuthorizer) =>
-            new KubeApiHandler(
-              { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000, nodeClient: options.nodeClient, authorizer },
-              new TokenAuthenticator(options.tokenFile),
+          useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger, authorizer: ClusterAuthorizer) => {
+            const authenticator = createClusterAuthenticator({ tokenFile: options.tokenFile, dataDir: options.dataDir ?? dirname(options.tokenFile), projector });
+            return new KubeApiHandler(
+              { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000, nodeClient: options.nodeClient, authorizer, serviceAccountTokens: authenticator.serviceAccountTokens },
+              authenticator,
               log,
               () => true,
               metrics,
               options.audit,
-            ),
+            );
+          },
           inject: [EVENT_STORE, PROJECTOR, ClusterWriter, WatchHub, NamespaceFinalizer, LOGGER, AUTHORIZER],
         },
       ],

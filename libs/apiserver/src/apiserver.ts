@@ -79,6 +79,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       store: options.store,
       projector: options.projector,
       tokenFile: options.tokenFile,
+      dataDir: options.dataDir,
       logger: options.logger,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
       finalizeNamespaces: options.finalizeNamespaces ?? false,
@@ -88,7 +89,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       authorizationMode: options.authorizationMode,
     }),
     // The CA goes with the chain so that `logbook join --ca-cert-hash` can pin it before sending its token.
-    { httpsOptions: { key: pki.key, cert: withCa(pki.cert, pki.caCert) }, bodyParser: false, logger: false, abortOnError: false },
+    // Client certificates are asked for, checked against the cluster CA, and not required: a caller
+    // with a token and none (or one of another CA) still gets through to the token authenticators.
+    { httpsOptions: { key: pki.key, cert: withCa(pki.cert, pki.caCert), ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, bodyParser: false, logger: false, abortOnError: false },
   );
   await app.listen(options.port, options.host);
   const server = app.getHttpServer();

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import { parseResourcePath, type ResourcePath } from './http/request-path';
 import { sendError, sendJson } from './http/respond';
 import { apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './http/discovery';
-import type { TokenAuthenticator, User } from './identity/token-file';
+import type { User } from './identity/token-file';
+import type { RequestAuthenticator } from './authn/authenticator';
+import { impersonate } from './authn/impersonation';
 import type { ApiDeps, RequestContext } from './ops/context';
 import { getObject, listObjects } from './ops/read';
 import { watchObjects } from './ops/watch';
@@ -42,7 +44,7 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 export class KubeApiHandler {
   constructor(
     private readonly deps: ApiDeps,
-    private readonly auth: TokenAuthenticator,
+    private readonly auth: RequestAuthenticator,
     private readonly log: Logger,
     private readonly isReady: () => boolean,
     private readonly metrics?: ApiMetrics,
@@ -61,12 +63,14 @@ export class KubeApiHandler {
         audit?.authenticated();
         return this.servePublic(url.pathname, req, res);
       }
-      user = this.auth.authenticate(req.headers.authorization);
+      user = this.auth.authenticate(req);
       if (!user) {
         audit?.unauthenticated();
         throw ApiError.unauthorized();
       }
       audit?.authenticated(user);
+      // kubectl --as: the rest of the request runs as the impersonated user (docs/security.md "Identities").
+      user = impersonate(req, user, this.deps.authorizer);
       await this.route(req, res, url, user, upgrade);
     } catch (err) {
       const apiError = sendError(res, err);

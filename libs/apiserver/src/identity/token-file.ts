@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 
+/** An authenticated caller, as kube's user.Info: name, uid, groups and extra attributes. */
 export interface User {
   readonly name: string;
   readonly uid: string;
   readonly groups: readonly string[];
+  /** Impersonate-Extra-* values; service-account tokens' pod and credential ids. */
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -55,8 +58,8 @@ export function ensureTokenFile(path: string): string {
   return token;
 }
 
-/** Reads the token file again when it changes, so added lines work without a restart. */
-export class TokenAuthenticator {
+/** kube-apiserver's `--token-auth-file`; read again when it changes, so added lines work without a restart. */
+export class StaticTokenFile {
   private users = new Map<string, User>();
   private loadedMtime = -1;
 
@@ -64,11 +67,9 @@ export class TokenAuthenticator {
     this.reload();
   }
 
-  authenticate(authorization: string | undefined): User | undefined {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) return undefined;
+  authenticateToken(token: string): User | undefined {
     this.reload();
-    return this.users.get(m[1]);
+    return this.users.get(token);
   }
 
   private reload(): void {

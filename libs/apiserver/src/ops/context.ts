@@ -8,6 +8,7 @@ import type { Caller, ClusterWriter, WriteOptions } from '../write/cluster-write
 import type { WatchHub } from '../watch/watch-hub';
 import type { User } from '../identity/token-file';
 import type { NamespaceFinalizer } from '../lifecycle/namespace-finalizer';
+import type { ServiceAccountTokens } from '../authn/service-account-tokens';
 import type { ClusterAuthorizer } from '../authz/cluster-authorizer';
 
 export interface ApiDeps {
@@ -27,6 +28,8 @@ export interface ApiDeps {
    * impersonation, history filtering and access reviews ask it too.
    */
   readonly authorizer: ClusterAuthorizer;
+  /** Issues the TokenRequest API's service-account tokens (absent: the API answers 404). */
+  readonly serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export interface RequestContext {
