@@ -56,6 +56,7 @@ export class InProcessClusterClient implements ClusterClient {
   /** certificatesigningrequests/<name>/approval: the Approved/Denied conditions (the CSR approver). */
   async updateApproval(obj: KubeObject, cause: Cause): Promise<KubeObject> {
     const resource = this.resource(obj.kind);
+    this.authorize({ verb: 'update', resource, subresource: 'approval', name: obj.metadata.name });
     return this.run(resource, undefined, obj.metadata.name!, { type: 'UpdateApproval', resource, object: obj }, cause);
   }
 
