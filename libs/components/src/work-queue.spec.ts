@@ -22,6 +22,20 @@ describe('WorkQueue', () => {
     expect(await q.next()).toBe('a');
   });
 
+  describe('a key added after a delay', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('keeps the earlier of two delays, as client-go does', () => {
+      const q = new WorkQueue();
+      q.addAfter('a', 10_000);
+      q.addAfter('a', 300);
+      q.addAfter('a', 5_000);
+      jest.advanceTimersByTime(300);
+      expect(q.length).toBe(1);
+    });
+  });
+
   describe('a key that rests after its run', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());

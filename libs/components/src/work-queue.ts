@@ -8,7 +8,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   /** Keys resting after a run (see done); adds meanwhile are deferred until the rest ends. */
   private readonly cooling = new Map<string, NodeJS.Timeout>();
   private readonly deferred = new Set<string>();
@@ -45,14 +45,25 @@ export class WorkQueue {
     this.addAfter(key, Math.min(this.baseDelayMs * 2 ** (n - 1), this.maxDelayMs));
   }
 
+  /**
+   * Adds the key after `delayMs`. A key already waiting keeps the earlier of the two times, as
+   * client-go's delaying queue does: a pod's 10 s volume resync must not hold back its 300 ms
+   * restart back-off.
+   */
   addAfter(key: string, delayMs: number): void {
-    if (this.closed || this.timers.has(key)) return;
+    if (this.closed) return;
+    const dueAt = Date.now() + delayMs;
+    const waiting = this.timers.get(key);
+    if (waiting) {
+      if (waiting.dueAt <= dueAt) return;
+      clearTimeout(waiting.timer);
+    }
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, dueAt });
   }
 
   /** Forgets a key's failures after it succeeded. */
@@ -103,7 +114,7 @@ export class WorkQueue {
 
   close(): void {
     this.closed = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     for (const t of this.cooling.values()) clearTimeout(t);
     this.cooling.clear();
