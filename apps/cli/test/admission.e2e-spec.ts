@@ -98,6 +98,7 @@ describe('admission plugins through kubectl', () => {
         { timeoutMs: 30_000, what: 'kubectl get quota to show pods: 1/1' },
       );
       expect(line.split('\n')[0]).toMatch(/^NAME\s+AGE\s+REQUEST\s+LIMIT/);
+      expect((await ok(['describe', 'quota', 'q1', '-n', ns])).stdout).toMatch(/Resource\s+Used\s+Hard[\s\S]*pods\s+1\s+1/);
     });
   });
 
