@@ -47,7 +47,8 @@ export const CSR_REQUESTER: MutatingAdmission = {
     const spec = { ...request.object.spec, username: user.name, groups: [...user.groups] };
     if (user.uid) spec.uid = user.uid;
     else delete spec.uid;
-    delete spec.extra;
+    if (user.extra && Object.keys(user.extra).length) spec.extra = user.extra;
+    else delete spec.extra;
     const object = { ...request.object, spec };
     delete object.status;
     return object;
