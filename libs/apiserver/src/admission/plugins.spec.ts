@@ -2,7 +2,7 @@ import { ApiError, type KubeObject, resourceByKind, streamName } from '@logbook/
 import { ClusterState } from '@logbook/projections';
 import type { AdmissionRequest, ValidatingAdmission } from './admission';
 import { AdmissionChain } from './chain';
-import { MUTATING_ADMISSION, defaultAdmissionChain } from './plugins';
+import { MUTATING_ADMISSION, VALIDATING_ADMISSION, defaultAdmissionChain } from './plugins';
 import { generateName } from './plugins/generate-name';
 
 const pods = resourceByKind('Pod')!;
@@ -96,10 +96,13 @@ describe('the admission chain', () => {
     expect(refusal(() => chain.admit(request, stateWith(ns('default'))))).toMatchObject({ code: 403, message: 'namespaces "default" is forbidden: this namespace may not be deleted' });
   });
 
-  it('runs NamespaceLifecycle first and names the object last, as kube-apiserver orders them', () => {
-    const names = MUTATING_ADMISSION.map((s) => s.name);
-    expect(names[0]).toBe('NamespaceLifecycle');
-    expect(names.slice(-2)).toEqual(['GenerateName', 'NameRequired']);
+  it('orders the steps as kube-apiserver does, the name last among mutating and ResourceQuota last among validating', () => {
+    const mutating = MUTATING_ADMISSION.map((s) => s.name);
+    const order = ['NamespaceLifecycle', 'LimitRanger', 'DefaultStorageClass', 'DefaultIngressClass', 'GenerateName', 'NameRequired'].map((n) => mutating.indexOf(n));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order).not.toContain(-1);
+    expect(mutating.slice(-2)).toEqual(['GenerateName', 'NameRequired']);
+    expect(VALIDATING_ADMISSION.map((s) => s.name).at(-1)).toBe('ResourceQuota');
   });
 
   it('collects the validating steps’ warnings in order', () => {
