@@ -66,6 +66,20 @@ describe('ResourceQuotaAdmission', () => {
     expect(() => new ResourceQuotaAdmission().validate(requestFor(pod('p')), state)).toThrow('exceeded quota: be');
   });
 
+  it('charges an update what it adds: a Service becoming a NodePort, a claim growing', () => {
+    const svc = (type: string): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns' }, spec: { type, ports: [{ port: 80 }] } });
+    const state = stateWith(quota('q1', { services: '5', 'services.nodeports': '0' }), svc('ClusterIP'));
+    expect(() => new ResourceQuotaAdmission().validate(requestFor(svc('NodePort'), { operation: 'UPDATE', oldObject: svc('ClusterIP') }), state)).toThrow(
+      'services "s" is forbidden: exceeded quota: q1, requested: services.nodeports=1, used: services.nodeports=0, limited: services.nodeports=0',
+    );
+    const claim = (storage: string): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c', namespace: 'ns' }, spec: { resources: { requests: { storage } } } });
+    const claims = stateWith(quota('q1', { 'requests.storage': '10Gi' }), claim('8Gi'));
+    expect(() => new ResourceQuotaAdmission().validate(requestFor(claim('9Gi'), { operation: 'UPDATE', oldObject: claim('8Gi') }), claims)).not.toThrow();
+    expect(() => new ResourceQuotaAdmission().validate(requestFor(claim('12Gi'), { operation: 'UPDATE', oldObject: claim('8Gi') }), claims)).toThrow(
+      'exceeded quota: q1, requested: requests.storage=4Gi, used: requests.storage=8Gi, limited: requests.storage=10Gi',
+    );
+  });
+
   it('prints quantities as kube does', () => {
     expect(['1024Mi', '0.5', '1500m', '2000', '1536Mi', '0'].map((q) => format(parse(q)!))).toEqual(['1Gi', '500m', '1500m', '2k', '1536Mi', '0']);
   });

@@ -20,6 +20,8 @@ interface Reservation {
  * slot. Like kube, whose admission charges the quota before the create is stored, a create that
  * then fails keeps its charge for a short while (`ttlMs`). Several API servers on one log each
  * see only their own reservations (kube serialises them through the quota's status instead).
+ * Updates of Services and claims are charged what they add (node ports, load balancers,
+ * storage) and take no reservation.
  */
 export class ResourceQuotaAdmission implements ValidatingAdmission {
   readonly name = 'ResourceQuota';
@@ -32,13 +34,16 @@ export class ResourceQuotaAdmission implements ValidatingAdmission {
 
   validate(request: AdmissionRequest, state: ClusterState): void {
     const object = request.object;
-    if (request.operation !== 'CREATE' || request.subresource || !object || !request.namespace) return;
+    if (request.subresource || !object || !request.namespace) return;
+    // A Service turning into a NodePort or LoadBalancer, a claim asking for more storage: an update charges what it adds.
+    const update = request.operation === 'UPDATE' && RECOUNTED_ON_UPDATE.has(object.kind) ? request.oldObject : undefined;
+    if (request.operation !== 'CREATE' && !update) return;
     const quotas = state.list('ResourceQuota', { namespace: request.namespace });
     if (!quotas.length) return;
     const stream = streamName(object.kind, request.namespace, request.name);
     // Creating what exists fails with AlreadyExists later; it charges nothing.
-    if (state.getByStream(stream)) return;
-    const delta = usageOf(object);
+    if (!update && state.getByStream(stream)) return;
+    const delta = update ? increase(usageOf(object), usageOf(update)) : usageOf(object);
     const pending = this.pending(request.namespace, state);
     let charged = false;
     for (const quota of quotas) {
@@ -56,7 +61,7 @@ export class ResourceQuotaAdmission implements ValidatingAdmission {
       const pretty = (u: Usage): string => exceeded.map((name) => `${name}=${format(u.get(name) ?? ZERO)}`).join(',');
       throw forbidden(request, `exceeded quota: ${quotaName}, requested: ${pretty(requested)}, used: ${pretty(used)}, limited: ${pretty(hard)}`);
     }
-    if (charged && !request.dryRun) this.reserve(request.namespace, { stream, usage: delta, expires: this.now() + this.ttlMs });
+    if (charged && !update && !request.dryRun) this.reserve(request.namespace, { stream, usage: delta, expires: this.now() + this.ttlMs });
   }
 
   /** What this server admitted in `namespace` that the projection does not show yet. */
@@ -73,6 +78,19 @@ export class ResourceQuotaAdmission implements ValidatingAdmission {
   private reserve(namespace: string, reservation: Reservation): void {
     this.reservations.set(namespace, [...(this.reservations.get(namespace) ?? []), reservation]);
   }
+}
+
+/** Kinds whose updates can use more of a quota (a pod's resources cannot change). */
+const RECOUNTED_ON_UPDATE = new Set(['Service', 'PersistentVolumeClaim']);
+
+/** What `after` uses beyond `before`, per resource; resources it uses less of are left out. */
+function increase(after: Usage, before: Usage): Usage {
+  const out: Usage = new Map();
+  for (const [name, q] of after) {
+    const more = q.milli - (before.get(name)?.milli ?? 0n);
+    if (more > 0n) out.set(name, { milli: more, binary: q.binary });
+  }
+  return out;
 }
 
 function forbidden(request: AdmissionRequest, why: string): ApiError {
