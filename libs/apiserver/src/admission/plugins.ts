@@ -11,6 +11,7 @@ import { ResourceQuotaAdmission } from './resource-quota/resource-quota-admissio
 import { ServiceAccountAdmission } from './service-account/service-account-admission';
 import { RBAC_ESCALATION } from '../authz/rbac-escalation';
 import { CSR_REQUESTER } from '../write/certificate-request';
+import { CERTIFICATE_APPROVAL, CERTIFICATE_SIGNING, CERTIFICATE_SUBJECT_RESTRICTION } from './plugins/certificates';
 
 const LIMIT_RANGER = new LimitRanger();
 
@@ -39,6 +40,9 @@ export const MUTATING_ADMISSION: readonly MutatingAdmission[] = [
 export const VALIDATING_ADMISSION: readonly ValidatingAdmission[] = [
   LIMIT_RANGER,
   new PodSecurityAdmission(),
+  CERTIFICATE_APPROVAL,
+  CERTIFICATE_SIGNING,
+  CERTIFICATE_SUBJECT_RESTRICTION,
   // Not an admission plugin in kube but its RBAC storage's check; here so every client's writes pass it.
   RBAC_ESCALATION,
   // Last, after every other validating step: it charges what the others admitted. One instance

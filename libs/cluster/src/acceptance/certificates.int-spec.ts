@@ -77,6 +77,32 @@ describe('certificate signing requests', () => {
       expect(get(denied)!.status.certificate).toBeUndefined();
     });
 
+    it('takes approve on the signer to approve, not only update on /approval (kube\'s CertificateApproval)', async () => {
+      const role = randomName('csr-updater');
+      const user = { name: randomName('carol'), uid: '', groups: ['system:authenticated'] };
+      const rbac = [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules: [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] }] },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: role }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', name: user.name, apiGroup: 'rbac.authorization.k8s.io' }] },
+      ];
+      await a.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }) });
+      const name = randomName('dave');
+      await a.kubectl(['create', '-f', '-'], { input: JSON.stringify(await csrFor(name, [{ CN: ['dave'] }], 'kubernetes.io/kube-apiserver-client')) });
+      const client = new InProcessClusterClient(a.cluster.api.writer, a.cluster.projector, user, a.cluster.api.authorizer);
+      const csr = get(name)!;
+      await expect(client.updateApproval!({ ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Carol' }] } }, {})).rejects.toMatchObject({
+        code: 403,
+        message: `certificatesigningrequests.certificates.k8s.io "${name}" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client"`,
+      });
+      expect(get(name)!.status?.conditions).toBeUndefined();
+    });
+
+    it('never issues system:masters through the API (kube\'s CertificateSubjectRestriction)', async () => {
+      const body = await csrFor(randomName('root'), [{ O: ['system:masters'] }, { CN: ['root'] }], 'kubernetes.io/kube-apiserver-client');
+      const r = await a.kubectl(['create', '-f', '-'], { input: JSON.stringify(body), allowFailure: true });
+      expect(r.stderr).toContain(`certificatesigningrequests.certificates.k8s.io "${body.metadata.name}" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed`);
+      expect(get(body.metadata.name!)).toBeUndefined();
+    });
+
     it('refuses a request that is not a PEM certificate request with kube\'s message', async () => {
       const body = await csrFor(randomName('bad'), [{ CN: ['x'] }], 'kubernetes.io/kube-apiserver-client');
       body.spec.request = Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n').toString('base64');
