@@ -4,14 +4,23 @@ import type { User } from '../identity/token-file';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
-/** One write as admission sees it (kube's admission.Attributes). */
+/**
+ * One write as admission sees it (kube's admission.Attributes). Status and `/approval` writes
+ * are UPDATEs of that subresource, a scale an UPDATE of `scale`, a binding a CREATE of
+ * `pods/binding`, a patch an UPDATE with the patched object (admission/request.ts).
+ */
 export interface AdmissionRequest {
   readonly operation: AdmissionOperation;
   readonly resource: ResourceInfo;
   readonly subresource?: string;
   readonly namespace?: string;
+  /** Empty for a CREATE with only `generateName`, until the GenerateName step (mutating steps before it see it so). */
   readonly name: string;
-  /** The object to be stored (CREATE, UPDATE): mutating steps return a changed copy. */
+  /**
+   * The object to be stored (CREATE, UPDATE): mutating steps get the request's object and return
+   * a changed copy; validating steps get the object as the write would store it (defaulted,
+   * after the decider), also for scale and binding writes, which carry no object of their own.
+   */
   readonly object?: KubeObject;
   /** What is stored now (UPDATE, DELETE). */
   readonly oldObject?: KubeObject;
