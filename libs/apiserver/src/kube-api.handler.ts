@@ -26,6 +26,8 @@ import { serveTail } from './ops/tail';
 import { podLog } from './ops/pod-log';
 import { evictPod } from './ops/eviction';
 import { serveAccessReview } from './ops/access-review';
+import { serveSelfSubjectReview } from './ops/self-subject-review';
+import { requestToken } from './ops/token-request';
 import { authorizeOrThrow } from './authz/forbidden';
 import { requestAttributes } from './authz/request-attributes';
 import { podStream } from './ops/pod-stream';
@@ -121,6 +123,7 @@ export class KubeApiHandler {
         return void res.end(doc);
       }
     }
+    if (p.startsWith('/apis/authentication.k8s.io/v1/')) return serveSelfSubjectReview(user, req, res, p);
     if (p.startsWith('/apis/authorization.k8s.io/v1/')) return serveAccessReview(this.deps, user, req, res, p);
     const path = parseResourcePath(p);
     if (!path) throw ApiError.notFoundPath();
@@ -165,6 +168,7 @@ export class KubeApiHandler {
       if (method === 'PATCH') return patchObject(ctx);
       return notAllowed();
     }
+    if (subresource === 'token') return method === 'POST' && path.resource.kind === 'ServiceAccount' ? requestToken(ctx) : notAllowed();
     if (subresource === 'binding') return method === 'POST' ? bindPod(ctx) : notAllowed();
     if (subresource === 'eviction') return method === 'POST' ? evictPod(ctx) : notAllowed();
     if (subresource === 'log') return method === 'GET' && path.resource.kind === 'Pod' ? podLog(ctx) : notAllowed();

@@ -8,7 +8,7 @@ import { ApiError, DEFAULT_STORAGE_CLASS_NAME, defaultStorageClassObject, isDefa
 import { createEventStore, type FullEventStore } from '@logbook/eventstore';
 import { Projector } from '@logbook/projections';
 import type { AuthorizationMode, RequestAuditOptions } from '@logbook/apiserver';
-import { ensureTokenFile, reconcileBootstrapPolicy, startApiServer, systemCaller, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
+import { ensureClientCertificate, ensureTokenFile, reconcileBootstrapPolicy, startApiServer, systemCaller, writeKubeconfig, type RunningApiServer } from '@logbook/apiserver';
 import { CONTROL_PLANE_IDENTITIES, ensureUserToken } from './distributed-tokens';
 import { apiServerAddress, reconcileKubernetesService } from './kubernetes-service';
 
@@ -94,7 +94,9 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
   const master = await reconcileKubernetesService(api.writer, projector, apiServerAddress(api.url));
   if (master > 0) log.info({ written: master }, 'the kubernetes Service and its endpoints reconciled');
   const kubeconfig = join(dataDir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken });
+  // The admin's certificate as kubeadm's admin.conf has it (docs/security.md "Identities"); the token stays current.
+  const adminCert = await ensureClientCertificate(dataDir, 'admin', { commonName: 'admin', organizations: ['system:masters'], days: 365 });
+  writeKubeconfig(kubeconfig, { server: api.url, caCert: api.caCert, token: adminToken, clientCertificate: adminCert });
   log.info({ url: api.url, kubeconfig }, 'api server listening');
 
   return {

@@ -26,8 +26,12 @@ const AUTHORIZATION_RESOURCES = [
   { name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', namespaced: true, kind: 'LocalSubjectAccessReview', verbs: ['create'] },
 ];
 
+/** authentication.k8s.io: `kubectl auth whoami`'s review, answered from the request (ops/self-subject-review.ts). */
+export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
+const AUTHENTICATION_RESOURCES = [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }];
+
 function groups(): string[] {
-  return [...new Set([...RESOURCES.map((r) => r.group).filter(Boolean), AUTHORIZATION_GROUP])];
+  return [...new Set([...RESOURCES.map((r) => r.group).filter(Boolean), AUTHENTICATION_GROUP, AUTHORIZATION_GROUP])];
 }
 
 /** A group's versions, preferred first: its resources' stored version, then the others they serve. */
@@ -56,6 +60,9 @@ export function apiGroupList(): object {
 
 /** `/api/v1` or `/apis/<group>/<version>`; undefined for a group or version Logbook does not serve. */
 export function apiResourceList(group: string, version = 'v1'): object | undefined {
+  if (group === AUTHENTICATION_GROUP) {
+    return version === 'v1' ? { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/v1`, resources: AUTHENTICATION_RESOURCES } : undefined;
+  }
   if (group === AUTHORIZATION_GROUP) {
     return version === 'v1' ? { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/v1`, resources: AUTHORIZATION_RESOURCES } : undefined;
   }
@@ -94,6 +101,8 @@ function resourceEntries(r: ResourceInfo): object[] {
         return { name: `${r.plural}/exec`, singularName: '', namespaced: r.namespaced, kind: 'PodExecOptions', verbs: ['create', 'get'] };
       case 'attach':
         return { name: `${r.plural}/attach`, singularName: '', namespaced: r.namespaced, kind: 'PodAttachOptions', verbs: ['create', 'get'] };
+      case 'token':
+        return { name: `${r.plural}/token`, singularName: '', namespaced: r.namespaced, group: AUTHENTICATION_GROUP, version: 'v1', kind: 'TokenRequest', verbs: ['create'] };
       case 'portforward':
         return { name: `${r.plural}/portforward`, singularName: '', namespaced: r.namespaced, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] };
       default:

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
@@ -45,6 +45,27 @@ export async function issueClientCertificate(dataDir: string, request: ClientCer
   return issueCertificate(ca.cert, ca.key, { ...request, usages: ['digital signature', 'key encipherment', 'client auth'] });
 }
 
+/**
+ * The client certificate kept at `<dataDir>/pki/<file>.crt` and `.key`, issued when missing, when
+ * its subject is not the one asked for, or when it expires within a month — so kubeconfigs that
+ * name it stay valid across restarts.
+ */
+export async function ensureClientCertificate(dataDir: string, file: string, request: ClientCertificateRequest): Promise<IssuedCertificate & { certFile: string; keyFile: string }> {
+  const certFile = join(dataDir, 'pki', `${file}.crt`);
+  const keyFile = join(dataDir, 'pki', `${file}.key`);
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    const kept = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    const subject = certificateSubject(kept.cert);
+    const fresh = new x509.X509Certificate(kept.cert).notAfter.getTime() > Date.now() + 30 * DAY_MS;
+    if (fresh && subject.commonName === request.commonName && subject.organizations.join(',') === (request.organizations ?? []).join(',')) return { ...kept, certFile, keyFile };
+  }
+  const issued = await issueClientCertificate(dataDir, request);
+  mkdirSync(join(dataDir, 'pki'), { recursive: true, mode: 0o700 });
+  writeFileSync(keyFile, issued.key, { mode: 0o600 });
+  writeFileSync(certFile, issued.cert);
+  return { ...issued, certFile, keyFile };
+}
+
 /** A certificate with a new key, signed by the given CA. */
 export async function issueCertificate(
   caCert: string,
@@ -74,7 +95,7 @@ export async function signCertificateRequest(caCert: string, caKey: string, csrP
   try {
     csr = new x509.Pkcs10CertificateRequest(csrPem);
   } catch (err) {
-    throw new Error(`the certificate request is not a PEM CERTIFICATE REQUEST: ${(err as Error).message}`);
+    throw new Error(`the certificate request is not a PEM CERTIFICATE REQUEST: ${(err as Error).message}`, { cause: err });
   }
   if (!(await csr.verify())) throw new Error('the certificate request is not signed by its own key');
   return sign(caCert, caKey, { subject: csr.subjectName.toString(), publicKey: await csr.publicKey.export(), usages: o.usages, days: o.days ?? 365, dnsNames: [], ips: [] });

@@ -6,11 +6,12 @@ import { POLICY_AUTHORIZATION_V1 } from './policy';
 import { AUTOSCALING_V1 } from './autoscaling';
 import { NETWORKING_V1 } from './networking';
 import { CERTIFICATES_V1 } from './certificates';
+import { AUTHENTICATION_V1 } from './authentication';
 
 export type { FieldSpec, FieldType, MessageTable, Schema } from './schema';
 
 /** Every message the decoder knows, by its short name (no two packages we cover share one). */
-export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1, ...POLICY_AUTHORIZATION_V1, ...AUTOSCALING_V1, ...NETWORKING_V1, ...CERTIFICATES_V1 };
+export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1, ...POLICY_AUTHORIZATION_V1, ...AUTOSCALING_V1, ...NETWORKING_V1, ...CERTIFICATES_V1, ...AUTHENTICATION_V1 };
 
 /** `apiVersion/kind` of the top-level objects decoded from a protobuf body → their message. */
 export const DECODED_KINDS: Readonly<Record<string, string>> = {
@@ -32,4 +33,5 @@ export const DECODED_KINDS: Readonly<Record<string, string>> = {
   'networking.k8s.io/v1/Ingress': 'Ingress',
   'networking.k8s.io/v1/IngressClass': 'IngressClass',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
 };

@@ -1,0 +1,74 @@
+import { ApiError, type StatusCause } from '@logbook/kube';
+import { decodeObjectBody, mediaType, readBody } from '../http/body';
+import { sendJson } from '../http/respond';
+import type { BoundObject } from '../authn/service-account-tokens';
+import type { RequestContext } from './context';
+
+const API_VERSION = 'authentication.k8s.io/v1';
+const DEFAULT_EXPIRATION_SECONDS = 3600;
+const MIN_EXPIRATION_SECONDS = 600;
+const MAX_EXPIRATION_SECONDS = 2 ** 32;
+
+/**
+ * `POST …/serviceaccounts/<name>/token` (TokenRequest, `kubectl create token`): a signed token for
+ * the service account, optionally bound to a Pod or Secret of its namespace. Answered and never
+ * stored, as kube-apiserver does: the token is in no event of the log.
+ */
+export async function requestToken(ctx: RequestContext): Promise<void> {
+  const tokens = ctx.deps.serviceAccountTokens;
+  if (!tokens) throw ApiError.notFoundPath();
+  const namespace = ctx.path.namespace!;
+  const name = ctx.path.name!;
+  const body = decodeObjectBody(await readBody(ctx.req), mediaType(ctx.req));
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
+  if ((body.kind ?? 'TokenRequest') !== 'TokenRequest') throw ApiError.badRequest(`the body's kind "${body.kind}" is not TokenRequest`);
+  const spec = body.spec && typeof body.spec === 'object' ? body.spec : {};
+  const audiences: string[] = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+  const expirationSeconds = spec.expirationSeconds === undefined || spec.expirationSeconds === null ? DEFAULT_EXPIRATION_SECONDS : Number(spec.expirationSeconds);
+  const causes = validateSpec(expirationSeconds);
+  if (causes.length > 0) throw ApiError.invalid('TokenRequest.authentication.k8s.io', name, causes, 'authentication.k8s.io');
+
+  const sa = ctx.deps.projector.state.get('ServiceAccount', namespace, name);
+  if (!sa || sa.metadata.deletionTimestamp) throw ApiError.notFound('serviceaccounts', name);
+  const bound = spec.boundObjectRef ? boundObject(ctx, name, namespace, spec.boundObjectRef) : undefined;
+  const issued = tokens.issue({ namespace, serviceAccount: { name, uid: sa.metadata.uid! }, audiences, expirationSeconds, ...(bound ? { bound } : {}) });
+  sendJson(ctx.res, 201, {
+    kind: 'TokenRequest',
+    apiVersion: API_VERSION,
+    metadata: { name, namespace, creationTimestamp: null },
+    spec: { audiences: audiences.length > 0 ? audiences : tokens.audiences, expirationSeconds, boundObjectRef: spec.boundObjectRef ?? null },
+    status: { token: issued.token, expirationTimestamp: issued.expirationTimestamp.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  });
+}
+
+function validateSpec(expirationSeconds: number): StatusCause[] {
+  if (!Number.isInteger(expirationSeconds)) return [{ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${JSON.stringify(expirationSeconds)}: must be an integer` }];
+  if (expirationSeconds < MIN_EXPIRATION_SECONDS) return [{ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes` }];
+  if (expirationSeconds > MAX_EXPIRATION_SECONDS) return [{ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${expirationSeconds}: may not specify a duration larger than 2^32 seconds` }];
+  return [];
+}
+
+/** kube's checks: a Pod or Secret of the namespace, present, with the uid given, and for a pod the same service account. */
+function boundObject(ctx: RequestContext, saName: string, namespace: string, ref: any): BoundObject {
+  const kind = String(ref.kind ?? '');
+  const apiVersion = String(ref.apiVersion ?? 'v1');
+  if ((kind !== 'Pod' && kind !== 'Secret') || apiVersion !== 'v1') {
+    throw ApiError.badRequest(`cannot bind token for serviceaccount "${saName}" to object of type ${apiVersion}, Kind=${kind}`);
+  }
+  const name = String(ref.name ?? '');
+  const obj = name ? ctx.deps.projector.state.get(kind, namespace, name) : undefined;
+  if (!obj) throw ApiError.notFound(kind === 'Pod' ? 'pods' : 'secrets', name);
+  if (ref.uid && ref.uid !== obj.metadata.uid) {
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${kind} "${name}": the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+      { name, group: '', kind },
+    );
+  }
+  if (kind === 'Pod') {
+    const podSa = obj.spec?.serviceAccountName || obj.spec?.serviceAccount || 'default';
+    if (podSa !== saName) throw ApiError.badRequest(`cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`);
+  }
+  return { kind, name, uid: obj.metadata.uid! };
+}
