@@ -119,6 +119,13 @@ describeWithKafka('logbook join: a node joins with a bootstrap token and gets it
       await k(['delete', 'pod', pod, '--wait=true', '--timeout=60s']);
     }
     await joined.stop();
+
+    // A restart: the credentials in the data directory are used, the token is not needed again.
+    const restarted = startJoin(joinArgs(node, nodeDir, { '--token': 'zzzzzz.zzzzzzzzzzzzzzzz' }));
+    joins.push(restarted);
+    await eventually(() => restarted.output().includes(`node ${node} joined`) || restarted.proc.exitCode !== null, { timeoutMs: 30_000, what: 'the restarted join' });
+    expect(restarted.output()).toContain(`using the node credentials already in ${join(nodeDir, 'kubeconfig')}`);
+    await restarted.stop();
   });
 
   it.each([

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parse } from 'yaml';
 import { JoinError, appEntry, defaultNodeName, discoverCa, requestNodeCredentials, writeNodeKubeconfig } from '@logbook/cluster';
 import { parseEventTtl } from '@logbook/controllers';
 
@@ -66,9 +68,11 @@ async function runJoin(opts: JoinOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   const kubeconfig = join(dataDir, 'kubeconfig');
 
-  if (existsSync(kubeconfig)) {
-    say(`using the node credentials already in ${kubeconfig}`);
+  const held = existingCertificateExpiry(kubeconfig);
+  if (held && held > new Date()) {
+    say(`using the node credentials already in ${kubeconfig} (valid until ${held.toISOString()})`);
   } else {
+    if (held) say(`the certificate in ${kubeconfig} expired at ${held.toISOString()}: asking for a new one`);
     const caCert = opts.caCert ? readFileSync(opts.caCert, 'utf8') : await discoverCa(opts.server, opts.caCertHash!);
     say(opts.caCert ? `trusting the cluster CA in ${opts.caCert}` : `the cluster CA of ${server.host} matches ${opts.caCertHash}`);
     const creds = await requestNodeCredentials({ server: server.origin, token: opts.token, caCert, nodeName, timeoutMs, progress: say });
@@ -79,6 +83,14 @@ async function runJoin(opts: JoinOptions): Promise<void> {
     say(`wrote ${kubeconfig} (user system:node:${nodeName})`);
   }
   await superviseNodeAgent(opts, nodeName, dataDir, kubeconfig);
+}
+
+/** When the client certificate of an earlier join expires; undefined when there is none to reuse. */
+function existingCertificateExpiry(kubeconfig: string): Date | undefined {
+  if (!existsSync(kubeconfig)) return undefined;
+  const data = parse(readFileSync(kubeconfig, 'utf8'))?.users?.[0]?.user?.['client-certificate-data'];
+  if (typeof data !== 'string') return undefined;
+  return new Date(new X509Certificate(Buffer.from(data, 'base64')).validTo);
 }
 
 /** The node agent in the foreground: its output passes through, a signal to this process reaches it, its exit is ours. */
