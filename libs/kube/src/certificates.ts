@@ -62,7 +62,7 @@ export function parseCertificateRequest(request: string): ParsedCertificateReque
   try {
     csr = new x509.Pkcs10CertificateRequest(block[0]);
   } catch (err) {
-    throw new Error(`asn1: structure error: ${(err as Error).message}`);
+    throw new Error(`asn1: structure error: ${(err as Error).message}`, { cause: err });
   }
   // Extensions of a request come back generic: the SAN one is read again as what it is.
   const san = csr.extensions.find((e) => e.type === SUBJECT_ALT_NAME_OID);

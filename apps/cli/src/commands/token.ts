@@ -75,7 +75,7 @@ export function registerToken(program: Command): void {
       try {
         await client.requestJson('DELETE', `${SECRETS}/${bootstrapTokenSecretName(id)}`);
       } catch (err) {
-        if (err instanceof ApiRequestError && err.code === 404) throw new Error(`bootstrap token "${id}" not found`);
+        if (err instanceof ApiRequestError && err.code === 404) throw new Error(`bootstrap token "${id}" not found`, { cause: err });
         throw err;
       }
       process.stdout.write(`bootstrap token "${id}" deleted\n`);
