@@ -44,6 +44,9 @@ export interface WriteOptions {
   readonly dryRun?: boolean;
 }
 
+/** kube-apiserver's retries of a create whose generated name was taken. */
+const GENERATE_NAME_RETRIES = 7;
+
 /** An admission request without the parts that differ between its mutating and validating halves. */
 type RequestAttributes = Omit<AdmissionRequest, 'name' | 'object' | 'oldObject'>;
 
@@ -78,11 +81,20 @@ export class ClusterWriter {
   /** For a Create, `name` may be empty: the object's own (or generated) name is used. */
   async write(resource: ResourceInfo, namespace: string | undefined, name: string, command: WriteCommand, caller: Caller, options: WriteOptions = {}): Promise<WriteResult> {
     const ns = resource.namespaced ? namespace : undefined;
-    const request = this.admit(resource, ns, name, command, caller, options);
-    const admitted = request.command;
-    const target = admitted.type === 'Create' ? admitted.object.metadata.name! : name;
-    // Service addresses need state (what other Services hold), so they are chosen here and the decider stays pure.
-    return serviceAllocatorFor(this.projector).run(ns, target, admitted, (cmd) => this.decideAndAppend(resource, ns, target, cmd, caller, request.admission, options));
+    const generated = command.type === 'Create' && !command.object.metadata.name && !!command.object.metadata.generateName;
+    for (let attempt = 0; ; attempt++) {
+      const request = this.admit(resource, ns, name, command, caller, options);
+      const admitted = request.command;
+      const target = admitted.type === 'Create' ? admitted.object.metadata.name! : name;
+      try {
+        // Service addresses need state (what other Services hold), so they are chosen here and the decider stays pure.
+        return await serviceAllocatorFor(this.projector).run(ns, target, admitted, (cmd) => this.decideAndAppend(resource, ns, target, cmd, caller, request.admission, options));
+      } catch (err) {
+        // A generated name that is taken is generated again, as kube-apiserver does (RetryGenerateName).
+        if (generated && attempt < GENERATE_NAME_RETRIES && err instanceof ApiError && err.reason === 'AlreadyExists') continue;
+        throw err;
+      }
+    }
   }
 
   /** The mutating half of admission; returns the command carrying the admitted object. */
