@@ -2,7 +2,7 @@ import { X509Certificate, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { InProcessClusterClient } from '@logbook/apiserver';
 import { ClientError } from '@logbook/components';
-import type { KubeObject } from '@logbook/kube';
+import { type KubeObject, bootstrapTokenSecret } from '@logbook/kube';
 import { eventually, randomName } from '@logbook/testing';
 import { type AcceptanceCluster, startAcceptanceCluster } from './harness';
 
@@ -53,6 +53,17 @@ describe('certificate signing requests', () => {
       await a.kubectl(['create', '-f', '-'], { input: JSON.stringify(await csrFor(name, [{ CN: ['someone'] }], 'kubernetes.io/kube-apiserver-client')) });
       const csr = get(name)!;
       await expect(client.updateApproval!({ ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Mine' }] } }, {})).rejects.toMatchObject({ code: 403 } as Partial<ClientError>);
+    });
+  });
+
+  describe('when a bootstrap token expires', () => {
+    it('is deleted by the token cleaner; a live one stays', async () => {
+      const expired = bootstrapTokenSecret({ token: { id: 'exp1re', secret: '0123456789abcdef' }, expiration: '2020-01-01T00:00:00Z' });
+      const live = bootstrapTokenSecret({ token: { id: 'l1vexx', secret: '0123456789abcdef' }, expiration: new Date(Date.now() + 3_600_000).toISOString() });
+      await a.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [expired, live] }) });
+      const secret = (name: string) => a.cluster.projector.state.getByStream(`Secret/kube-system/${name}`);
+      await eventually(() => secret('bootstrap-token-exp1re') === undefined, { timeoutMs: 30_000, what: 'the expired token deleted' });
+      expect(secret('bootstrap-token-l1vexx')).toBeDefined();
     });
   });
 
