@@ -16,6 +16,7 @@ import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { RequestAuditor, type RequestAuditOptions } from './audit-log/request-auditor';
 import { AUTHORIZER } from './tokens';
+import type { ServiceAccountTokens } from './authn/service-account-tokens';
 import type { AuthorizationMode, ClusterAuthorizer } from './authz/cluster-authorizer';
 
 export interface ApiServerOptions {
@@ -46,6 +47,8 @@ export interface RunningApiServer {
   readonly audit?: RequestAuditor;
   /** Node, then RBAC: what the in-process clients of embedded components authorize with. */
   readonly authorizer: ClusterAuthorizer;
+  /** The TokenRequest API's issuer: embedded node agents' in-process clients ask it for pods' tokens. */
+  readonly serviceAccountTokens?: ServiceAccountTokens;
   close(): Promise<void>;
 }
 
@@ -115,6 +118,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     writer: app.get(ClusterWriter),
     audit,
     authorizer: app.get<ClusterAuthorizer>(AUTHORIZER),
+    ...(handler.serviceAccountTokens ? { serviceAccountTokens: handler.serviceAccountTokens } : {}),
     async close() {
       app.get(WatchHub).close();
       await app.get(NamespaceFinalizer).drain();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type KubeObject, type ResourceInfo, matchesLabels, parseLabelSelector, resourceByKind, streamName } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
-import { type Cause, ClientError, type ClusterClient, type DeleteOptions, type ClientListOptions, type ClientWriteOptions } from '@logbook/components';
+import { type Cause, ClientError, type ClusterClient, type DeleteOptions, type ClientListOptions, type ClientWriteOptions, type IssuedToken, type TokenRequestSpec } from '@logbook/components';
 import type { Caller, ClusterWriter } from './write/cluster-writer';
 import type { WriteCommand } from './write/commands';
 import { podNodeReady } from './write/node-readiness';
@@ -10,6 +10,8 @@ import { ALLOW_ALL, type Authorizer, type RequestAttributes } from './authz/auth
 import { forbidden } from './authz/forbidden';
 import { podMetricsOf } from './ops/resource-metrics';
 import { scaleOf } from './ops/scale';
+import { issueTokenRequest } from './ops/token-request';
+import type { ServiceAccountTokens } from './authn/service-account-tokens';
 
 /**
  * A component's identity inside `logbook up` (no certificate: it is in the same process).
@@ -31,6 +33,8 @@ export class InProcessClusterClient implements ClusterClient {
     private readonly user: User,
     /** Node, then RBAC (the API server's); unit and int tests of other parts may leave it open. */
     private readonly authorizer: Authorizer = ALLOW_ALL,
+    /** The TokenRequest issuer (RunningApiServer's); without it `requestToken` answers 404 as the route does. */
+    private readonly tokens?: ServiceAccountTokens,
   ) {}
 
   async create(obj: KubeObject, cause: Cause, options: ClientWriteOptions = {}): Promise<KubeObject> {
@@ -67,6 +71,20 @@ export class InProcessClusterClient implements ClusterClient {
     const nodeReady = podNodeReady(state, state.getByStream(streamName(kind, resource.namespaced ? namespace : undefined, name)));
     const command: WriteCommand = { type: 'Delete', resource, propagationPolicy: options.propagationPolicy, preconditions: options.preconditions, gracePeriodSeconds: options.gracePeriodSeconds, ...(nodeReady !== undefined ? { nodeReady } : {}) };
     await this.run(resource, namespace, name, command, options);
+  }
+
+  /** The same TokenRequest `POST …/serviceaccounts/<name>/token` answers, never stored. */
+  async requestToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec, _cause: Cause): Promise<IssuedToken> {
+    const resource = this.resource('ServiceAccount');
+    this.authorize({ verb: 'create', resource, subresource: 'token', namespace, name: serviceAccount });
+    try {
+      if (!this.tokens) throw ApiError.notFoundPath();
+      const answer = issueTokenRequest(this.tokens, this.projector, namespace, serviceAccount, spec);
+      return { token: answer.status.token, expirationTimestamp: answer.status.expirationTimestamp };
+    } catch (err) {
+      if (err instanceof ApiError) throw new ClientError(err.code, err.reason, err.message);
+      throw err;
+    }
   }
 
   async getObject(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {

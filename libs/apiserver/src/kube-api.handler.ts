@@ -53,6 +53,11 @@ export class KubeApiHandler {
     private readonly audit?: RequestAuditor,
   ) {}
 
+  /** What issues TokenRequest tokens (the in-process clients of `logbook up` ask it too). */
+  get serviceAccountTokens(): ApiDeps['serviceAccountTokens'] {
+    return this.deps.serviceAccountTokens;
+  }
+
   /** `upgrade`: the request asked to switch protocols (exec, port-forward); its raw connection. */
   async handle(req: IncomingMessage, res: ServerResponse, upgrade?: RequestContext['upgrade']): Promise<void> {
     const started = process.hrtime.bigint();

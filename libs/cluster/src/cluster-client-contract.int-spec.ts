@@ -25,6 +25,6 @@ describe('ClusterClient implementations', () => {
     dir.remove();
   });
 
-  clusterClientContract('in process', () => new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:contract-test')));
+  clusterClientContract('in process', () => new InProcessClusterClient(cluster.api.writer, cluster.projector, componentUser('system:contract-test'), undefined, cluster.api.serviceAccountTokens));
   clusterClientContract('over HTTPS', () => http);
 });

@@ -109,7 +109,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   // One client per component identity; with a request audit, its writes are in the audit file too.
   const inProcess = (name: string): InProcessClusterClient => {
     const user = componentUser(name);
-    const client = new InProcessClusterClient(api.writer, projector, user, api.authorizer);
+    const client = new InProcessClusterClient(api.writer, projector, user, api.authorizer, api.serviceAccountTokens);
     return api.audit ? auditedClusterClient(client, api.audit, user) : client;
   };
 

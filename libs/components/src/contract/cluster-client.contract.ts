@@ -136,6 +136,19 @@ export function clusterClientContract(name: string, clientOf: () => ClusterClien
       expect((await client.getObject!('Pod', ns, 'bound'))?.spec.nodeName).toBe('node-a');
       expect(await failure(client.bind(ns, 'bound', 'node-b', created.metadata.resourceVersion!, {}))).toMatchObject({ code: 409 });
     });
+
+    it('issues a TokenRequest token bound to a pod, and refuses a missing account or a stale pod uid as kube does', async () => {
+      await client.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: ns } }, {});
+      const created = await client.create({ ...pod('tokened'), spec: { ...pod('tokened').spec, serviceAccountName: 'robot' } }, {});
+      const before = Date.now();
+      const issued = await client.requestToken!(ns, 'robot', { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'tokened', uid: created.metadata.uid } }, {});
+      expect(issued.token.split('.')).toHaveLength(3);
+      const expires = Date.parse(issued.expirationTimestamp);
+      expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 3607_000);
+      expect(expires).toBeLessThanOrEqual(Date.now() + 3607_000);
+      expect(await failure(client.requestToken!(ns, 'nobody', { expirationSeconds: 3600 }, {}))).toMatchObject({ code: 404, message: 'serviceaccounts "nobody" not found' });
+      expect(await failure(client.requestToken!(ns, 'robot', { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'tokened', uid: 'not-its-uid' } }, {}))).toMatchObject({ code: 409 });
+    });
   });
 }
 
