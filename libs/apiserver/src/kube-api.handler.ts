@@ -78,6 +78,7 @@ export class KubeApiHandler {
       audit?.authenticated(user);
       // kubectl --as: the rest of the request runs as the impersonated user (docs/security.md "Identities").
       user = impersonate(req, user, this.deps.authorizer);
+      audit?.impersonating(user);
       await this.route(req, res, url, user, upgrade);
     } catch (err) {
       const apiError = sendError(res, err);

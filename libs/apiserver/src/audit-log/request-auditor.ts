@@ -129,9 +129,9 @@ export class AuditedRequest implements AuditObserver {
     this.decision = this.auditor.decide(this.info, undefined);
   }
 
-  /** `--as`: the event keeps the authenticated user and names the impersonated one too. */
+  /** `--as`: the event keeps the authenticated user (the policy matched on it) and names the impersonated one too. */
   impersonating(user: User): void {
-    this.impersonatedUser = user;
+    if (user !== this.user) this.impersonatedUser = user;
   }
 
   failed(err: ApiError): void {
