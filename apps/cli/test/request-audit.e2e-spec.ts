@@ -173,6 +173,12 @@ describe('request audit (kube audit.k8s.io/v1 policy and log)', () => {
       annotations: { 'authorization.k8s.io/decision': 'forbid' },
     });
 
+    // The admin as that user (--as): the event names both, and the policy matched on the admin.
+    const as = await run(cluster.kubeconfig, ['get', 'configmaps', '-n', ns, '--as', nobody]);
+    expect(as.code).not.toBe(0);
+    const [impersonated] = await eventsFor((e) => e.responseStatus?.code === 403 && e.impersonatedUser?.username === nobody, 'the impersonated 403');
+    expect(impersonated).toMatchObject({ user: { username: 'admin' }, verb: 'list', annotations: { 'authorization.k8s.io/decision': 'forbid' } });
+
     // Nothing of either reached the log: no event by that user, no history for the refused name.
     const writes = await runLogbook(['audit', '--user', nobody, '-o', 'json', '--kubeconfig', cluster.kubeconfig]);
     expect(writes.code).toBe(0);
