@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createEventBus } from '@logbook/bus';
-import { HttpClusterClient } from '@logbook/client';
+import { HttpClusterClient, componentConnection } from '@logbook/client';
 import { ControllerHost } from '@logbook/components';
 import { controllerManagerControllers, stopOnSignals } from '@logbook/cluster';
 import { parseEventTtl } from '@logbook/controllers';
@@ -12,6 +12,7 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  * docs/architecture.md, each its own consumer group, writing through the API server.
  *   LOGBOOK_BUS                   kafka://host:port[,host:port] or embedded:<dir>   (required)
  *   LOGBOOK_API                   API server URL, e.g. https://127.0.0.1:6443         (required)
+ *   LOGBOOK_KUBECONFIG            a kubeconfig with the component's client certificate (instead of LOGBOOK_API, LOGBOOK_TOKEN, LOGBOOK_CA_FILE)
  *   LOGBOOK_TOKEN                 bearer token of the controller manager's identity
  *   LOGBOOK_CA_FILE               PEM of the cluster CA (also published in every namespace as kube-root-ca.crt)
  *   LOGBOOK_NODE_GRACE_PERIOD_MS  silence before a node is NotReady (40000)
@@ -31,9 +32,10 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
 async function main(): Promise<void> {
   const log = pino({ name: 'controller-manager', level: process.env.LOG_LEVEL ?? 'info' });
   const busUrl = process.env.LOGBOOK_BUS;
-  const server = process.env.LOGBOOK_API;
-  if (!busUrl || !server) {
-    log.error('LOGBOOK_BUS and LOGBOOK_API are required, e.g. LOGBOOK_BUS=kafka://127.0.0.1:9092 LOGBOOK_API=https://127.0.0.1:6443');
+  const api = componentConnection(process.env);
+  const server = api?.server;
+  if (!busUrl || !api) {
+    log.error('LOGBOOK_BUS and LOGBOOK_API (or LOGBOOK_KUBECONFIG) are required, e.g. LOGBOOK_BUS=kafka://127.0.0.1:9092 LOGBOOK_API=https://127.0.0.1:6443');
     process.exit(2);
   }
   let eventTtlMs: number | undefined;
@@ -43,8 +45,7 @@ async function main(): Promise<void> {
     log.error((err as Error).message);
     process.exit(2);
   }
-  const caFile = process.env.LOGBOOK_CA_FILE;
-  const client = new HttpClusterClient({ server, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
+  const client = new HttpClusterClient(api);
   const bus = createEventBus(busUrl);
   const controllers = controllerManagerControllers({
     nodeGracePeriodMs: Number(process.env.LOGBOOK_NODE_GRACE_PERIOD_MS ?? 40_000),
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     eventTtlMs,
     clusterCidr: process.env.LOGBOOK_CLUSTER_CIDR || undefined,
     nodeCidrMaskSize: process.env.LOGBOOK_NODE_CIDR_MASK_SIZE ? Number(process.env.LOGBOOK_NODE_CIDR_MASK_SIZE) : undefined,
-    rootCaPem: caFile ? readFileSync(caFile, 'utf8') : undefined,
+    rootCaPem: api.ca,
     clusterSigning: signingCa(),
   });
   const registry = createMetricsRegistry('controller-manager');

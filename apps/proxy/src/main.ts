@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { stopOnSignals } from '@logbook/cluster';
 import { createEventBus } from '@logbook/bus';
-import { HttpClusterClient } from '@logbook/client';
+import { HttpClusterClient, componentConnection } from '@logbook/client';
 import { DEFAULT_INGRESS_ADDRESS, ServiceProxy } from '@logbook/proxy';
 import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, startHealthServer } from '@logbook/observability';
 
@@ -11,6 +10,7 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
  * The service proxy (kube-proxy) as its own process:
  *   LOGBOOK_BUS           bus URL: kafka://host:port[,host:port] or embedded:<dir>   (required)
  *   LOGBOOK_API           API server URL, e.g. https://127.0.0.1:6443                 (required)
+ *   LOGBOOK_KUBECONFIG            a kubeconfig with the component's client certificate (instead of LOGBOOK_API, LOGBOOK_TOKEN, LOGBOOK_CA_FILE)
  *   LOGBOOK_TOKEN         bearer token of the proxy's identity
  *   LOGBOOK_CA_FILE       PEM of the CA that signed the API server's certificate
  *   LOGBOOK_NODE_NAME     the node this proxy serves (names its consumer group); default: hostname
@@ -25,14 +25,14 @@ import { DEFAULT_HEALTH_PORTS, createMetricsRegistry, healthListenOptions, start
 async function main(): Promise<void> {
   const log = pino({ name: 'proxy', level: process.env.LOG_LEVEL ?? 'info' });
   const busUrl = process.env.LOGBOOK_BUS;
-  const server = process.env.LOGBOOK_API;
-  if (!busUrl || !server) {
-    log.error('LOGBOOK_BUS and LOGBOOK_API are required, e.g. LOGBOOK_BUS=kafka://127.0.0.1:9092 LOGBOOK_API=https://127.0.0.1:6443');
+  const api = componentConnection(process.env);
+  const server = api?.server;
+  if (!busUrl || !api) {
+    log.error('LOGBOOK_BUS and LOGBOOK_API (or LOGBOOK_KUBECONFIG) are required, e.g. LOGBOOK_BUS=kafka://127.0.0.1:9092 LOGBOOK_API=https://127.0.0.1:6443');
     process.exit(2);
   }
   const nodeName = process.env.LOGBOOK_NODE_NAME || hostname();
-  const caFile = process.env.LOGBOOK_CA_FILE;
-  const client = new HttpClusterClient({ server, token: process.env.LOGBOOK_TOKEN, ca: caFile ? readFileSync(caFile) : undefined });
+  const client = new HttpClusterClient(api);
   const bus = createEventBus(busUrl);
   const registry = createMetricsRegistry('proxy');
   let ready = () => false;

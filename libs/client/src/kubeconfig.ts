@@ -45,3 +45,26 @@ export function loadEndpoint(explicitPath?: string, contextName?: string): Clust
   const clientKey = pem(user['client-key-data'], user['client-key']);
   return { server: cluster.server, token, caCert, ...(clientCert && clientKey ? { clientCert, clientKey } : {}), insecure: !!cluster['insecure-skip-tls-verify'], namespace: context.namespace ?? 'default' };
 }
+
+/** How a component process reaches the API server: the URL, the CA and its own credentials. */
+export interface ComponentConnection {
+  readonly server: string;
+  readonly token?: string;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/**
+ * A component's connection from its environment: `LOGBOOK_KUBECONFIG` (server, CA and a client
+ * certificate or token, what `logbook up --distributed` writes for each component), else
+ * `LOGBOOK_API` with `LOGBOOK_TOKEN` and `LOGBOOK_CA_FILE`. Undefined when neither is set.
+ */
+export function componentConnection(env: NodeJS.ProcessEnv): ComponentConnection | undefined {
+  if (env.LOGBOOK_KUBECONFIG) {
+    const e = loadEndpoint(env.LOGBOOK_KUBECONFIG);
+    return { server: e.server, token: e.token, ca: e.caCert, cert: e.clientCert, key: e.clientKey };
+  }
+  if (!env.LOGBOOK_API) return undefined;
+  return { server: env.LOGBOOK_API, token: env.LOGBOOK_TOKEN, ca: env.LOGBOOK_CA_FILE ? readFileSync(env.LOGBOOK_CA_FILE, 'utf8') : undefined };
+}

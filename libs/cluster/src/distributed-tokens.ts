@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { parseTokenFile } from '@logbook/apiserver';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureClientCertificate, parseTokenFile, writeCertificateKubeconfig } from '@logbook/apiserver';
 
-/** An identity a component process authenticates as (kube-apiserver's static token file format). */
+/** An identity a component process authenticates as: a client certificate's CN and O (or a static token's user and groups). */
 export interface ComponentIdentity {
   readonly user: string;
   readonly groups: readonly string[];
@@ -32,4 +33,19 @@ export function ensureUserToken(tokenFile: string, identity: ComponentIdentity):
   const separator = text && !text.endsWith('\n') ? '\n' : '';
   appendFileSync(tokenFile, `${separator}${token},${identity.user},${identity.user},"${identity.groups.join(',')}"\n`, { mode: 0o600 });
   return token;
+}
+
+/**
+ * The component's kubeconfig with its own client certificate from the cluster CA (CN = user,
+ * O = groups), at `<dataDir>/distributed/kubeconfigs/<user>.kubeconfig`; the certificate is kept
+ * in `<dataDir>/pki` and reissued only when missing or near its expiry. Needs the CA (`ensurePki`).
+ */
+export async function ensureComponentKubeconfig(dataDir: string, server: string, identity: ComponentIdentity): Promise<string> {
+  const file = identity.user.replace(/[^A-Za-z0-9.-]/g, '-');
+  const cert = await ensureClientCertificate(dataDir, `component-${file}`, { commonName: identity.user, organizations: identity.groups, days: 365 });
+  const dir = join(dataDir, 'distributed', 'kubeconfigs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `${file}.kubeconfig`);
+  writeCertificateKubeconfig(path, { server, caCert: readFileSync(join(dataDir, 'pki', 'ca.crt'), 'utf8'), userName: identity.user, cert: cert.cert, key: cert.key });
+  return path;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureTokenFile } from '@logbook/apiserver';
+import { ensurePki, ensureTokenFile } from '@logbook/apiserver';
 import { ensureLocalBroker, type LocalBroker } from './distributed-broker';
 import { appEntry, checkoutRoot } from './distributed-paths';
 import { distributedPlan, nodeAgentName, portsNeeded, type ComponentSpec, type NodeRuntimeFlags } from './distributed-plan';
@@ -10,7 +10,7 @@ import { createLogger } from './logger';
 import { freePorts } from './distributed-ports';
 import { SupervisedProcess, type RestartPolicy } from './distributed-process';
 import { PidsFile, distributedPidsPath, stopLeftovers } from './distributed-pids';
-import { CONTROL_PLANE_IDENTITIES, HOLLOW_NODES_IDENTITY, ensureUserToken, nodeIdentity, type ComponentIdentity } from './distributed-tokens';
+import { CONTROL_PLANE_IDENTITIES, HOLLOW_NODES_IDENTITY, ensureComponentKubeconfig, nodeIdentity, type ComponentIdentity } from './distributed-tokens';
 
 export interface DistributedClusterOptions {
   readonly dataDir: string;
@@ -116,7 +116,11 @@ export async function startDistributedCluster(options: DistributedClusterOptions
     logLevel: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',
     ports,
   });
-  const tokens = writeTokens(join(dataDir, 'tokens.csv'), identitiesOf(shape.nodeAgents, nodeNamePrefix, shape.hollowNodes));
+  const adminToken = ensureTokenFile(join(dataDir, 'tokens.csv'));
+  const host = options.host ?? '127.0.0.1';
+  // The CA first (the API server process finds it and keeps it), then each component's certificate.
+  await ensurePki(dataDir, [host, '127.0.0.1', 'localhost']);
+  const kubeconfigs = await writeComponentKubeconfigs(dataDir, specs[0].readyUrl.replace(/\/readyz$/, ''), identitiesOf(shape.nodeAgents, nodeNamePrefix, shape.hollowNodes));
 
   const root = checkoutRoot();
   const nameWidth = Math.max(...specs.map((s) => s.name.length));
@@ -125,7 +129,7 @@ export async function startDistributedCluster(options: DistributedClusterOptions
       new SupervisedProcess({
         spec,
         entry: appEntry(spec.app, root),
-        env: spec.identity ? { LOGBOOK_TOKEN: tokens.get(spec.identity)! } : {},
+        env: spec.identity ? { LOGBOOK_KUBECONFIG: kubeconfigs.get(spec.identity)! } : {},
         out,
         logFile: join(home, 'logs', `${spec.name}.log`),
         nameWidth,
@@ -162,7 +166,7 @@ export async function startDistributedCluster(options: DistributedClusterOptions
   return {
     url: apiSpec.readyUrl.replace(/\/readyz$/, ''),
     kubeconfig: join(dataDir, 'kubeconfig'),
-    adminToken: tokens.get('admin')!,
+    adminToken,
     bus: broker.url,
     pidsFile: pids.path,
     processes,
@@ -190,9 +194,9 @@ function identitiesOf(nodeAgents: number, nodeNamePrefix: string, hollowNodes: n
   return [...CONTROL_PLANE_IDENTITIES, ...nodes, ...(hollowNodes > 0 ? [HOLLOW_NODES_IDENTITY] : [])];
 }
 
-/** Every identity's token (written before the API server starts, so only this process writes the file). */
-function writeTokens(tokenFile: string, identities: ComponentIdentity[]): Map<string, string> {
-  const tokens = new Map<string, string>([['admin', ensureTokenFile(tokenFile)]]);
-  for (const identity of identities) tokens.set(identity.user, ensureUserToken(tokenFile, identity));
-  return tokens;
+/** Every component identity's kubeconfig with its own client certificate (docs/security.md "Identities"). */
+async function writeComponentKubeconfigs(dataDir: string, server: string, identities: ComponentIdentity[]): Promise<Map<string, string>> {
+  const paths = new Map<string, string>();
+  for (const identity of identities) paths.set(identity.user, await ensureComponentKubeconfig(dataDir, server, identity));
+  return paths;
 }
