@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { KubeObject } from '@logbook/kube';
 import type { ClusterClient } from '@logbook/components';
 import { makeTmpDir, randomName } from '@logbook/testing';
-import { VolumeManager, VolumeError } from './index';
+import { ServiceAccountTokens, VolumeManager, VolumeError } from './index';
 import { mountsUnder, parseMountInfo, unmount } from './mountinfo';
 
 /**
@@ -351,6 +351,43 @@ describeAsRoot('VolumeManager (real files, tmpfs and bind mounts)', () => {
     expect(existsSync(join(sa, 'token'))).toBe(false);
     expect(readFileSync(join(sa, 'ca.crt'), 'utf8')).toBe('CA');
     await manager.tearDown(pod.metadata.uid!);
+  });
+
+  it('renews a projected token at 80 % of its life through the ..data swap, and a failing first request is FailedMount', async () => {
+    let now = Date.parse('2026-12-06T00:00:00Z');
+    let issued = 0;
+    let refuse = false;
+    const api = {
+      getObject: client.getObject.bind(client),
+      requestToken: async (_ns: string, sa: string, spec: { expirationSeconds?: number }) => {
+        if (refuse) throw new Error(`serviceaccounts "${sa}" not found`);
+        return { token: `jwt-${++issued}`, expirationTimestamp: new Date(now + spec.expirationSeconds! * 1000).toISOString() };
+      },
+    } as unknown as ClusterClient;
+    const renewing = new VolumeManager({ podsDir, client: api, nodeName: 'n1', log: pino({ level: 'silent' }), serviceAccountTokens: new ServiceAccountTokens(api, () => now) });
+    const volume = { name: 'kube-api-access-x1', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }] } };
+    const pod = makePod([volume], [{ name: 'c', volumeMounts: [{ name: volume.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }] }]);
+    const dir = join(podsDir, pod.metadata.uid!, `volumes/kubernetes.io~projected/${volume.name}`);
+    await renewing.setUp(pod);
+    const firstVersion = readlinkSync(join(dir, '..data'));
+    expect(readFileSync(join(dir, 'token'), 'utf8')).toBe('jwt-1');
+
+    now += 0.7 * 3607_000;
+    await renewing.setUp(pod);
+    expect(readlinkSync(join(dir, '..data'))).toBe(firstVersion);
+    now += 0.11 * 3607_000;
+    await renewing.setUp(pod);
+    expect(readFileSync(join(dir, 'token'), 'utf8')).toBe('jwt-2');
+    expect(readlinkSync(join(dir, '..data'))).not.toBe(firstVersion);
+    expect(readdirSync(dir).filter((e) => e.startsWith('..') && e !== '..data')).toHaveLength(1);
+    await renewing.tearDown(pod.metadata.uid!);
+
+    refuse = true;
+    const orphan = makePod([volume], []);
+    const err = await failure(renewing.setUp(orphan));
+    expect(err.reason).toBe('FailedMount');
+    expect(err.message).toContain('failed to fetch token: serviceaccounts "default" not found');
+    await renewing.tearDown(orphan.metadata.uid!);
   });
 
   it('tears down a pod it never saw (a stray after a restart), mounts included', async () => {
