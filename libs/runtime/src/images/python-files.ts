@@ -106,7 +106,7 @@ function addFile(root: string, source: string, target: string): void {
 function addFileWithLibraries(root: string, source: string, target: string): void {
   addFile(root, source, target);
   chmodSync(join(root, target), 0o755);
-  let libs: string[] = [];
+  let libs: string[];
   try {
     libs = sharedLibraries(source);
   } catch {
