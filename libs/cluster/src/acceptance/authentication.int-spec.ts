@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -88,6 +89,21 @@ describe.each(kubectlBinaries())('authentication with kubectl %s', (bin) => {
     expect(r.stderr).toMatch(UNAUTHORIZED);
   });
 
+  it('a user added as docs/security.md says (openssl request, the CSR API, approve) authenticates with the signed certificate', async () => {
+    const user = randomName('dave');
+    const key = join(dir.path, `${user}.key`);
+    const csr = join(dir.path, `${user}.csr`);
+    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', `/O=team-a/CN=${user}`, '-out', csr], { stdio: 'ignore' });
+    const request = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: user }, spec: { request: readFileSync(csr).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'] } };
+    await a.kubectl(['apply', '-f', '-'], { input: JSON.stringify(request) });
+    await a.kubectl(['certificate', 'approve', user]);
+    const cert = await eventually(async () => (await a.kubectl(['get', 'csr', user, '-o', 'jsonpath={.status.certificate}'])).stdout.trim() || undefined, { timeoutMs: 30_000, what: 'the signed certificate' });
+    const path = join(dir.path, `${user}.kubeconfig`);
+    writeCertificateKubeconfig(path, { server: a.cluster.url, caCert: a.cluster.api.caCert, userName: user, cert: Buffer.from(cert!, 'base64').toString('utf8'), key: readFileSync(key, 'utf8') });
+    expect((await whoami(path, dir.path)).user).toEqual({ username: user, groups: ['team-a', 'system:authenticated'] });
+    await a.kubectl(['delete', 'csr', user]);
+  });
+
   describe('service-account tokens', () => {
     const sa = randomName('robot');
     beforeAll(async () => {
@@ -102,6 +118,16 @@ describe.each(kubectlBinaries())('authentication with kubectl %s', (bin) => {
       expect(claims.exp - claims.iat).toBe(Number(/v1\.(\d+)/.exec(kubectlVersion(bin))?.[1]) >= 24 ? 1200 : 3600);
       const r = await whoami(tokenKubeconfig(join(dir.path, 'sa.kubeconfig'), a.cluster.kubeconfig, token), dir.path);
       expect(r.user).toMatchObject({ username: `system:serviceaccount:${ns}:${sa}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'] });
+    });
+
+    it('a TokenRequest under ten minutes is a 422 and one for a missing account a 404', async () => {
+      const body = join(dir.path, 'short.json');
+      writeFileSync(body, JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 599 } }));
+      const short = await a.kubectl(['create', '--raw', `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, '-f', body], { allowFailure: true });
+      expect(short.stderr).toContain('spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes');
+      writeFileSync(body, JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }));
+      const missing = await a.kubectl(['create', '--raw', `/api/v1/namespaces/${ns}/serviceaccounts/nobody/token`, '-f', body], { allowFailure: true });
+      expect(missing.stderr).toMatch(/NotFound|not found/);
     });
 
     it('a token whose signature was altered is 401', async () => {
