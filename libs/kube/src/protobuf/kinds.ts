@@ -7,11 +7,12 @@ import { AUTOSCALING_V1 } from './autoscaling';
 import { NETWORKING_V1 } from './networking';
 import { CERTIFICATES_V1 } from './certificates';
 import { AUTHENTICATION_V1 } from './authentication';
+import { RBAC_V1 } from './rbac';
 
 export type { FieldSpec, FieldType, MessageTable, Schema } from './schema';
 
 /** Every message the decoder knows, by its short name (no two packages we cover share one). */
-export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1, ...POLICY_AUTHORIZATION_V1, ...AUTOSCALING_V1, ...NETWORKING_V1, ...CERTIFICATES_V1, ...AUTHENTICATION_V1 };
+export const KUBE_SCHEMA: Schema = { ...META_V1, ...CORE_V1, ...APPS_BATCH_V1, ...POLICY_AUTHORIZATION_V1, ...AUTOSCALING_V1, ...NETWORKING_V1, ...CERTIFICATES_V1, ...AUTHENTICATION_V1, ...RBAC_V1 };
 
 /** `apiVersion/kind` of the top-level objects decoded from a protobuf body → their message. */
 export const DECODED_KINDS: Readonly<Record<string, string>> = {
@@ -28,6 +29,12 @@ export const DECODED_KINDS: Readonly<Record<string, string>> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
   'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
   'batch/v1/CronJob': 'CronJob',
   'networking.k8s.io/v1/Ingress': 'Ingress',
