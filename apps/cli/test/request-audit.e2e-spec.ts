@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { addToken, eventually, kubectl, makeTmpDir, randomName, runLogbook, startLogbook, type LogbookProcess } from '@logbook/testing';
+import { addToken, eventually, kubectl, kubectlBackground, makeTmpDir, randomName, runLogbook, startLogbook, type LogbookProcess } from '@logbook/testing';
 
 /**
  * `logbook up --audit-policy-file --audit-log-path`: every request kubectl makes, refused ones
@@ -120,6 +120,23 @@ describe('request audit (kube audit.k8s.io/v1 policy and log)', () => {
 
     // None by path: health and discovery never appear.
     expect(events().some((e) => e.requestURI.startsWith('/readyz') || e.requestURI === '/api' || e.requestURI.startsWith('/apis?') || e.requestURI.startsWith('/api/v1?'))).toBe(false);
+  });
+
+  it('records a watch when its response starts and again when it ends', async () => {
+    const ns = randomName('audit-watch');
+    expect((await run(cluster.kubeconfig, ['create', 'namespace', ns])).code).toBe(0);
+    const watch = kubectlBackground(cluster.kubeconfig, ['get', 'configmaps', '-n', ns, '--watch-only'], cache.path);
+    try {
+      const isWatch = (e: any) => e.verb === 'watch' && e.objectRef?.resource === 'configmaps' && e.objectRef?.namespace === ns;
+      const [started] = await eventsFor((e) => isWatch(e) && e.stage === 'ResponseStarted', 'the watch ResponseStarted');
+      expect(started).toMatchObject({ level: 'Request', responseStatus: { code: 200 } });
+      expect(events().some((e) => isWatch(e) && e.stage === 'ResponseComplete')).toBe(false);
+      watch.stop();
+      const [complete] = await eventsFor((e) => isWatch(e) && e.stage === 'ResponseComplete', 'the watch ResponseComplete');
+      expect(complete.auditID).toBe(started.auditID);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('never writes a Secret\'s value, whatever level the policy asks for', async () => {
