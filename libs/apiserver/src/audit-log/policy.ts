@@ -116,7 +116,7 @@ export function parseAuditPolicy(text: string): AuditPolicy {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new Error(`audit policy: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`audit policy: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   if (!doc || typeof doc !== 'object') throw new Error('audit policy: the file holds no Policy object');
   const errors: string[] = [];
