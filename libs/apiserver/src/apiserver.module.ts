@@ -7,6 +7,7 @@ import { KubeApiHandler } from './kube-api.handler';
 import { dirname } from 'node:path';
 import { createClusterAuthenticator } from './authn/cluster-authenticator';
 import { ClusterWriter } from './write/cluster-writer';
+import type { SecretVault } from './secrets/secret-vault';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { API_OPTIONS, AUTHORIZER, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
@@ -34,6 +35,8 @@ export interface ApiServerModuleOptions {
   readonly audit?: RequestAuditor;
   /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
   readonly authorizationMode?: AuthorizationMode;
+  /** Seals Secret values at rest (docs/security.md "Secrets at rest"); none: Secrets are stored as written. */
+  readonly secrets?: SecretVault;
 }
 
 @Module({})
@@ -48,7 +51,7 @@ export class ApiServerModule {
         { provide: EVENT_STORE, useValue: options.store },
         { provide: PROJECTOR, useValue: options.projector },
         { provide: LOGGER, useValue: options.logger },
-        { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector, undefined, (kind, events) => metrics.onAppended(kind, events)), inject: [EVENT_STORE, PROJECTOR] },
+        { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector, undefined, (kind, events) => metrics.onAppended(kind, events), undefined, options.secrets), inject: [EVENT_STORE, PROJECTOR] },
         { provide: AUTHORIZER, useFactory: (projector: Projector) => createClusterAuthorizer(projector, options.authorizationMode), inject: [PROJECTOR] },
         { provide: WatchHub, useFactory: (projector: Projector) => new WatchHub(projector, options.watchCacheSize), inject: [PROJECTOR] },
         {

@@ -10,6 +10,7 @@ import type { EventStore } from '@logbook/eventstore';
 import type { Projector } from '@logbook/projections';
 import { ApiServerModule } from './apiserver.module';
 import { ensurePki } from './identity/pki';
+import { openSecretVault, sweepKeys } from './secrets/open-vault';
 import { ClusterWriter } from './write/cluster-writer';
 import { KubeApiHandler } from './kube-api.handler';
 import { WatchHub } from './watch/watch-hub';
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   readonly audit?: RequestAuditOptions;
   /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
   readonly authorizationMode?: AuthorizationMode;
+  /** An EncryptionConfiguration file, or `identity` (no encryption); default `<dataDir>/encryption-config.yaml`. */
+  readonly encryptionProviderConfig?: string;
 }
 
 export interface RunningApiServer {
@@ -77,6 +80,8 @@ function serveUpgrade(handler: KubeApiHandler, req: IncomingMessage, socket: Dup
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const pki = await ensurePki(options.dataDir, [options.host, '127.0.0.1', 'localhost']);
   const audit = options.audit ? RequestAuditor.open(options.audit) : undefined;
+  const secrets = openSecretVault(options.dataDir, options.encryptionProviderConfig);
+  await sweepKeys(secrets.vault, options.projector.state, options.store);
   const app: INestApplication = await NestFactory.create(
     ApiServerModule.forRoot({
       store: options.store,
@@ -90,6 +95,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       nodeClient: pki.nodeClient,
       audit,
       authorizationMode: options.authorizationMode,
+      secrets: secrets.vault,
     }),
     // The CA goes with the chain so that `logbook join --ca-cert-hash` can pin it before sending its token.
     // Client certificates are asked for, checked against the cluster CA, and not required: a caller
@@ -127,6 +133,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       await app.close();
       // After the server: requests still answering while it closed are in the file too.
       await audit?.close();
+      secrets.close();
     },
   };
 }

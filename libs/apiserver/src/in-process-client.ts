@@ -90,7 +90,7 @@ export class InProcessClusterClient implements ClusterClient {
   async getObject(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const resource = this.resource(kind);
     this.authorize({ verb: 'get', resource, namespace, name });
-    return this.projector.state.getByStream(streamName(kind, resource.namespaced ? namespace : undefined, name));
+    return this.open(this.projector.state.getByStream(streamName(kind, resource.namespaced ? namespace : undefined, name)));
   }
 
   async listObjects(kind: string, options: ClientListOptions = {}): Promise<{ items: KubeObject[]; position: number }> {
@@ -98,7 +98,8 @@ export class InProcessClusterClient implements ClusterClient {
     const namespace = resource.namespaced ? options.namespace : undefined;
     this.authorize({ verb: 'list', resource, namespace });
     const state = this.projector.state;
-    return { items: state.list(kind, { namespace, ...(kind === 'Pod' && options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) }), position: state.position };
+    const items = state.list(kind, { namespace, ...(kind === 'Pod' && options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) });
+    return { items: kind === 'Secret' ? items.map((o) => this.open(o)!) : items, position: state.position };
   }
 
   async getScale(kind: string, namespace: string, name: string): Promise<KubeObject> {
@@ -139,7 +140,12 @@ export class InProcessClusterClient implements ClusterClient {
   async listAll(kinds: readonly string[]): Promise<{ items: KubeObject[]; position: number }> {
     for (const kind of kinds) this.authorize({ verb: 'list', resource: this.resource(kind) });
     const state = this.projector.state;
-    return { items: kinds.flatMap((k) => state.list(k)), position: state.position };
+    return { items: kinds.flatMap((k) => (k === 'Secret' ? state.list(k).map((o) => this.open(o)!) : state.list(k))), position: state.position };
+  }
+
+  /** Secrets leave the projection sealed; components get them opened, as over HTTPS. */
+  private open(obj: KubeObject | undefined): KubeObject | undefined {
+    return this.writer.secrets?.open(obj) ?? obj;
   }
 
   private resource(kind: string): ResourceInfo {

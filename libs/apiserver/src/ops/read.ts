@@ -14,7 +14,8 @@ export function currentObject(ctx: RequestContext, state: ClusterState = ctx.dep
     if (state !== ctx.deps.projector.state) throw new ApiError(err.code, err.reason, `${err.message} as of resourceVersion ${state.position}`, err.details);
     throw err;
   }
-  return obj;
+  // Secrets are sealed in the projection; they are opened here, at the read boundary.
+  return ctx.deps.writer.secrets?.open(obj) ?? obj;
 }
 
 /**
@@ -65,12 +66,14 @@ function listFrom(ctx: RequestContext, state: ClusterState, now: Date): void {
     .list(resource.kind, { namespace: scopeNamespace(ctx), ...(resource.kind === 'Pod' && nodeName !== undefined ? { nodeName } : {}) })
     .filter(predicate);
   if (token) items = items.filter((o) => sortKey(o) > token.after);
+  const vault = resource.kind === 'Secret' ? ctx.deps.writer.secrets : undefined;
   const resourceVersion = token?.rv ?? String(state.position);
   let cont: string | undefined;
   if (limit > 0 && items.length > limit) {
     items = items.slice(0, limit);
     cont = Buffer.from(JSON.stringify({ rv: resourceVersion, after: sortKey(items[items.length - 1]) })).toString('base64url');
   }
+  if (vault) items = items.map((o) => vault.open(o));
   if (wantsTable(ctx)) {
     const table = toTable(resource.kind, items.map((o) => withTypeMeta(resource, o)), { now, resourceVersion, includeObject: true }) as any;
     if (cont) table.metadata.continue = cont;

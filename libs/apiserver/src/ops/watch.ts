@@ -26,8 +26,11 @@ export function watchObjects(ctx: RequestContext): void {
   const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown) => {
     if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + '\n');
   };
-  const render = (obj: KubeObject) =>
-    table ? toTable(resource.kind, [withTypeMeta(resource, obj)], { now: deps.clock(), resourceVersion: obj.metadata.resourceVersion!, includeObject: true }) : withTypeMeta(resource, obj, ctx.path.version);
+  const vault = resource.kind === 'Secret' ? deps.writer.secrets : undefined;
+  const render = (sealed: KubeObject) => {
+    const obj = vault ? vault.open(sealed) : sealed;
+    return table ? toTable(resource.kind, [withTypeMeta(resource, obj)], { now: deps.clock(), resourceVersion: obj.metadata.resourceVersion!, includeObject: true }) : withTypeMeta(resource, obj, ctx.path.version);
+  };
 
   if (from !== undefined && !deps.hub.canResumeFrom(from)) {
     write('ERROR', new ApiError(410, 'Expired', `too old resource version: ${from} (${state.position})`).toStatus());

@@ -13,6 +13,8 @@ import type { AdmissionChain } from '../admission/chain';
 import { defaultAdmissionChain } from '../admission/plugins';
 import { admissionOperation } from '../admission/request';
 import { serviceAllocatorFor } from './cluster-ip';
+import type { SecretVault } from '../secrets/secret-vault';
+import { secretShredded } from '../secrets/shred-event';
 
 export interface Caller {
   /** Who the log records as the event's actor (the user's name, or a component's identity). */
@@ -74,6 +76,8 @@ export class ClusterWriter {
     /** Told after every successful append (metrics: events appended per kind). */
     private readonly onAppended?: (kind: string, events: number) => void,
     private readonly admission: AdmissionChain = defaultAdmissionChain(),
+    /** Seals Secret values before they are appended and opens them for the writer's decisions (docs/security.md). */
+    readonly secrets?: SecretVault,
   ) {
     projector.onApplied((event) => this.revisions.set(event.stream, event.revision));
   }
@@ -117,7 +121,11 @@ export class ClusterWriter {
       // are read in one tick, so an append of another API server (sharing the log) that this
       // projection applies meanwhile cannot slip between them — it makes our append a 409.
       const state = this.projector.state;
-      const current = state.getByStream(stream);
+      // Secrets are decided on in clear (no-op updates, patches) and appended sealed.
+      const vault = resource.kind === 'Secret' ? this.secrets : undefined;
+      const sealed = state.getByStream(stream);
+      const current = vault ? vault.open(sealed) : sealed;
+      if (vault && 'object' in command) command = { ...command, object: vault.normalize(command.object) };
       const revision = this.revisions.get(stream) ?? known;
       const ctx: WriteContext = {
         actor: caller.actor,
@@ -139,14 +147,42 @@ export class ClusterWriter {
       }
       if (options.dryRun) return { object: after, before: current, changed: false, warnings, auditAnnotations };
       try {
-        const result = await this.store.append(stream, events, revision);
+        const result = await this.store.append(stream, vault ? vault.sealEvents(events, sealed, current, stream) : events, revision);
         this.onAppended?.(resource.kind, events.length);
         await this.projector.waitFor(result.position);
       } catch (err) {
         if (err instanceof ExpectedRevisionConflict) throw ApiError.conflict(qualifiedName(resource), name, resource.group);
         throw err;
       }
-      return { object: this.projector.state.getByStream(stream), before: current, changed: true, warnings, auditAnnotations };
+      const stored = this.projector.state.getByStream(stream);
+      // A deleted Secret's data key goes once its deletion is in the log: its past values are shredded.
+      if (vault && !stored) vault.destroy(current?.metadata.uid);
+      return { object: vault ? vault.open(stored) : stored, before: current, changed: true, warnings, auditAnnotations };
+    });
+  }
+
+  /**
+   * `logbook shred`: appends SecretShredded (who, when) to the Secret's stream, then destroys
+   * its data key. The projection ignores the event, so no state and no hash changes.
+   */
+  async shredSecret(resource: ResourceInfo, namespace: string, name: string, caller: Caller): Promise<{ uid: string; position: number; keyDestroyed: boolean }> {
+    const vault = this.secrets;
+    const stream = streamName(resource.kind, namespace, name);
+    return this.mutex.run(stream, async () => {
+      const known = await this.streamRevision(stream);
+      const current = this.projector.state.getByStream(stream);
+      if (!current) throw ApiError.notFound(qualifiedName(resource), name, resource.group);
+      const uid = current.metadata.uid!;
+      if (!vault?.hasKey(uid)) throw ApiError.badRequest(`secret "${name}" has no data key to destroy: it was written in clear (identity provider) or is already shredded`);
+      const event = secretShredded(uid, caller, this.clock().toISOString());
+      try {
+        const result = await this.store.append(stream, [event], this.revisions.get(stream) ?? known);
+        await this.projector.waitFor(result.position);
+        return { uid, position: result.position, keyDestroyed: vault.destroy(uid) };
+      } catch (err) {
+        if (err instanceof ExpectedRevisionConflict) throw ApiError.conflict(qualifiedName(resource), name, resource.group);
+        throw err;
+      }
     });
   }
 
