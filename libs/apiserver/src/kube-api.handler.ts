@@ -18,6 +18,7 @@ import { deleteCollection, deleteObject } from './ops/delete';
 import { getScale, replaceScale } from './ops/scale';
 import { bindPod } from './ops/binding';
 import { serveHistory } from './ops/history';
+import { serveRotate, serveShred } from './secrets/secret-ops';
 import { serveAudit } from './ops/audit';
 import { serveHash } from './ops/time-travel';
 import { serveDiff } from './ops/diff';
@@ -116,10 +117,10 @@ export class KubeApiHandler {
         if (!list) throw ApiError.notFoundPath();
         return sendJson(res, 200, list);
       }
-      if (p === '/apis/logbook.io/v1/history') return serveHistory(this.deps, url.searchParams, res);
+      if (p === '/apis/logbook.io/v1/history') return serveHistory(this.deps, user, url.searchParams, res);
       if (p === '/apis/logbook.io/v1/hash') return serveHash(this.deps, url.searchParams, res);
       if (p === '/apis/logbook.io/v1/audit') return serveAudit(this.deps, url.searchParams, res);
-      if (p === '/apis/logbook.io/v1/diff') return serveDiff(this.deps, url.searchParams, res);
+      if (p === '/apis/logbook.io/v1/diff') return serveDiff(this.deps, user, url.searchParams, res);
       if (p === '/apis/logbook.io/v1/explain') return serveExplain(this.deps, url.searchParams, res);
       if (p === '/apis/logbook.io/v1/tail') return serveTail(this.deps, url.searchParams, req, res);
       if (p === '/openapi/v2') {
@@ -129,6 +130,8 @@ export class KubeApiHandler {
         return void res.end(doc);
       }
     }
+    if (req.method === 'POST' && p === '/apis/logbook.io/v1/shred') return serveShred(this.deps, user, req, url.searchParams, res);
+    if (req.method === 'POST' && p === '/apis/logbook.io/v1/secrets/rotate') return serveRotate(this.deps, user, res);
     if (p.startsWith('/apis/authentication.k8s.io/v1/')) return serveSelfSubjectReview(user, req, res, p);
     if (p.startsWith('/apis/authorization.k8s.io/v1/')) return serveAccessReview(this.deps, user, req, res, p);
     const path = parseResourcePath(p);

@@ -20,6 +20,10 @@ export interface DiffScope {
   readonly kinds?: readonly string[];
   readonly namespace?: string;
   readonly name?: string;
+  /** Whether the reader may see an object at all (default: every object). */
+  readonly visible?: (o: KubeObject) => boolean;
+  /** How an object is shown (Secrets: opened, redacted or `[shredded]`). */
+  readonly view?: (o: KubeObject) => KubeObject;
 }
 
 /**
@@ -38,7 +42,7 @@ export function diffStates(a: ClusterState, b: ClusterState, scope: DiffScope = 
         scope.name !== undefined && (ns !== undefined || !resource.namespaced)
           ? [s.get(resource.kind, ns, scope.name)].filter((o): o is KubeObject => !!o)
           : s.list(resource.kind, { namespace: ns }).filter((o) => scope.name === undefined || o.metadata.name === scope.name);
-      return new Map(all.map((o) => [streamName(resource.kind, o.metadata.namespace, o.metadata.name!), o]));
+      return new Map(all.filter((o) => !scope.visible || scope.visible(o)).map((o) => [streamName(resource.kind, o.metadata.namespace, o.metadata.name!), o]));
     };
     const before = pick(a);
     const after = pick(b);
@@ -46,7 +50,7 @@ export function diffStates(a: ClusterState, b: ClusterState, scope: DiffScope = 
       const old = before.get(stream);
       if (!old) added.push(ref(resource.kind, o));
       else if (old !== o && old.metadata.resourceVersion !== o.metadata.resourceVersion) {
-        const changes = changeList(old, o);
+        const changes = scope.view ? changeList(scope.view(old), scope.view(o)) : changeList(old, o);
         if (changes.length > 0) changed.push({ ...ref(resource.kind, o), fromResourceVersion: old.metadata.resourceVersion, changes });
       }
     }

@@ -1,4 +1,4 @@
-import { ApiError, resolveResource, streamName } from '@logbook/kube';
+import { ApiError, type KubeObject, resolveResource, streamName } from '@logbook/kube';
 import type { EventStore } from '@logbook/eventstore';
 import { evolveObject } from '@logbook/projections';
 import { changeList, type FieldChange } from './change-list';
@@ -20,10 +20,10 @@ export interface HistoryEntry {
  * Every event of one object's stream, each with the field-level change it made. The stream
  * outlives the object, so history answers for deleted objects too.
  */
-export async function objectHistory(store: EventStore, kindName: string, namespace: string | undefined, name: string, range: HistoryRange = {}): Promise<HistoryEntry[]> {
+export async function objectHistory(store: EventStore, kindName: string, namespace: string | undefined, name: string, range: HistoryRange = {}, view?: ObjectView): Promise<HistoryEntry[]> {
   const resource = resolveResource(kindName);
   if (!resource) throw ApiError.badRequest(`unknown kind "${kindName}": use a kind, plural or short name such as deployment, pods or svc`);
-  return streamHistory(store, streamName(resource.kind, resource.namespaced ? namespace ?? 'default' : undefined, name), range);
+  return streamHistory(store, streamName(resource.kind, resource.namespaced ? namespace ?? 'default' : undefined, name), range, view);
 }
 
 /** Position bounds of a history read: after (exclusive) and to (inclusive). */
@@ -36,15 +36,21 @@ export interface HistoryRange {
  * The history of the object with this uid: its stream found through its Created event (also
  * after deletion), narrowed to that incarnation, since a re-created object reuses the stream.
  */
-export async function uidHistory(store: EventStore, uid: string, range: HistoryRange = {}): Promise<{ stream: string; entries: HistoryEntry[] } | undefined> {
+export async function uidHistory(store: EventStore, uid: string, range: HistoryRange = {}, view?: ObjectView): Promise<{ stream: string; entries: HistoryEntry[] } | undefined> {
   const created = await store.findCreation(uid);
   if (!created) return undefined;
-  const entries = await streamHistory(store, created.stream, range);
+  const entries = await streamHistory(store, created.stream, range, view);
   return { stream: created.stream, entries: entries.filter((e) => e.uid === uid) };
 }
 
+/**
+ * How an object is shown to the reader: Secrets are folded sealed and shown opened,
+ * redacted or `[shredded]` (secrets/secret-ops.ts secretForView).
+ */
+export type ObjectView = (obj: KubeObject | undefined) => KubeObject | undefined;
+
 /** Folds the whole stream (changes need the object before each event), then keeps the range. */
-export async function streamHistory(store: EventStore, stream: string, range: HistoryRange = {}): Promise<HistoryEntry[]> {
+export async function streamHistory(store: EventStore, stream: string, range: HistoryRange = {}, view: ObjectView = (o) => o): Promise<HistoryEntry[]> {
   const { after = 0, to = Number.MAX_SAFE_INTEGER } = range;
   const events = await store.readStream(stream);
   let state: any;
@@ -62,7 +68,7 @@ export async function streamHistory(store: EventStore, stream: string, range: Hi
       ...(causationId ? { causationId } : {}),
       ...(correlationId ? { correlationId } : {}),
       uid: (state ?? before)?.metadata?.uid,
-      changes: state === undefined ? [] : changeList(before, state),
+      changes: state === undefined ? [] : changeList(view(before), view(state)),
     };
   }).filter((e) => e.position > after && e.position <= to);
 }

@@ -4,10 +4,12 @@ import { sendJson } from '../http/respond';
 import { diffStates } from '../history/diff';
 import { readScope } from '../history/scope';
 import type { ApiDeps } from './context';
+import type { User } from '../identity/token-file';
+import { mayGet, secretForView } from '../secrets/secret-ops';
 import { pastState } from './time-travel';
 
 /** GET /apis/logbook.io/v1/diff?from=<point>&to=<point>[&kind=][&name=][&namespace=] */
-export async function serveDiff(deps: ApiDeps, query: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function serveDiff(deps: ApiDeps, user: User, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const from = query.get('from');
   const to = query.get('to');
   if (!from || !to) throw ApiError.badRequest('diff needs ?from=<point>&to=<point> (resourceVersion, RFC 3339 time or a duration ago such as 10m)');
@@ -21,6 +23,13 @@ export async function serveDiff(deps: ApiDeps, query: URLSearchParams, res: Serv
   const scope = resource ? readScope(resource, namespace, name) : undefined;
   const a = await pastState(deps, from, 'from', scope);
   const b = await pastState(deps, to, 'to', scope);
-  const diff = diffStates(a.state, b.state, { ...(resource ? { kinds: [resource.kind] } : {}), namespace, name });
+  // Only objects the caller may get; Secret values shown only as secretForView allows.
+  const diff = diffStates(a.state, b.state, {
+    ...(resource ? { kinds: [resource.kind] } : {}),
+    namespace,
+    name,
+    visible: (o) => mayGet(deps, user, o.kind, o.metadata.namespace, o.metadata.name!),
+    view: (o) => secretForView(deps, user, o)!,
+  });
   sendJson(res, 200, { kind: 'StateDiff', apiVersion: 'logbook.io/v1', from: a.state.position, to: b.state.position, ...diff });
 }

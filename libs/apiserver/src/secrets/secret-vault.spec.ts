@@ -83,7 +83,7 @@ describe('SecretVault', () => {
     const ops = (update.data as any).patch;
     expect(ops.map((o: any) => o.path)).toEqual(['/data/b']);
     expect(JSON.stringify(ops)).not.toContain(b64('3'));
-    expect(vault.open(fold(sealed, [update])).data).toEqual({ a: b64('1'), b: b64('3') });
+    expect(vault.open(fold(sealed, [update])!).data).toEqual({ a: b64('1'), b: b64('3') });
   });
 
   it('folds stringData into data, stringData winning', () => {
