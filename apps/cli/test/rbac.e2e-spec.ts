@@ -6,6 +6,8 @@ import { addToken, eventually, kubectl, kubectlBinaries, kubectlVersion, makeTmp
 import { describeWithKafka, testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
+/** Debian's python3-kubernetes lives beside Debian's python (infra/scripts/ensure-deps.sh installs it). */
+const PYTHON = '/usr/bin/python3';
 
 /**
  * Authorization with real kubectl: RBAC's default roles, kube's 403 wording, `auth can-i`, the
@@ -78,7 +80,7 @@ describe('authorization (Node, RBAC)', () => {
       expect(metrics.stderr).toMatch(/forbidden/i);
     });
 
-    it('kubectl auth can-i answers from the role, with RBAC\'s reason', async () => {
+    it('kubectl auth can-i and can-i --list answer from the role', async () => {
       expect((await as(['-n', ns, 'auth', 'can-i', 'get', 'pods'])).stdout.trim()).toBe('yes');
       expect((await as(['-n', ns, 'auth', 'can-i', 'create', 'pods'])).stdout.trim()).toBe('no');
       expect((await as(['-n', other, 'auth', 'can-i', 'get', 'pods'])).stdout.trim()).toBe('no');
@@ -107,6 +109,58 @@ describe('authorization (Node, RBAC)', () => {
       const asBob = await as(['-n', ns, 'get', 'pods', '--as=bob']);
       expect(asBob.stderr).toContain(`users "bob" is forbidden: User "${user}" cannot impersonate resource "users" in API group "" at the cluster scope`);
     });
+  });
+
+  it('SubjectAccessReviews answer for another user; only who may create them may ask', async () => {
+    const ns = randomName('sar');
+    const user = randomName('carol');
+    expect((await admin(['create', 'namespace', ns])).code).toBe(0);
+    expect((await admin(['-n', ns, 'create', 'rolebinding', 'viewers', '--clusterrole=view', `--user=${user}`])).code).toBe(0);
+    const review = (verb: string, kind = 'SubjectAccessReview', namespace?: string) =>
+      JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind, ...(namespace ? { metadata: { namespace } } : {}), spec: { user, resourceAttributes: { namespace: ns, verb, resource: 'pods' } } });
+    const get = await admin(['create', '-f', '-', '-o', 'json'], review('get'));
+    expect(JSON.parse(get.stdout).status).toEqual({ allowed: true, reason: `RBAC: allowed by RoleBinding "viewers/${ns}" of ClusterRole "view" to User "${user}"` });
+    expect(JSON.parse((await admin(['create', '-f', '-', '-o', 'json'], review('create'))).stdout).status).toEqual({ allowed: false });
+    expect(JSON.parse((await admin(['create', '-f', '-', '-o', 'json'], review('list', 'LocalSubjectAccessReview', ns))).stdout).status.allowed).toBe(true);
+
+    const asCarol = await kubectl(kubeconfigFor(user).path, ['create', '-f', '-', '-o', 'json'], { cacheDir: cache.path, input: review('get') });
+    expect(asCarol.stderr).toContain(`subjectaccessreviews.authorization.k8s.io is forbidden: User "${user}" cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope`);
+    await admin(['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it("Debian's Python client sees the same answers", async () => {
+    const ns = randomName('py');
+    const other = randomName('py-other');
+    const user = randomName('dave');
+    for (const n of [ns, other]) expect((await admin(['create', 'namespace', n])).code).toBe(0);
+    expect((await admin(['-n', ns, 'create', 'rolebinding', 'viewers', '--clusterrole=view', `--user=${user}`])).code).toBe(0);
+    const script = [
+      'import json, sys',
+      'from kubernetes import client, config',
+      'from kubernetes.client.rest import ApiException',
+      'config.load_kube_config(config_file=sys.argv[1])',
+      'v1 = client.CoreV1Api()',
+      'print("listed", len(v1.list_namespaced_pod(sys.argv[2]).items))',
+      'for call in (lambda: v1.list_namespaced_pod(sys.argv[3]), lambda: v1.create_namespaced_config_map(sys.argv[2], {"metadata": {"name": "x"}})):',
+      '    try:',
+      '        call(); print("allowed")',
+      '    except ApiException as e:',
+      '        print(e.status, json.loads(e.body)["message"])',
+    ].join('\n');
+    const out = await new Promise<string>((resolvePromise, reject) => {
+      const proc = spawn(PYTHON, ['-c', script, kubeconfigFor(user).path, ns, other], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      proc.stdout.on('data', (d) => (text += d));
+      proc.stderr.on('data', (d) => (text += d));
+      proc.on('error', reject);
+      proc.on('close', () => resolvePromise(text));
+    });
+    expect(out.split('\n').filter(Boolean)).toEqual([
+      'listed 0',
+      `403 pods is forbidden: User "${user}" cannot list resource "pods" in API group "" in the namespace "${other}"`,
+      `403 configmaps is forbidden: User "${user}" cannot create resource "configmaps" in API group "" in the namespace "${ns}"`,
+    ]);
+    await admin(['delete', 'namespace', ns, other, '--wait=false']);
   });
 
   it('a node reads only the secrets of pods bound to it and writes only its own Node', async () => {
