@@ -15,6 +15,7 @@ import { healthListenOptions, startHealthServer, type HealthServer } from '@logb
  *   --finalize-namespaces  LOGBOOK_FINALIZE_NAMESPACES=true   empty deleted namespaces here; only
  *                          when no controller manager runs (it does that job otherwise)
  *   --health-port  LOGBOOK_HEALTH_PORT   a plain-HTTP health server too (0 = a free port); off when unset
+ *   --encryption-provider-config  LOGBOOK_ENCRYPTION_PROVIDER_CONFIG  Secrets at rest, or identity   <data-dir>/encryption-config.yaml
  *   --audit-policy-file  LOGBOOK_AUDIT_POLICY_FILE   audit.k8s.io/v1 Policy (request audit)           off
  *   --audit-log-path     LOGBOOK_AUDIT_LOG_PATH      the audit's JSON-lines file (- = stdout)         off
  *   --audit-log-maxsize  LOGBOOK_AUDIT_LOG_MAXSIZE   rotate at this many MB (0 = never)              0
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     .option('--snapshot-every <n>', 'snapshot the projection every N events', env.LOGBOOK_SNAPSHOT_EVERY ?? '10000')
     .option('--finalize-namespaces', 'empty deleted namespaces here (only when no controller manager runs)', env.LOGBOOK_FINALIZE_NAMESPACES === 'true')
     .option('--health-port <port>', 'plain-HTTP /healthz, /readyz, /metrics server (0 = a free port)', env.LOGBOOK_HEALTH_PORT)
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration for Secrets at rest, or identity (default <data-dir>/encryption-config.yaml)', env.LOGBOOK_ENCRYPTION_PROVIDER_CONFIG)
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are recorded and how much', env.LOGBOOK_AUDIT_POLICY_FILE)
     .option('--audit-log-path <file>', 'where the audit events go, one JSON line each (- for standard output)', env.LOGBOOK_AUDIT_LOG_PATH)
     .option('--audit-log-maxsize <MB>', 'rotate the audit file at this size (0: never)', env.LOGBOOK_AUDIT_LOG_MAXSIZE ?? '0')
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     snapshotEvery: Number(opts.snapshotEvery),
     finalizeNamespaces: Boolean(opts.finalizeNamespaces),
     audit: auditOptionsFromFlags(opts),
+    ...(opts.encryptionProviderConfig ? { encryptionProviderConfig: opts.encryptionProviderConfig } : {}),
     logger: log,
   });
   // The API port serves the health endpoints already; this plain-HTTP one is for probes without TLS.

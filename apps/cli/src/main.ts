@@ -11,6 +11,7 @@ import { registerReplay } from './commands/replay';
 import { registerHash } from './commands/hash';
 import { registerTail } from './commands/tail';
 import { registerImage } from './commands/image';
+import { registerSecrets } from './commands/secrets';
 import { registerToken } from './commands/token';
 import { registerJoin } from './commands/join';
 
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
   registerHash(program);
   registerTail(program);
   registerImage(program);
+  registerSecrets(program);
   registerToken(program);
   registerJoin(program);
   await program.parseAsync(argv);

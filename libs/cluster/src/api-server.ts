@@ -32,6 +32,8 @@ export interface StandaloneApiServerOptions {
   readonly audit?: RequestAuditOptions;
   /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
   readonly authorizationMode?: AuthorizationMode;
+  /** An EncryptionConfiguration for Secrets at rest, or `identity` (none); default `<dataDir>/encryption-config.yaml`, made with a random key. */
+  readonly encryptionProviderConfig?: string;
 }
 
 export interface StandaloneApiServer {
@@ -85,6 +87,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     registry,
     audit: options.audit,
     authorizationMode: options.authorizationMode,
+    encryptionProviderConfig: options.encryptionProviderConfig,
   });
   // The default roles and bindings before anything else is written: components authorize against them.
   const policy = await reconcileBootstrapPolicy(api.writer, projector);

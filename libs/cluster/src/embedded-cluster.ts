@@ -42,6 +42,8 @@ export interface EmbeddedClusterOptions {
   readonly audit?: RequestAuditOptions;
   /** Default `Node,RBAC`; `AlwaysAllow` only to measure what authorization costs (bench/api-create). */
   readonly authorizationMode?: AuthorizationMode;
+  /** An EncryptionConfiguration for Secrets at rest, or `identity` (none); default `<dataDir>/encryption-config.yaml`, made with a random key. */
+  readonly encryptionProviderConfig?: string;
 }
 
 export interface EmbeddedNodeAgentOptions {
@@ -104,6 +106,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     registry,
     audit: options.audit,
     authorizationMode: options.authorizationMode,
+    encryptionProviderConfig: options.encryptionProviderConfig,
   });
   const { store, projector, api } = server;
   // One client per component identity; with a request audit, its writes are in the audit file too.

@@ -44,6 +44,7 @@ interface UpOptions {
   clusterCidr: string;
   nodeCidrMaskSize: string;
   auditPolicyFile?: string;
+  encryptionProviderConfig?: string;
   auditLogPath?: string;
   auditLogMaxsize: string;
   auditLogMaxbackup: string;
@@ -84,6 +85,7 @@ export function registerUp(program: Command): void {
     .option('--allow-privileged', 'let containers run privileged on this node')
     .option('--cluster-cidr <cidr>', 'pod addresses of the cluster: the node IPAM controller gives each node a /24 of it, and it is blackholed on this machine', process.env.LOGBOOK_CLUSTER_CIDR ?? '10.244.0.0/16')
     .option('--node-cidr-mask-size <bits>', 'prefix length of the pod CIDR each node gets from --cluster-cidr (24: 256 nodes in a /16; hollow nodes get none)', process.env.LOGBOOK_NODE_CIDR_MASK_SIZE ?? '24')
+    .option('--encryption-provider-config <file>', 'apiserver.config.k8s.io/v1 EncryptionConfiguration for Secrets at rest, or "identity" for none (default: <data-dir>/encryption-config.yaml, made with a random key; docs/security.md)')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are recorded and how much (docs/security.md "Request audit")')
     .option('--audit-log-path <file>', 'where the audit events go, one JSON line each (- for standard output)')
     .option('--audit-log-maxsize <MB>', 'rotate the audit file once it reaches this size (0: never)', '0')
@@ -99,6 +101,7 @@ export function registerUp(program: Command): void {
         // The API server process reads its audit flags from the environment it inherits.
         const audit = auditOptionsFromFlags(opts);
         if (audit) Object.assign(process.env, { LOGBOOK_AUDIT_POLICY_FILE: audit.policyFile, LOGBOOK_AUDIT_LOG_PATH: audit.logPath, LOGBOOK_AUDIT_LOG_MAXSIZE: String(audit.maxSizeMB), LOGBOOK_AUDIT_LOG_MAXBACKUP: String(audit.maxBackups) });
+        if (opts.encryptionProviderConfig) process.env.LOGBOOK_ENCRYPTION_PROVIDER_CONFIG = opts.encryptionProviderConfig === 'identity' ? 'identity' : resolve(opts.encryptionProviderConfig);
         return upDistributed(opts as unknown as DistributedUpOptions);
       }
       const dataDir = resolve(opts.dataDir);
@@ -121,6 +124,7 @@ export function registerUp(program: Command): void {
         port: Number(opts.port),
         snapshotEvery: Number(opts.snapshotEvery),
         bus: opts.bus === 'embedded:' ? undefined : opts.bus,
+        ...(opts.encryptionProviderConfig ? { encryptionProviderConfig: opts.encryptionProviderConfig } : {}),
         components: opts.controllers,
         componentOptions: {
           hollowNodes: Number(opts.hollowNodes),
