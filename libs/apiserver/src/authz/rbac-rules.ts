@@ -1,4 +1,3 @@
-import type { User } from '../identity/token-file';
 import type { RequestAttributes } from './authorizer';
 
 /** rbac.authorization.k8s.io/v1 PolicyRule. */
@@ -52,20 +51,6 @@ export function nonResourceUrlMatches(urls: readonly string[] | undefined, path:
   return false;
 }
 
-/** kube's appliesTo: a User by name, a Group by membership, a ServiceAccount by its `system:serviceaccount:<ns>:<name>` user. */
-export function subjectMatches(subject: Subject, user: User, bindingNamespace?: string): boolean {
-  switch (subject.kind) {
-    case 'User':
-      return subject.name === user.name;
-    case 'Group':
-      return subject.name === AUTHENTICATED_GROUP || user.groups.includes(subject.name);
-    case 'ServiceAccount':
-      return user.name === serviceAccountUser(subject.namespace || bindingNamespace || '', subject.name);
-    default:
-      return false;
-  }
-}
-
 export const serviceAccountUser = (namespace: string, name: string): string => `system:serviceaccount:${namespace}:${name}`;
 
 /** kube's describeSubject, for reasons: `User "alice"`, `ServiceAccount "sa/ns"`. */
@@ -100,7 +85,7 @@ function breakdown(rule: PolicyRule): PolicyRule[] {
 
 function ruleCovers(owner: PolicyRule, piece: PolicyRule): boolean {
   if (!has(owner.verbs, piece.verbs[0])) return false;
-  if (piece.nonResourceURLs) return nonResourceUrlMatches(owner.nonResourceURLs, piece.nonResourceURLs[0]) || (owner.nonResourceURLs ?? []).includes(piece.nonResourceURLs[0]);
+  if (piece.nonResourceURLs) return nonResourceUrlMatches(owner.nonResourceURLs, piece.nonResourceURLs[0]);
   if (!has(owner.apiGroups, piece.apiGroups![0])) return false;
   const resource = piece.resources![0];
   const covered = (owner.resources ?? []).some((r) => r === '*' || r === resource || (r.startsWith('*/') && resource.endsWith(r.slice(1))));
