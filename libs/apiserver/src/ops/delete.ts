@@ -57,7 +57,8 @@ export async function deleteCollection(ctx: RequestContext): Promise<void> {
   for (const obj of victims) {
     const result = await ctx.deps.writer.write(resource, obj.metadata.namespace, obj.metadata.name!, deleteCommand(ctx, opts, obj), ctx.caller, options);
     if (resource.kind === 'Namespace' && result.changed && result.object && ctx.deps.namespaces) void ctx.deps.namespaces.finalize(obj.metadata.name!, ctx.caller);
-    deleted.push(withTypeMeta(resource, result.object ?? obj, ctx.path.version));
+    // result.before rather than obj: the writer answers with Secrets opened, the projection holds them sealed.
+    deleted.push(withTypeMeta(resource, result.object ?? result.before ?? obj, ctx.path.version));
     warnings.push(...result.warnings);
   }
   sendWarnings(ctx.res, { warnings });
