@@ -62,7 +62,7 @@ export class ApiServerModule {
         {
           provide: KubeApiHandler,
           useFactory: (store: EventStore, projector: Projector, writer: ClusterWriter, hub: WatchHub, namespaces: NamespaceFinalizer, log: Logger, authorizer: ClusterAuthorizer) => {
-            const authenticator = createClusterAuthenticator({ tokenFile: options.tokenFile, dataDir: options.dataDir ?? dirname(options.tokenFile), projector });
+            const authenticator = createClusterAuthenticator({ tokenFile: options.tokenFile, dataDir: options.dataDir ?? dirname(options.tokenFile), projector, secrets: options.secrets });
             return new KubeApiHandler(
               { store, projector, writer, hub, namespaces: options.finalizeNamespaces ? namespaces : undefined, clock: () => new Date(), bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000, nodeClient: options.nodeClient, authorizer, serviceAccountTokens: authenticator.serviceAccountTokens },
               authenticator,

@@ -21,8 +21,10 @@ export class TokenCleaner implements Controller {
     const { namespace, name } = splitKey(key);
     const secret = ctx.cache.get('Secret', namespace, name);
     if (!secret || !isBootstrapTokenSecret(secret) || secret.metadata.deletionTimestamp) return;
-    // No readable expiration (none set, or data this cache is not given in clear): never deleted here.
-    const expiresMs = Date.parse(secretText(secret, 'expiration') ?? '');
+    // The cache is fed by the bus, where Secret values are sealed: the expiration is read through the API server.
+    const readable = (await ctx.client.getObject?.('Secret', namespace, name).catch(() => undefined)) ?? secret;
+    // No readable expiration (none set, or not readable here): never deleted here.
+    const expiresMs = Date.parse(secretText(readable, 'expiration') ?? '');
     if (Number.isNaN(expiresMs)) return;
     const left = expiresMs - ctx.now().getTime();
     if (left > 0) return { requeueAfterMs: Math.min(left, MAX_WAIT_MS) };
