@@ -129,7 +129,7 @@ describe.each(kubectlBinaries())('drain, cordon and uncordon with a PodDisruptio
     expect(await readStream(t.cluster, `PodDisruptionBudget/${NS}/${bad}`)).toEqual([]);
   }, 60_000);
 
-  it('auth can-i answers yes, saying there is no RBAC yet', async () => {
+  it('auth can-i answers the admin yes, by its cluster-admin binding', async () => {
     expect((await t.kubectl(['auth', 'can-i', 'create', 'pods'])).stdout).toBe('yes\n');
     expect((await t.kubectl(['auth', 'can-i', 'delete', 'nodes'])).stdout).toBe('yes\n');
     expect((await t.kubectl(['auth', 'can-i', '--list'])).stdout).toMatch(/\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/);
@@ -137,7 +137,7 @@ describe.each(kubectlBinaries())('drain, cordon and uncordon with a PodDisruptio
     const path = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
     const review = (spec: object) => Buffer.from(JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec }));
     const allowed = await call(t, 'POST', path, review({ resourceAttributes: { verb: 'delete', resource: 'nodes' } }));
-    expect(allowed).toMatchObject({ code: 201, body: { status: { allowed: true, reason: 'Logbook has no authorization (RBAC) yet: every authenticated user may do everything' } } });
+    expect(allowed).toMatchObject({ code: 201, body: { status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin" to Group "system:masters"' } } });
     expect(await call(t, 'POST', path, review({}))).toMatchObject({ code: 422, body: { reason: 'Invalid' } });
     expect(await call(t, 'GET', path)).toMatchObject({ code: 405 });
     expect(await call(t, 'POST', path, review({ resourceAttributes: { verb: 'get', resource: 'pods' } }), 'application/json', 'wrong-token')).toMatchObject({ code: 401 });
