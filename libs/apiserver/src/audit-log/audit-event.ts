@@ -50,18 +50,19 @@ export interface ResponseStatus {
 }
 
 export function auditUser(user: { readonly name: string; readonly uid: string; readonly groups: readonly string[] }): AuditUser {
-  return { username: user.name, ...(user.uid ? { uid: user.uid } : {}), ...(user.groups.length ? { groups: user.groups } : {}) };
+  return { username: user.name, uid: user.uid || undefined, groups: user.groups.length ? user.groups : undefined };
 }
 
-export function objectRef(info: RequestInfo): ObjectReference | undefined {
+/** The request's object as kube names it; a create's name is filled in from its body. Undefined fields are not written. */
+export function objectRef(info: RequestInfo): { -readonly [K in keyof ObjectReference]: ObjectReference[K] } | undefined {
   if (!info.resourceRequest) return undefined;
   return {
-    ...(info.resource ? { resource: info.resource } : {}),
-    ...(info.namespace ? { namespace: info.namespace } : {}),
-    ...(info.name ? { name: info.name } : {}),
-    ...(info.apiGroup ? { apiGroup: info.apiGroup } : {}),
-    ...(info.apiVersion ? { apiVersion: info.apiVersion } : {}),
-    ...(info.subresource ? { subresource: info.subresource } : {}),
+    resource: info.resource || undefined,
+    namespace: info.namespace || undefined,
+    name: info.name || undefined,
+    apiGroup: info.apiGroup || undefined,
+    apiVersion: info.apiVersion || undefined,
+    subresource: info.subresource || undefined,
   };
 }
 

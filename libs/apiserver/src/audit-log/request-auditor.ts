@@ -105,6 +105,7 @@ export class AuditedRequest implements AuditObserver {
   private apiError: ApiError | undefined;
   private ended = false;
   private decoded: { value: unknown } | undefined;
+  private receivedText: string | undefined;
 
   constructor(
     private readonly auditor: RequestAuditor,
@@ -178,10 +179,11 @@ export class AuditedRequest implements AuditObserver {
     const requestObject = final ? this.decoded?.value : undefined;
     if (ref && requestObject && typeof requestObject === 'object' && !ref.name && this.info.verb === 'create') {
       const meta = (requestObject as { metadata?: { name?: string; namespace?: string } }).metadata;
-      if (meta?.name) Object.assign(ref, { name: meta.name });
-      if (meta?.namespace && !ref.namespace) Object.assign(ref, { namespace: meta.namespace });
+      if (meta?.name) ref.name = meta.name;
+      if (meta?.namespace && !ref.namespace) ref.namespace = meta.namespace;
     }
     const trim = decision.omitManagedFields ? withoutManagedFields : (o: unknown) => o;
+    // Fields left undefined are dropped by JSON.stringify: no spread objects on the request path.
     this.auditor.emit({
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
@@ -191,16 +193,16 @@ export class AuditedRequest implements AuditObserver {
       requestURI: this.req.url ?? '/',
       verb: this.info.verb,
       user: this.authenticationFailed || !this.user ? {} : auditUser(this.user),
-      ...optional('impersonatedUser', this.impersonatedUser && auditUser(this.impersonatedUser)),
+      impersonatedUser: this.impersonatedUser && auditUser(this.impersonatedUser),
       sourceIPs: sourceIPs(this.req),
-      ...optional('userAgent', this.req.headers['user-agent']),
-      ...optional('objectRef', ref),
-      ...(final ? { responseStatus: this.status() } : {}),
-      ...(levelAtLeast(level, 'Request') && requestObject !== undefined ? { requestObject: trim(requestObject) } : {}),
-      ...(level === 'RequestResponse' && stage === 'ResponseComplete' && this.answered ? { responseObject: trim(parseText(this.answered.text)) } : {}),
-      requestReceivedTimestamp: microTime(this.received),
+      userAgent: this.req.headers['user-agent'] || undefined,
+      objectRef: ref,
+      responseStatus: final ? this.status() : undefined,
+      requestObject: levelAtLeast(level, 'Request') && requestObject !== undefined ? trim(requestObject) : undefined,
+      responseObject: level === 'RequestResponse' && stage === 'ResponseComplete' && this.answered ? trim(parseText(this.answered.text)) : undefined,
+      requestReceivedTimestamp: (this.receivedText ??= microTime(this.received)),
       stageTimestamp: microTime(this.auditor.now()),
-      ...optional('annotations', this.annotations),
+      annotations: this.annotations,
     });
   }
 
@@ -228,12 +230,13 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 /** kube: X-Forwarded-For, then X-Real-Ip, then the peer address. */
 function sourceIPs(req: IncomingMessage): string[] {
+  const peer = req.socket?.remoteAddress?.replace(/^::ffff:/, '');
+  if (req.headers['x-forwarded-for'] === undefined && req.headers['x-real-ip'] === undefined) return peer ? [peer] : [];
   const ips: string[] = [];
   const forwarded = req.headers['x-forwarded-for'];
   if (typeof forwarded === 'string') ips.push(...forwarded.split(',').map((s) => s.trim()).filter(Boolean));
   const real = req.headers['x-real-ip'];
   if (typeof real === 'string' && real) ips.push(real.trim());
-  const peer = req.socket?.remoteAddress?.replace(/^::ffff:/, '');
   if (peer) ips.push(peer);
   return [...new Set(ips)];
 }
