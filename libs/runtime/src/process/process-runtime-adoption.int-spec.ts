@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '@logbook/testing';
 import { useRuntimeKit } from './process-runtime.test-kit';
@@ -26,6 +26,23 @@ describe('ProcessRuntime: adoption and limits', () => {
       const third = runtime();
       expect((await third.listContainers())[0].status).toMatchObject({ state: 'exited', reason: 'Unknown' });
       expect((await third.startContainer(container(sb.uid, 'null'))).attempt).toBe(1);
+    });
+
+    it('keeps a container\'s environment off the disk, and exec in an adopted container still gets it', async () => {
+      const value = `v-${Math.random().toString(36).slice(2)}`;
+      const first = runtime();
+      const sb = await sandbox(first);
+      await start(first, container(sb.uid, `setInterval(() => {}, 1000)`, { env: { SECRET_VALUE: value } }));
+      await first.close();
+      const records = join(tmpPath(), 'containers');
+      const stateFiles = readdirSync(records).map((f) => readFileSync(join(records, f), 'utf8'));
+      expect(stateFiles.length).toBeGreaterThan(0);
+      for (const text of stateFiles) expect(text).not.toContain(value);
+
+      const second = runtime();
+      const { output } = await second.exec(sb.uid, 'main', [process.execPath, '-e', 'process.stdout.write(process.env.SECRET_VALUE ?? "")'], 10_000);
+      expect(output).toBe(value);
+      await second.stopContainer(sb.uid, 'main', 0);
     });
 
     it('stops an adopted container with the grace period', async () => {

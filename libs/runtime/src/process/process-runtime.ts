@@ -17,7 +17,7 @@ import {
   RuntimeError,
 } from '../container-runtime.port';
 import { Cgroups } from './cgroups';
-import { ContainerRecord, containerSpecHash } from './container-record';
+import { ContainerRecord, type StoredContainerRecord, containerSpecHash, processEnvironment, storedForm } from './container-record';
 import { execCommand, exitCodeOf } from './exec-command';
 import { readLog } from './log-reader';
 import { indexPath, LogTap, rotatedPath } from './log-tap';
@@ -56,7 +56,7 @@ interface Live {
 /** Runs a pod's containers as detached OS processes of this machine (see docs in each helper). */
 export class ProcessRuntime implements ContainerRuntime {
   private readonly sandboxes: Sandboxes;
-  private readonly records: StateFiles<ContainerRecord>;
+  private readonly records: StateFiles<StoredContainerRecord>;
   private readonly cgroups: Cgroups;
   private readonly live = new Map<string, Live>();
   private readonly listeners = new Set<(status: ContainerStatus) => void>();
@@ -159,7 +159,7 @@ export class ProcessRuntime implements ContainerRuntime {
     };
     const live = this.track(record, child);
     child.once('exit', (code, signal) => this.finish(live, exitCodeOf(code, signal), signal ?? undefined));
-    this.records.write(key, record);
+    this.records.write(key, storedForm(record));
     return statusOf(record);
   }
 
@@ -283,7 +283,8 @@ export class ProcessRuntime implements ContainerRuntime {
     return live;
   }
 
-  private adopt(record: ContainerRecord): void {
+  private adopt(stored: StoredContainerRecord): void {
+    const record: ContainerRecord = { ...stored, env: stored.status.state === 'running' ? processEnvironment(stored.pid) : {} };
     const live = this.track(record);
     if (record.status.state === 'running' && !isSameProcessAlive(record.pid!, record.startTicks)) {
       this.finish(live, UNKNOWN_EXIT.exitCode, undefined, UNKNOWN_EXIT.reason);
@@ -321,7 +322,7 @@ export class ProcessRuntime implements ContainerRuntime {
     };
     live.record = { ...record, status };
     const key = keyOf(record.podUid, record.name);
-    if (this.live.get(key) === live) this.records.write(key, live.record);
+    if (this.live.get(key) === live) this.records.write(key, storedForm(live.record));
     live.markExited();
     for (const listener of this.listeners) listener(statusOf(live.record));
   }
