@@ -12,24 +12,30 @@ export interface AuditObserver {
   annotate(annotations: Readonly<Record<string, string>>): void;
 }
 
-const observers = new WeakMap<IncomingMessage, AuditObserver>();
-const ids = new WeakMap<IncomingMessage, string>();
+// Kept on the request itself under symbols: a WeakMap entry per request costs the collector more.
+const OBSERVER = Symbol('logbook.audit.observer');
+const ID = Symbol('logbook.audit.id');
+
+interface Tagged {
+  [OBSERVER]?: AuditObserver;
+  [ID]?: string;
+}
 
 export function observeRequest(req: IncomingMessage, observer: AuditObserver): void {
-  observers.set(req, observer);
+  (req as Tagged)[OBSERVER] = observer;
 }
 
 export function noteRequestBody(req: IncomingMessage, body: Buffer): void {
-  observers.get(req)?.requestBody(body);
+  (req as Tagged)[OBSERVER]?.requestBody(body);
 }
 
 export function noteResponse(res: ServerResponse, code: number, body: unknown, text: string): void {
-  if (res.req) observers.get(res.req)?.response(code, body, text);
+  if (res.req) (res.req as Tagged)[OBSERVER]?.response(code, body, text);
 }
 
 /** Adds annotations to the request's audit event (`authorization.k8s.io/decision`, `pod-security.kubernetes.io/…`). */
 export function addAuditAnnotations(req: IncomingMessage, annotations: Readonly<Record<string, string>> | undefined): void {
-  if (annotations) observers.get(req)?.annotate(annotations);
+  if (annotations) (req as Tagged)[OBSERVER]?.annotate(annotations);
 }
 
 /**
@@ -38,12 +44,7 @@ export function addAuditAnnotations(req: IncomingMessage, annotations: Readonly<
  * line and `logbook history` point at each other.
  */
 export function requestId(req: IncomingMessage): string {
-  let id = ids.get(req);
-  if (id === undefined) {
-    id = header(req, 'x-request-id') ?? header(req, 'audit-id') ?? randomUUID();
-    ids.set(req, id);
-  }
-  return id;
+  return ((req as Tagged)[ID] ??= header(req, 'x-request-id') ?? header(req, 'audit-id') ?? randomUUID());
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
