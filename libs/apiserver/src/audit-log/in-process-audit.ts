@@ -15,8 +15,9 @@ export function auditedClusterClient<C extends ClusterClient>(client: C, auditor
     const path = restPath(kind, namespace, name, subresource);
     try {
       const result = await write();
+      // POSTs answer 201 over HTTPS (bindings and TokenRequests too); a create's name is the object's.
       const created = method === 'POST' && !subresource;
-      auditor.recordInProcessWrite(user, method, path, { code: created ? 201 : 200 }, started, created ? (result as KubeObject | undefined)?.metadata?.name : undefined);
+      auditor.recordInProcessWrite(user, method, path, { code: method === 'POST' ? 201 : 200 }, started, created ? (result as KubeObject | undefined)?.metadata?.name : undefined);
       return result;
     } catch (err) {
       const e = err instanceof ClientError ? err : undefined;
@@ -34,6 +35,8 @@ export function auditedClusterClient<C extends ClusterClient>(client: C, auditor
     delete: (kind, namespace, name, options) => audited('DELETE', kind, namespace, name, undefined, () => client.delete(kind, namespace, name, options)),
     bind: (namespace, name, nodeName, rv, cause) => audited('POST', 'Pod', namespace, name, 'binding', () => client.bind(namespace, name, nodeName, rv, cause)),
     ...(client.updateScale ? { updateScale: (kind: string, scale: KubeObject, cause) => audited('PUT', kind, scale.metadata.namespace, scale.metadata.name, 'scale', () => client.updateScale!(kind, scale, cause)) } : {}),
+    ...(client.updateApproval ? { updateApproval: (obj: KubeObject, cause) => audited('PUT', obj.kind, undefined, obj.metadata.name, 'approval', () => client.updateApproval!(obj, cause)) } : {}),
+    ...(client.requestToken ? { requestToken: (namespace: string, account: string, spec, cause) => audited('POST', 'ServiceAccount', namespace, account, 'token', () => client.requestToken!(namespace, account, spec, cause)) } : {}),
   } satisfies Partial<ClusterClient>);
   return wrapped;
 }
