@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseAuditPolicy } from './policy';
 import type { RequestAuditOptions } from './request-auditor';
 
 /** The audit flags as `logbook up` and the apiserver app take them (kube-apiserver's names). */
@@ -24,6 +26,14 @@ export function auditOptionsFromFlags(flags: AuditFlags): RequestAuditOptions | 
     if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number ≥ 0, not "${value}"`);
     return n;
   };
+  // Checked here, before anything starts: a wrong policy stops the command at once.
+  let text: string;
+  try {
+    text = readFileSync(policyFile, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read --audit-policy-file ${policyFile}: ${(err as Error).message}`, { cause: err });
+  }
+  parseAuditPolicy(text);
   return {
     policyFile: resolve(policyFile),
     logPath: logPath === '-' ? '-' : resolve(logPath),
