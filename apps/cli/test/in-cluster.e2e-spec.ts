@@ -1,16 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type ContainerCluster,
-  describeWithContainers,
-  eventually,
-  hostLeftovers,
-  kubectl,
-  makeTmpDir,
-  randomName,
-  runLogbook,
-  startContainerCluster,
-} from '@logbook/testing';
+import { describeWithKafka } from '../../../libs/bus/src/testing/kafka-for-tests';
+import { describeWithContainers, eventually, freeClusterCIDR, hostLeftovers, kubectl, makeTmpDir, randomName, runLogbook, startContainerCluster } from '@logbook/testing';
+import { startDistributed } from './distributed.test-kit';
 
 jest.setTimeout(300_000);
 
@@ -37,39 +29,26 @@ print('RESULT ' + json.dumps([attempt(own), attempt(os.environ['OTHER'])]), flus
 time.sleep(3600)
 `;
 
+/** What the scenario needs of a cluster: kubectl through its admin kubeconfig. */
+interface Cluster {
+  readonly kubeconfig: string;
+  ok(args: string[], input?: string): Promise<string>;
+  json(args: string[]): Promise<any>;
+}
+
 /**
  * Issue 12's service-account acceptance on a real containerd with real kubectl: a pod's process
  * uses the Python client's in-cluster configuration to list pods in its own namespace (allowed
  * by a Role) and is refused (403) in another; its projected files are there, on tmpfs; the token
- * stops working (401) once the pod is deleted.
+ * stops working (401) once the pod is deleted. Run in `logbook up` (the node agent's in-process
+ * client asks for the token) and distributed (its node certificate over HTTPS, under the Node
+ * authorizer; the relay dials --api).
  */
-describeWithContainers('service accounts inside container pods', () => {
-  const dir = makeTmpDir('logbook-in-cluster-');
-  const cache = makeTmpDir('kubectl-cache-');
-  let c: ContainerCluster;
-  const ns = randomName('sa-own');
-  const other = randomName('sa-other');
-
-  beforeAll(async () => {
-    c = await startContainerCluster(dir.path, cache.path);
-  }, 180_000);
-
-  afterAll(async () => {
-    if (c) {
-      await c.ok(['delete', 'namespace', ns, other, '--ignore-not-found', '--wait=false']).catch(() => undefined);
-      const down = await runLogbook(['down', '--data-dir', dir.path]);
-      await c.stop();
-      expect(down.code).toBe(0);
-      expect(hostLeftovers(dir.path, c.clusterCIDR)).toEqual([]);
-    }
-    dir.remove();
-    cache.remove();
-  }, 180_000);
-
+function inClusterScenario(clusterOf: () => Cluster, dataDir: () => string, cacheDir: () => string): void {
   /** A kubeconfig that authenticates with nothing but `token`, against this cluster's server and CA. */
   const tokenKubeconfig = async (token: string) => {
-    const admin = JSON.parse(await c.ok(['config', 'view', '--raw', '--minify', '-o', 'json']));
-    const file = join(dir.path, `${randomName('sa')}.kubeconfig.json`);
+    const admin = JSON.parse(await clusterOf().ok(['config', 'view', '--raw', '--minify', '-o', 'json']));
+    const file = join(dataDir(), `${randomName('sa')}.kubeconfig.json`);
     const cluster = admin.clusters[0].cluster;
     writeFileSync(
       file,
@@ -87,7 +66,10 @@ describeWithContainers('service accounts inside container pods', () => {
   };
 
   it("lists its own namespace's pods through load_incluster_config, gets 403 elsewhere, and its token dies with the pod", async () => {
+    const c = clusterOf();
     const pod = randomName('client');
+    const ns = randomName('sa-own');
+    const other = randomName('sa-other');
     await c.ok(['create', 'namespace', ns]);
     await c.ok(['create', 'namespace', other]);
     await c.ok(['apply', '-f', '-'], JSON.stringify({
@@ -110,7 +92,7 @@ describeWithContainers('service accounts inside container pods', () => {
           spec: {
             serviceAccountName: 'reader',
             terminationGracePeriodSeconds: 1,
-            containers: [{ name: 'client', image: `${c.registry}/logbook/python:3.11`, command: ['python3', '-c', CLIENT], env: [{ name: 'OTHER', value: other }] }],
+            containers: [{ name: 'client', image: 'logbook/python:3.11', command: ['python3', '-c', CLIENT], env: [{ name: 'OTHER', value: other }] }],
           },
         },
       ],
@@ -118,13 +100,13 @@ describeWithContainers('service accounts inside container pods', () => {
 
     const logs = await eventually(
       async () => {
-        const r = await kubectl(c.kubeconfig, ['logs', '-n', ns, pod], { cacheDir: cache.path });
+        const r = await kubectl(c.kubeconfig, ['logs', '-n', ns, pod], { cacheDir: cacheDir() });
         return r.code === 0 && /^RESULT /m.test(r.stdout) && r.stdout;
       },
       { timeoutMs: 180_000, intervalMs: 1000, what: `the client pod's answer` },
     ).catch(async (err: Error) => {
-      const described = await kubectl(c.kubeconfig, ['describe', 'pod', '-n', ns, pod], { cacheDir: cache.path });
-      const logsNow = await kubectl(c.kubeconfig, ['logs', '-n', ns, pod], { cacheDir: cache.path });
+      const described = await kubectl(c.kubeconfig, ['describe', 'pod', '-n', ns, pod], { cacheDir: cacheDir() });
+      const logsNow = await kubectl(c.kubeconfig, ['logs', '-n', ns, pod], { cacheDir: cacheDir() });
       throw new Error(`${err.message}\n${described.stdout}\n${logsNow.stdout}${logsNow.stderr}`);
     });
     const [mine, theirs] = JSON.parse(/^RESULT (.*)$/m.exec(logs)![1]);
@@ -158,14 +140,74 @@ describeWithContainers('service accounts inside container pods', () => {
 
     // The same token from outside the pod: accepted while the pod lives, 401 once it is deleted.
     const asPod = await tokenKubeconfig(token);
-    const listed = await kubectl(asPod, ['get', 'pods', '-n', ns, '-o', 'name'], { cacheDir: cache.path });
+    const listed = await kubectl(asPod, ['get', 'pods', '-n', ns, '-o', 'name'], { cacheDir: cacheDir() });
     expect(listed.stdout.trim()).toBe(`pod/${pod}`);
     await c.ok(['delete', 'pod', '-n', ns, pod, '--wait=true']);
-    const refused = await kubectl(asPod, ['get', 'pods', '-n', ns], { cacheDir: cache.path });
+    const refused = await kubectl(asPod, ['get', 'pods', '-n', ns], { cacheDir: cacheDir() });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/Unauthorized/);
 
     // Its volume went with it: no tmpfs of the pod is left mounted.
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(`/pods/${uid}/`);
+    await c.ok(['delete', 'namespace', ns, other, '--wait=false']);
+  });
+}
+
+describeWithContainers('service accounts inside container pods', () => {
+  describe('logbook up', () => {
+    const dir = makeTmpDir('logbook-in-cluster-');
+    const cache = makeTmpDir('kubectl-cache-');
+    let c: Awaited<ReturnType<typeof startContainerCluster>> | undefined;
+
+    beforeAll(async () => {
+      c = await startContainerCluster(dir.path, cache.path);
+    }, 180_000);
+
+    afterAll(async () => {
+      if (c) {
+        const down = await runLogbook(['down', '--data-dir', dir.path]);
+        await c.stop();
+        expect(down.code).toBe(0);
+        expect(hostLeftovers(dir.path, c.clusterCIDR)).toEqual([]);
+      }
+      dir.remove();
+      cache.remove();
+    }, 180_000);
+
+    inClusterScenario(() => c!, () => dir.path, () => cache.path);
+  });
+
+  describeWithKafka('logbook up --distributed', () => {
+    const dir = makeTmpDir('logbook-in-cluster-dist-');
+    const cache = makeTmpDir('kubectl-cache-');
+    const clusterCIDR = freeClusterCIDR();
+    const node = randomName('n');
+    let cluster: Cluster | undefined;
+    let stop: (() => Promise<unknown>) | undefined;
+
+    beforeAll(async () => {
+      const d = await startDistributed(dir.path, `${randomName('sa')}.`, [
+        '--node-name', node, '--node-agents', '1', '--schedulers', '1', '--controller-managers', '1',
+        '--runtime', 'containerd', '--registry', '--registry-address', '127.0.0.1:0', '--cluster-cidr', clusterCIDR,
+      ]);
+      stop = () => d.stop();
+      const ok = async (args: string[], input?: string) => {
+        const r = await kubectl(d.kubeconfig, args, { input, cacheDir: cache.path });
+        if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+        return r.stdout;
+      };
+      cluster = { kubeconfig: d.kubeconfig, ok, json: async (args) => JSON.parse(await ok([...args, '-o', 'json'])) };
+    }, 400_000);
+
+    afterAll(async () => {
+      const down = await runLogbook(['down', '--data-dir', dir.path]);
+      await stop?.();
+      expect(down.code).toBe(0);
+      expect(hostLeftovers(dir.path, clusterCIDR, [join(dir.path, 'nodes', `${node}-1`)])).toEqual([]);
+      dir.remove();
+      cache.remove();
+    }, 180_000);
+
+    inClusterScenario(() => cluster!, () => dir.path, () => cache.path);
   });
 });
