@@ -243,9 +243,12 @@ const seLinuxOptions: Check['check'] = (_m, spec) => {
   let role = false;
   const invalid = (opts: any): boolean => {
     let bad = false;
-    if (!SELINUX_TYPES.has(opts.type ?? '')) (bad = true), types.add(opts.type);
-    if (opts.user) (bad = true), (user = true);
-    if (opts.role) (bad = true), (role = true);
+    if (!SELINUX_TYPES.has(opts.type ?? '')) {
+      bad = true;
+      types.add(opts.type);
+    }
+    if (opts.user) bad = user = true;
+    if (opts.role) bad = role = true;
     return bad;
   };
   const setters: string[] = [];

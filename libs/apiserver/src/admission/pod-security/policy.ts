@@ -19,7 +19,6 @@ export interface NamespacePolicy {
 
 const LATEST_MINOR = 1000;
 const LEVELS: readonly Level[] = ['privileged', 'baseline', 'restricted'];
-const PRIVILEGED: LevelVersion = { level: 'privileged' };
 
 export const levelVersionString = (lv: LevelVersion): string => `${lv.level}:${lv.minor === undefined ? 'latest' : `v1.${lv.minor}`}`;
 
@@ -48,8 +47,10 @@ export function policyOf(labels: Record<string, string> | undefined): NamespaceP
     let hasLevel = false;
     if (levelValue !== undefined) {
       const parsed = parseLevel(levelValue);
-      if (parsed) (level = parsed), (hasLevel = true);
-      else {
+      if (parsed) {
+        level = parsed;
+        hasLevel = true;
+      } else {
         errors.push(`metadata.labels[${LABEL_PREFIX}${mode}]: Invalid value: "${levelValue}": must be one of privileged, baseline, restricted`);
         level = failClosed ? 'restricted' : 'privileged';
       }
