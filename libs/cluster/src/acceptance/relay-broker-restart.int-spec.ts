@@ -11,7 +11,7 @@ import { describeWithKafka, TEST_KAFKA_TIMINGS } from '../../../bus/src/testing/
 import { consumeAllTopics } from '../../../relay/src/testing/consume-all';
 import { spawnTs, type TsChild } from '../../../relay/src/testing/spawn-ts';
 import { startStandaloneApiServer, type StandaloneApiServer } from '../api-server';
-import { ensureUserToken, nodeIdentity } from '../distributed-tokens';
+import { HOLLOW_NODES_IDENTITY, ensureUserToken } from '../distributed-tokens';
 
 /**
  * Acceptance (issue 7): restart the relay and the broker during a write burst; after recovery
@@ -84,7 +84,7 @@ describeWithKafka('relay and broker restart during a write burst', () => {
 
     let relay = start('relay', 'apps/relay/src/main.ts', relayEnv);
     start('scheduler', 'apps/scheduler/src/main.ts', componentEnv('system:kube-scheduler'));
-    start('hollow nodes', 'apps/node-agent/src/main.ts', componentEnv(nodeIdentity('hollow').user), [
+    start('hollow nodes', 'apps/node-agent/src/main.ts', componentEnv(HOLLOW_NODES_IDENTITY.user), [
       '--hollow', '--nodes', String(HOLLOW_NODES), '--node-name', 'hollow', '--port', '0', '--heartbeat', '2000',
     ]);
     await eventually(async () => {
