@@ -51,7 +51,7 @@ async function main() {
 
   const tokenFile = join(dataDir, 'tokens.csv');
   const tokens = { admin: ensureTokenFile(tokenFile) };
-  for (const identity of CONTROL_PLANE_IDENTITIES) tokens[identity.user.replace(/^system:/, '')] = ensureUserToken(tokenFile, identity);
+  for (const identity of CONTROL_PLANE_IDENTITIES) tokens[identity.user.replace(/^system:(kube-)?/, '')] = ensureUserToken(tokenFile, identity);
   for (const node of opts.node) tokens[`node-${node}`] = ensureUserToken(tokenFile, nodeIdentity(node));
 
   writeFileSync(join(credentials, 'ca.crt'), pki.caCert, { mode: 0o644 });

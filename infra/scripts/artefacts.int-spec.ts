@@ -197,7 +197,7 @@ describe('deployment artefacts', () => {
     it('writes a token file the API server authenticates every identity from, and one file per token', () => {
       const users = parseTokenFile(readFileSync(join(dir, 'data/tokens.csv'), 'utf8'));
       const byName = new Map([...users].map(([token, user]) => [user.name, token]));
-      for (const [file, user] of [['admin', 'admin'], ['scheduler', 'system:scheduler'], ['controller-manager', 'system:controller-manager'], ['proxy', 'system:proxy'], ['node-node-1', 'system:node:node-1'], ['node-node-2', 'system:node:node-2']]) {
+      for (const [file, user] of [['admin', 'admin'], ['scheduler', 'system:kube-scheduler'], ['controller-manager', 'system:kube-controller-manager'], ['proxy', 'system:kube-proxy'], ['node-node-1', 'system:node:node-1'], ['node-node-2', 'system:node:node-2']]) {
         expect(readFileSync(join(dir, 'credentials/tokens', file), 'utf8')).toBe(byName.get(user));
       }
     });
