@@ -24,13 +24,19 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const config = (...keys: string[]) =>
   `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - aesgcm:\n          keys:\n${keys.map((k) => `            - { name: ${k.split('=')[0]}, secret: "${k.split('=')[1]}" }\n`).join('')}      - identity: {}\n`;
 
-/** Every file under `dir`, whatever its kind (log, WAL, snapshots, key store, node state). */
-function filesUnder(dir: string): string[] {
+/** Mount points of memory file systems (the node agent's secret and token volumes): nothing there reaches a disk. */
+function memoryMounts(): Set<string> {
+  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  return new Set(lines.filter((l) => / - tmpfs /.test(l)).map((l) => l.split(' ')[4].replace(/\\040/g, ' ')));
+}
+
+/** Every file under `dir` on a disk, whatever its kind (log, WAL, snapshots, key store, node state). */
+function filesUnder(dir: string, skip: Set<string> = memoryMounts()): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) return [];
-    if (st.isDirectory()) return filesUnder(path);
+    if (st.isDirectory()) return skip.has(path) ? [] : filesUnder(path, skip);
     return st.isFile() ? [path] : [];
   });
 }
@@ -212,4 +218,48 @@ describeWithKafka('Secrets on Kafka', () => {
     expect(holding.map((m) => m.topic)).toEqual([]);
     expect(Buffer.from((await k(['get', 'secret', 'two', '-n', ns, '-o', 'jsonpath={.data.v}'])).stdout, 'base64').toString()).toBe(value);
   }, 90_000);
+});
+
+/**
+ * A node agent's pod that takes a Secret as env leaves no value on the node's disk either (the
+ * process runtime the suite runs has no mounts; secret volumes are on tmpfs, see the volume
+ * manager's specs).
+ */
+describe('Secrets on a node', () => {
+  const dir = makeTmpDir();
+  const cache = makeTmpDir('kubectl-cache-');
+  let cluster: LogbookProcess;
+  const ns = randomName('secnode');
+  const value = `node-${randomBytes(12).toString('hex')}`;
+  const k = (args: string[], input?: string) => kubectl(cluster.kubeconfig, args, { cacheDir: cache.path, input });
+
+  beforeAll(async () => {
+    cluster = await startLogbook(dir.path, ['--node-agent', '--node-agent-port', '0']);
+  }, 90_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    dir.remove();
+    cache.remove();
+  });
+
+  it('the container gets the value as env; no byte of the data directory outside memory mounts holds it', async () => {
+    expect((await k(['create', 'namespace', ns])).code).toBe(0);
+    expect((await k(['create', 'secret', 'generic', 'creds', '-n', ns, `--from-literal=password=${value}`])).code).toBe(0);
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: { name: uses-secret, namespace: ${ns} }
+spec:
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'while true; do sleep 1; done']
+      env: [{ name: PASSWORD, valueFrom: { secretKeyRef: { name: creds, key: password } } }]
+`;
+    const applied = await k(['apply', '-f', '-'], pod);
+    expect(applied.stderr).toBe('');
+    await eventually(async () => (await k(['get', 'pod', 'uses-secret', '-n', ns, '-o', 'jsonpath={.status.phase}'])).stdout === 'Running', { timeoutMs: 60_000, what: 'the pod running' });
+    const printed = await k(['exec', 'uses-secret', '-n', ns, '--', 'sh', '-c', 'printf %s "$PASSWORD"']);
+    expect(printed.stdout).toBe(value);
+    expect(filesHolding(dir.path, [value, b64(value)])).toEqual([]);
+  }, 120_000);
 });
