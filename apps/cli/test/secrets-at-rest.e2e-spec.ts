@@ -1,24 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kafka, logLevel } from 'kafkajs';
-import { eventually, kubectl, makeTmpDir, randomName, startLogbook, type LogbookProcess } from '@logbook/testing';
+import { eventually, kubectl, makeTmpDir, randomName, runLogbook, startLogbook, type LogbookProcess } from '@logbook/testing';
 import { describeWithKafka, testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-
-function logbook(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const proc = spawn(process.execPath, [join(ROOT, 'bin', 'logbook.js'), ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    proc.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
+const logbook = (args: string[]) => runLogbook(args);
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const config = (...keys: string[]) =>

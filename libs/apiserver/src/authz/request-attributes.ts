@@ -40,27 +40,7 @@ export function requestAttributes(user: User, method: string, pathname: string, 
   const [resource, pathName, subresource] = rest;
   let name = pathName;
   const watch = watchPrefix || ['true', '1'].includes(query.get('watch') ?? '');
-  let verb: string;
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-      verb = name !== undefined ? 'get' : watch ? 'watch' : 'list';
-      break;
-    case 'POST':
-      verb = 'create';
-      break;
-    case 'PUT':
-      verb = 'update';
-      break;
-    case 'PATCH':
-      verb = 'patch';
-      break;
-    case 'DELETE':
-      verb = name !== undefined ? 'delete' : 'deletecollection';
-      break;
-    default:
-      verb = method.toLowerCase();
-  }
+  let verb = resourceVerb(method, name !== undefined, watch) ?? method.toLowerCase();
   if (verb === 'get' && subresource !== undefined && CONNECT_CREATE.has(subresource) && apiGroup === '' && resource === 'pods') verb = 'create';
   // A list or watch of one name (`kubectl get pod x -w`) is authorized for that name, as kube does.
   if ((verb === 'list' || verb === 'watch') && name === undefined) {
@@ -84,5 +64,27 @@ function safeDecode(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     return segment;
+  }
+}
+
+/**
+ * kube's verb of a resource request from its method: GET of a name is `get`, of a collection
+ * `list` or `watch`; DELETE of a collection `deletecollection`. Undefined for other methods.
+ */
+export function resourceVerb(method: string, named: boolean, watch: boolean): string | undefined {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return named ? 'get' : watch ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { parseResourcePath } from '../http/request-path';
+import { resourceVerb } from '../authz/request-attributes';
 
 /** What a request is, in the words of Kubernetes' `apiserver_request_*` labels. */
 export interface RequestLabels {
@@ -31,25 +32,7 @@ export function requestLabels(method: string, url: URL): RequestLabels {
   if (!path) return { verb: method, resource: '', subresource: '', longRunning: false };
   const named = path.name !== undefined;
   const subresource = path.subresource ?? '';
-  let verb: string;
-  switch (method) {
-    case 'GET':
-      verb = named ? 'get' : flag('watch') ? 'watch' : 'list';
-      break;
-    case 'POST':
-      verb = 'create';
-      break;
-    case 'PUT':
-      verb = 'update';
-      break;
-    case 'PATCH':
-      verb = 'patch';
-      break;
-    case 'DELETE':
-      verb = named ? 'delete' : 'deletecollection';
-      break;
-    default:
-      verb = method;
-  }
+  // HEAD is counted as itself here: only GET is a read in these labels.
+  const verb = (method === 'HEAD' ? undefined : resourceVerb(method, named, flag('watch'))) ?? method;
   return { verb, resource: path.resource.plural, subresource, longRunning: verb === 'watch' || (subresource === 'log' && flag('follow')) };
 }
