@@ -43,8 +43,15 @@ export async function startContainerCluster(
     const down = await runLogbook(['down', '--data-dir', dataDir]);
     throw new Error(`${err.message}\n(containerd's log: ${join(dataDir, 'node', 'containerd', 'containerd.log')}; logbook down: ${down.stdout.trim()})`);
   });
-  const registry = /Image registry at (\S+)/.exec(up.output())?.[1];
-  if (!registry) throw new Error(`logbook up did not print its registry:\n${up.output()}`);
+  // Printed just after the URL startLogbook waited for: it may still be in the pipe.
+  const registry = await eventually(
+    () => {
+      const printed = /Image registry at (\S+)/.exec(up.output())?.[1];
+      if (!printed) throw new Error(`not printed yet; its output so far:\n${up.output()}`);
+      return printed;
+    },
+    { timeoutMs: 10_000, what: 'logbook up to print its registry' },
+  );
   const ok = async (args: string[], input?: string) => {
     const r = await kubectl(up.kubeconfig, args, { input, cacheDir });
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
