@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { addToken, eventually, kubectl, kubectlBinaries, kubectlVersion, makeTmpDir, randomName, startLogbook, useKubectl, type LogbookProcess } from '@logbook/testing';
+import { ensureComponentKubeconfig } from '@logbook/cluster';
 import { describeWithKafka, testBrokers } from '../../../libs/bus/src/testing/kafka-for-tests';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -211,16 +212,16 @@ describe('authorization (Node, RBAC)', () => {
       kdir.remove();
     });
 
-    const scheduler = (token: string) => {
+    /** A scheduler process under a client certificate of the cluster CA (CN = user), as distributed mode runs it. */
+    const scheduler = async (user: string) => {
+      const kubeconfig = await ensureComponentKubeconfig(kdir.path, kafkaCluster.url, { user, groups: [] });
       const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'scheduler', 'src', 'main.js')], {
         env: {
           ...process.env,
           NODE_OPTIONS: '',
           LOG_LEVEL: 'info',
           LOGBOOK_BUS: `kafka://${testBrokers().join(',')}`,
-          LOGBOOK_API: kafkaCluster.url,
-          LOGBOOK_TOKEN: token,
-          LOGBOOK_CA_FILE: join(kdir.path, 'pki', 'ca.crt'),
+          LOGBOOK_KUBECONFIG: kubeconfig,
           LOGBOOK_TOPIC_PREFIX: prefix,
           LOGBOOK_HEALTH_PORT: '0',
         },
@@ -233,19 +234,16 @@ describe('authorization (Node, RBAC)', () => {
       return { proc, output: () => out };
     };
 
-    it('a view-only identity fails loudly with 403; the scheduler\'s own places the pod', async () => {
-      const viewer = randomName('viewer-token');
-      addToken(kdir.path, viewer, 'scheduler-with-view');
-      const bind = await kubectl(kafkaCluster.kubeconfig, ['create', 'clusterrolebinding', randomName('viewer'), '--clusterrole=view', '--user=scheduler-with-view']);
+    it('a view-only identity fails loudly with 403; the scheduler\'s own certificate places the pod', async () => {
+      const viewer = randomName('scheduler-with-view');
+      const bind = await kubectl(kafkaCluster.kubeconfig, ['create', 'clusterrolebinding', randomName('viewer'), '--clusterrole=view', `--user=${viewer}`]);
       expect(bind.code).toBe(0);
-      const weak = scheduler(viewer);
+      const weak = await scheduler(viewer);
       await eventually(() => weak.proc.exitCode !== null, { timeoutMs: 30_000, what: 'the view-only scheduler to exit' });
       expect(weak.proc.exitCode).not.toBe(0);
-      expect(weak.output()).toMatch(/forbidden: User \\?"scheduler-with-view\\?" cannot list resource \\?"nodes\\?"/);
+      expect(weak.output()).toMatch(new RegExp(`forbidden: User \\\\?"${viewer}\\\\?" cannot list resource \\\\?"nodes\\\\?"`));
 
-      const own = randomName('scheduler-token');
-      addToken(kdir.path, own, 'system:kube-scheduler', []);
-      const real = scheduler(own);
+      const real = await scheduler('system:kube-scheduler');
       await eventually(() => /scheduler running/.test(real.output()) || (real.proc.exitCode !== null && Promise.reject(new Error(real.output()))), { timeoutMs: 60_000, what: 'the scheduler to start' });
       const name = randomName('placed');
       expect((await kubectl(kafkaCluster.kubeconfig, ['run', name, '--image=nginx'])).code).toBe(0);
