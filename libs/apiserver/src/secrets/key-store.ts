@@ -10,12 +10,17 @@ export interface StoredKey extends WrappedKey {
 /**
  * The key store: the one mutable part beside the append-only log. Destroying a key is what
  * shreds a Secret, so an adapter must forget a deleted key's bytes, not only its row.
- * Synchronous: the writer reads it between deciding and appending, where nothing may await.
+ * Synchronous reads and adds: the writer seals between deciding and appending. An added key is
+ * visible at once and made durable by `durable()`, which the writer awaits before the append
+ * that needs it, so concurrent Secret writes share one commit (a crash in between leaves a key
+ * without its Secret, which the start-up sweep removes; never a Secret without its key).
  */
 export interface KeyStore {
   get(uid: string): StoredKey | undefined;
   /** Adds a key; a key already stored for the uid is kept (returns the stored one). */
   add(key: StoredKey): StoredKey;
+  /** Resolves once every key added so far is on disk. */
+  durable(): Promise<void>;
   /** Replaces the wrapping of an existing key (rotation); false when the key is gone. */
   rewrap(key: StoredKey): boolean;
   /** Destroys the key; false when there was none. */
@@ -31,6 +36,9 @@ export interface KeyStore {
  */
 export class SqliteKeyStore implements KeyStore {
   private readonly db: DatabaseSync;
+  /** Added, not yet committed: one transaction takes all of them (the group commit). */
+  private readonly pending = new Map<string, StoredKey>();
+  private commit?: Promise<void>;
 
   constructor(file: string) {
     this.db = new DatabaseSync(file);
@@ -45,31 +53,73 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   get(uid: string): StoredKey | undefined {
+    const pending = this.pending.get(uid);
+    if (pending) return pending;
     const row = this.db.prepare('SELECT uid, provider, key_name, wrapped FROM data_keys WHERE uid = ?').get(uid) as any;
     return row ? { uid: row.uid, provider: row.provider, keyName: row.key_name, wrapped: Buffer.from(row.wrapped) } : undefined;
   }
 
   add(key: StoredKey): StoredKey {
-    this.db.prepare('INSERT OR IGNORE INTO data_keys (uid, provider, key_name, wrapped) VALUES (?, ?, ?, ?)').run(key.uid, key.provider, key.keyName, key.wrapped);
-    return this.get(key.uid)!;
+    const stored = this.get(key.uid);
+    if (stored) return stored;
+    this.pending.set(key.uid, key);
+    return key;
+  }
+
+  durable(): Promise<void> {
+    if (this.pending.size === 0) return this.commit ?? Promise.resolve();
+    // Every writer that sealed in this turn of the event loop waits for the same commit.
+    this.commit ??= new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        this.commit = undefined;
+        try {
+          this.flush();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      }),
+    );
+    return this.commit;
+  }
+
+  /** Commits the pending keys in one transaction; on failure they are dropped (their writes fail). */
+  private flush(): void {
+    if (this.pending.size === 0) return;
+    const keys = [...this.pending.values()];
+    this.pending.clear();
+    const insert = this.db.prepare('INSERT OR IGNORE INTO data_keys (uid, provider, key_name, wrapped) VALUES (?, ?, ?, ?)');
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const key of keys) insert.run(key.uid, key.provider, key.keyName, key.wrapped);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   rewrap(key: StoredKey): boolean {
+    this.flush();
     const r = this.db.prepare('UPDATE data_keys SET provider = ?, key_name = ?, wrapped = ? WHERE uid = ?').run(key.provider, key.keyName, key.wrapped, key.uid);
     return Number(r.changes) > 0;
   }
 
   destroy(uid: string): boolean {
+    const wasPending = this.pending.delete(uid);
     const r = this.db.prepare('DELETE FROM data_keys WHERE uid = ?').run(uid);
-    return Number(r.changes) > 0;
+    return wasPending || Number(r.changes) > 0;
   }
 
   uids(): string[] {
+    this.flush();
     return (this.db.prepare('SELECT uid FROM data_keys ORDER BY uid').all() as { uid: string }[]).map((r) => r.uid);
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    this.flush();
+    this.db.close();
   }
 }
 
@@ -82,6 +132,9 @@ export class MemoryKeyStore implements KeyStore {
   add(key: StoredKey) {
     if (!this.keys.has(key.uid)) this.keys.set(key.uid, key);
     return this.keys.get(key.uid)!;
+  }
+  durable() {
+    return Promise.resolve();
   }
   rewrap(key: StoredKey) {
     if (!this.keys.has(key.uid)) return false;

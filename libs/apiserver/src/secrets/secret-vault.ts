@@ -59,6 +59,11 @@ export class SecretVault {
     return dek;
   }
 
+  /** Resolves once every data key made so far is durable: awaited before appending what it seals. */
+  keysDurable(): Promise<void> {
+    return this.keys.durable();
+  }
+
   /** Whether `uid` has a data key (false once shredded or deleted). */
   hasKey(uid: string): boolean {
     return this.keys.get(uid) !== undefined;

@@ -147,7 +147,10 @@ export class ClusterWriter {
       }
       if (options.dryRun) return { object: after, before: current, changed: false, warnings, auditAnnotations };
       try {
-        const result = await this.store.append(stream, vault ? vault.sealEvents(events, sealed, current, stream) : events, revision);
+        const appending = vault ? vault.sealEvents(events, sealed, current, stream) : events;
+        // A new Secret's data key is on disk before the events it opens (one commit for every Secret sealed meanwhile).
+        if (vault) await vault.keysDurable();
+        const result = await this.store.append(stream, appending, revision);
         this.onAppended?.(resource.kind, events.length);
         await this.projector.waitFor(result.position);
       } catch (err) {
