@@ -4,13 +4,12 @@ import {
   type ContainerCluster,
   describeWithContainers,
   eventually,
-  hostLeftovers,
   kubectl,
   kubectlBinaries,
   makeTmpDir,
   randomName,
   readyPods,
-  runLogbook,
+  removeContainerCluster,
   startContainerCluster,
   useKubectl,
   kubectlVersion,
@@ -54,12 +53,7 @@ describeWithContainers('volumes of container pods', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (c) {
-      const down = await runLogbook(['down', '--data-dir', dir.path]);
-      await c.stop();
-      expect(down.code).toBe(0);
-      expect(hostLeftovers(dir.path, c.clusterCIDR)).toEqual([]);
-    }
+    if (c) await removeContainerCluster(c, dir.path);
     dir.remove();
     cache.remove();
     tools.remove();

@@ -4,14 +4,13 @@ import {
   type ContainerCluster,
   describeWithContainers,
   eventually,
-  hostLeftovers,
   kubectl,
   kubectlBackground,
   kubectlBinaries,
   makeTmpDir,
   randomName,
   readyPods,
-  runLogbook,
+  removeContainerCluster,
   runOnTerminal,
   shellQuote,
   startContainerCluster,
@@ -48,12 +47,7 @@ describeWithContainers('pods as containers (CRI on containerd)', () => {
   }, 400_000);
 
   afterAll(async () => {
-    if (c) {
-      const down = await runLogbook(['down', '--data-dir', dir.path]);
-      await c.stop();
-      expect(down.code).toBe(0);
-      expect(hostLeftovers(dir.path, c.clusterCIDR)).toEqual([]);
-    }
+    if (c) await removeContainerCluster(c, dir.path);
     await privateRegistry?.stop();
     dir.remove();
     cache.remove();

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithKafka } from '../../../libs/bus/src/testing/kafka-for-tests';
-import { describeWithContainers, eventually, freeClusterCIDR, hostLeftovers, kubectl, makeTmpDir, randomName, runLogbook, startContainerCluster } from '@logbook/testing';
+import { describeWithContainers, eventually, freeClusterCIDR, hostLeftovers, kubectl, makeTmpDir, randomName, removeContainerCluster, runLogbook, startContainerCluster } from '@logbook/testing';
 import { startDistributed } from './distributed.test-kit';
 
 jest.setTimeout(300_000);
@@ -164,12 +164,7 @@ describeWithContainers('service accounts inside container pods', () => {
     }, 180_000);
 
     afterAll(async () => {
-      if (c) {
-        const down = await runLogbook(['down', '--data-dir', dir.path]);
-        await c.stop();
-        expect(down.code).toBe(0);
-        expect(hostLeftovers(dir.path, c.clusterCIDR)).toEqual([]);
-      }
+      if (c) await removeContainerCluster(c, dir.path);
       dir.remove();
       cache.remove();
     }, 180_000);

@@ -89,6 +89,18 @@ export async function readyPods(c: ContainerCluster, app: string, count: number,
  * routes. `stateDirs` are the nodes' state directories: the embedded `<dataDir>/node` unless
  * given (a distributed cluster's are `<dataDir>/nodes/<name>`).
  */
+/**
+ * A container cluster's teardown: `logbook down`, then `up` stopped. Fails when down failed or
+ * left anything on the host (a process, socket, mount, netns, bridge or route).
+ */
+export async function removeContainerCluster(c: ContainerCluster, dataDir: string): Promise<void> {
+  const down = await runLogbook(['down', '--data-dir', dataDir]);
+  await c.stop();
+  if (down.code !== 0) throw new Error(`logbook down exited ${down.code}: ${down.stderr || down.stdout}`);
+  const left = hostLeftovers(dataDir, c.clusterCIDR);
+  if (left.length > 0) throw new Error(`left on the host after logbook down: ${left.join(', ')}`);
+}
+
 export function hostLeftovers(dataDir: string, clusterCIDR: string, stateDirs: readonly string[] = [join(dataDir, 'node')]): string[] {
   const left: string[] = [];
   const cmdlines = execFileSync('sh', ['-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "; true'], { encoding: 'utf8' });
