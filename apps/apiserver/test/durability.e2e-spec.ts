@@ -1,4 +1,4 @@
-import { eventually, makeTmpDir, startLogbook } from '@logbook/testing';
+import { eventually, makeTmpDir, startLogbook, type LogbookProcess } from '@logbook/testing';
 import { call } from './api-client.test-kit';
 
 const hashOf = async (url: string, token: string) => (await call(url, 'GET', '/apis/logbook.io/v1/hash', { token })).body;
@@ -7,9 +7,10 @@ const hashOf = async (url: string, token: string) => (await call(url, 'GET', '/a
 describe('durability of logbook up', () => {
   it('brings every object back identical after a restart (snapshot + tail)', async () => {
     const dir = makeTmpDir();
+    let cluster: LogbookProcess | undefined;
     try {
       // Snapshot every 25 events, so the restart reads a snapshot and then a tail.
-      let cluster = await startLogbook(dir.path, ['--snapshot-every', '25', '--no-controllers']);
+      cluster = await startLogbook(dir.path, ['--snapshot-every', '25', '--no-controllers']);
       for (let i = 0; i < 60; i++) {
         const res = await call(cluster.url, 'POST', '/api/v1/namespaces/default/configmaps', {
           token: cluster.adminToken,
@@ -20,18 +21,21 @@ describe('durability of logbook up', () => {
       }
       const before = await hashOf(cluster.url, cluster.adminToken);
       expect(before.objects).toBeGreaterThanOrEqual(64);
-      expect(await cluster.stop('SIGTERM')).toBe(0);
+      const stopped = cluster;
+      cluster = undefined;
+      expect(await stopped.stop('SIGTERM')).toBe(0);
 
       // The same port: the `kubernetes` Service's Endpoints name where the API server listens, and
       // a server that comes back elsewhere rightly rewrites them.
-      const port = new URL(cluster.url).port;
+      const port = new URL(stopped.url).port;
       cluster = await startLogbook(dir.path, ['--snapshot-every', '25', '--no-controllers', '--port', port]);
       const after = await hashOf(cluster.url, cluster.adminToken);
       expect(after).toEqual(before);
       const list = await call(cluster.url, 'GET', '/api/v1/namespaces/default/configmaps?labelSelector=batch%3D1', { token: cluster.adminToken });
       expect(list.body.items).toHaveLength(20);
-      await cluster.stop();
     } finally {
+      // Stopped whatever failed: a failed expectation must not leave a logbook up running.
+      await cluster?.stop();
       dir.remove();
     }
   });
