@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SqliteKeyStore, type StoredKey } from './key-store';
+import { parseEncryptionConfig } from './encryption-config';
+import { SecretVault } from './secret-vault';
 
 const key = (): StoredKey => ({ uid: randomUUID(), provider: 'aesgcm', keyName: 'key1', wrapped: randomBytes(60) });
 
@@ -46,5 +48,39 @@ describe('SqliteKeyStore: keys added in one turn share one commit', () => {
     await s.durable();
     expect(s.destroy(first.uid)).toBe(true);
     expect(store().uids()).toEqual([]);
+  });
+});
+
+describe('SecretVault: a pool of stored keys for Secrets to come', () => {
+  const CONFIG = `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - aesgcm:\n          keys:\n            - name: k1\n              secret: ${randomBytes(32).toString('base64')}\n`;
+  let dir: string;
+  let keys: SqliteKeyStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'logbook-pool-'));
+    keys = SqliteKeyStore.inDataDir(dir);
+  });
+  afterEach(() => {
+    keys.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hands out uids whose keys are already on disk, each once; the sweep keeps the pool, rotation drops it', async () => {
+    const vault = new SecretVault(parseEncryptionConfig(CONFIG), keys);
+    vault.reserveUid(); // the pool is empty: a fresh uid, and a refill starts
+    await new Promise((r) => setImmediate(r));
+    const reader = SqliteKeyStore.inDataDir(dir);
+    try {
+      const taken = Array.from({ length: 100 }, () => vault.reserveUid());
+      expect(new Set(taken).size).toBe(100);
+      for (const uid of taken) expect(reader.get(uid)?.uid).toBe(uid);
+    } finally {
+      reader.close();
+    }
+    await new Promise((r) => setImmediate(r));
+    const stored = keys.uids().length;
+    expect(vault.sweep(new Set())).toBe(100);
+    expect(keys.uids()).toHaveLength(stored - 100);
+    expect(vault.rotate()).toEqual({ rewrapped: 0, current: 'aesgcm/k1' });
+    expect(keys.uids()).toEqual([]);
   });
 });

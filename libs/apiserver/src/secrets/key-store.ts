@@ -21,6 +21,8 @@ export interface KeyStore {
   add(key: StoredKey): StoredKey;
   /** Resolves once every key added so far is on disk. */
   durable(): Promise<void>;
+  /** Stores keys at once, in one transaction (the vault's pool of keys made ahead of need). */
+  addNow(keys: readonly StoredKey[]): void;
   /** Replaces the wrapping of an existing key (rotation); false when the key is gone. */
   rewrap(key: StoredKey): boolean;
   /** Destroys the key; false when there was none. */
@@ -83,11 +85,20 @@ export class SqliteKeyStore implements KeyStore {
     return this.commit;
   }
 
+  addNow(keys: readonly StoredKey[]): void {
+    this.insertAll(keys);
+  }
+
   /** Commits the pending keys in one transaction; on failure they are dropped (their writes fail). */
   private flush(): void {
     if (this.pending.size === 0) return;
     const keys = [...this.pending.values()];
     this.pending.clear();
+    this.insertAll(keys);
+  }
+
+  private insertAll(keys: readonly StoredKey[]): void {
+    if (keys.length === 0) return;
     const insert = this.db.prepare('INSERT OR IGNORE INTO data_keys (uid, provider, key_name, wrapped) VALUES (?, ?, ?, ?)');
     this.db.exec('BEGIN IMMEDIATE');
     try {
@@ -135,6 +146,9 @@ export class MemoryKeyStore implements KeyStore {
   }
   durable() {
     return Promise.resolve();
+  }
+  addNow(keys: readonly StoredKey[]) {
+    for (const key of keys) this.add(key);
   }
   rewrap(key: StoredKey) {
     if (!this.keys.has(key.uid)) return false;

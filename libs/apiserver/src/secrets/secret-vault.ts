@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { compare } from 'fast-json-patch';
 import type { KubeObject } from '@logbook/kube';
 import type { NewEvent } from '@logbook/events';
@@ -14,6 +14,9 @@ export const REDACTED = '[redacted]';
 /** Prefix of a value sealed with its Secret's data key: nonce(12)‖ciphertext‖tag(16), base64. */
 const SEALED = 'logbook:enc:aesgcm:v1:';
 const SHREDDED_B64 = Buffer.from(SHREDDED).toString('base64');
+/** The pool of stored data keys for Secrets to come: refilled by POOL_BATCH when under POOL_LOW. */
+const POOL_LOW = 64;
+const POOL_BATCH = 256;
 
 /**
  * How values leave the vault: `api` keeps objects valid for kube clients (a shredded value
@@ -33,6 +36,13 @@ export type OpenStyle = 'api' | 'view';
 export class SecretVault {
   private wrapper: KeyWrapper;
   private readonly cache = new Map<string, Buffer>();
+  /**
+   * Uids whose data keys are already stored, for Secrets not created yet: a create takes one,
+   * so its append waits for no key commit. Refilled by a batch in one transaction when low;
+   * what a restart finds unused is destroyed by the start-up sweep (never handed out twice).
+   */
+  private readonly pool: string[] = [];
+  private refilling = false;
 
   constructor(
     private settings: EncryptionSettings,
@@ -59,6 +69,36 @@ export class SecretVault {
     return dek;
   }
 
+  /**
+   * The uid for a new Secret: one whose data key is already on disk when the pool has one, else
+   * a fresh uid (its key is made when its values are sealed and committed before the append).
+   */
+  reserveUid(): string {
+    if (!this.encrypting) return randomUUID();
+    if (this.pool.length < POOL_LOW && !this.refilling) {
+      this.refilling = true;
+      setImmediate(() => this.refill());
+    }
+    return this.pool.pop() ?? randomUUID();
+  }
+
+  private refill(): void {
+    try {
+      const made = Array.from({ length: POOL_BATCH }, () => {
+        const dek = randomBytes(32);
+        const uid = randomUUID();
+        return { uid, dek, stored: { uid, ...this.wrapper.wrap(dek) } };
+      });
+      this.keys.addNow(made.map((m) => m.stored));
+      for (const m of made) {
+        this.cache.set(m.uid, m.dek);
+        this.pool.push(m.uid);
+      }
+    } finally {
+      this.refilling = false;
+    }
+  }
+
   /** Resolves once every data key made so far is durable: awaited before appending what it seals. */
   keysDurable(): Promise<void> {
     return this.keys.durable();
@@ -81,7 +121,8 @@ export class SecretVault {
   /** Destroys keys of Secrets that no longer exist (a crash between the delete's append and the key's destruction). */
   sweep(liveUids: ReadonlySet<string>, shreddedUids: ReadonlySet<string> = new Set()): number {
     let destroyed = 0;
-    for (const uid of this.keys.uids()) if (!liveUids.has(uid) || shreddedUids.has(uid)) destroyed += this.destroy(uid) ? 1 : 0;
+    const pooled = new Set(this.pool);
+    for (const uid of this.keys.uids()) if ((!liveUids.has(uid) && !pooled.has(uid)) || shreddedUids.has(uid)) destroyed += this.destroy(uid) ? 1 : 0;
     return destroyed;
   }
 
@@ -93,6 +134,8 @@ export class SecretVault {
     if (this.settings.file) this.settings = loadEncryptionConfig(this.settings.file);
     const next = new KeyWrapper(this.settings);
     if (!next.encrypting) throw new KeyUnavailable('the first provider of the encryption provider config is identity: put the key to rotate to first');
+    // The pool's keys seal nothing yet: destroyed rather than re-wrapped; the next create refills it under the new key.
+    for (const uid of this.pool.splice(0)) this.destroy(uid);
     let rewrapped = 0;
     for (const uid of this.keys.uids()) {
       const stored = this.keys.get(uid);

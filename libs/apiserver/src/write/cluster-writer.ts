@@ -133,6 +133,8 @@ export class ClusterWriter {
         causationId: caller.causationId,
         now: this.clock().toISOString(),
         newId: randomUUID,
+        // A new Secret takes a uid whose data key is already on disk: its append waits for no key commit.
+        ...(vault && command.type === 'Create' && !options.dryRun ? { newUid: () => vault.reserveUid() } : {}),
       };
       const events = decide(command, current, ctx);
       if (events.length === 0) return { object: current, before: current, changed: false, warnings: [] };
@@ -148,7 +150,8 @@ export class ClusterWriter {
       if (options.dryRun) return { object: after, before: current, changed: false, warnings, auditAnnotations };
       try {
         const appending = vault ? vault.sealEvents(events, sealed, current, stream) : events;
-        // A new Secret's data key is on disk before the events it opens (one commit for every Secret sealed meanwhile).
+        // A Secret's data key is on disk before the events it opens (one commit for every key made meanwhile;
+        // none for a new Secret whose uid came from the pool).
         if (vault) await vault.keysDurable();
         const result = await this.store.append(stream, appending, revision);
         this.onAppended?.(resource.kind, events.length);

@@ -8,6 +8,8 @@ export interface WriteContext {
   readonly causationId?: string;
   /** Fresh ids handed to the decider: event ids and, on create, the object's uid. */
   readonly newId: () => string;
+  /** The uid of a created object, when it must be one chosen ahead (a Secret's, whose data key is already stored). */
+  readonly newUid?: () => string;
 }
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';

@@ -88,7 +88,7 @@ function decideCreate(resource: ResourceInfo, input: KubeObject, current: KubeOb
   delete metadata.deletionTimestamp;
   delete metadata.deletionGracePeriodSeconds;
   delete metadata.managedFields;
-  metadata.uid = ctx.newId();
+  metadata.uid = ctx.newUid?.() ?? ctx.newId();
   metadata.creationTimestamp = toSeconds(ctx.now);
   if (resource.hasSpec) metadata.generation = 1;
   else delete metadata.generation;
