@@ -115,9 +115,13 @@ data:
     expect(table.stdout).toMatch(/NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/);
     expect(table.stdout).toMatch(/web\s+0\/2/);
 
-    const deleted = await run(['delete', '-f', '-'], manifest('nginx:1.26'));
+    // The namespace goes last: deleted first (the manifest's order), its controller may empty it
+    // before kubectl reaches the Deployment, which kubectl then reports as NotFound.
+    const [namespaceDoc, ...namespaced] = manifest('nginx:1.26').split('\n---\n');
+    const deleted = await run(['delete', '-f', '-'], namespaced.join('\n---\n'));
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toContain('deployment.apps "web" deleted');
+    expect((await run(['delete', '-f', '-'], namespaceDoc)).code).toBe(0);
     const gone = await run(['get', 'deploy,svc,cm', '-n', ns, '-o', 'name']);
     expect(gone.stdout.trim()).toBe('');
     const nsGone = await run(['get', 'ns', ns]);
