@@ -34,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[setup] installing Debian packages for containers: ${missing[*]} (apt-get)..."
     export DEBIAN_FRONTEND=noninteractive
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >.apt-get.log 2>&1; then
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >.apt-get.log 2>&1; then
       echo "[setup] apt-get failed (last lines below; full log in .apt-get.log): container pods will not run here, process pods still do"
       tail -n 5 .apt-get.log | sed 's/^/[setup]   /'
     else

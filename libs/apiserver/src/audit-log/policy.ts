@@ -1,3 +1,4 @@
+import type { RequestAttributes } from '../authz/authorizer';
 import { parse as parseYaml } from 'yaml';
 
 /** How much of a request an audit event records, in kube's order (each level includes the one before). */
@@ -37,18 +38,11 @@ export interface AuditPolicy {
 }
 
 /** What the policy needs to know of a request (kube's authorizer attributes). */
-export interface AuditAttributes {
+export type AuditAttributes = Omit<RequestAttributes, 'user' | 'path'> & {
   /** Undefined when authentication failed: rules naming users or groups do not match. */
   readonly user?: { readonly name: string; readonly groups: readonly string[] };
-  readonly verb: string;
-  readonly resourceRequest: boolean;
-  readonly apiGroup?: string;
-  readonly resource?: string;
-  readonly subresource?: string;
-  readonly namespace?: string;
-  readonly name?: string;
   readonly path: string;
-}
+};
 
 /** The outcome for one request: its level, the stages not to write, and whether to drop managedFields. */
 export interface AuditDecision {

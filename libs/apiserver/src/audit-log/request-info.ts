@@ -1,22 +1,17 @@
 import { requestAttributes } from '../authz/request-attributes';
+import type { RequestAttributes } from '../authz/authorizer';
 
 /**
  * What a request asks for, read from its method and URL alone as kube-apiserver's RequestInfo
  * does: before authentication and routing, so that a refused request (401, 403, 404) is
  * described in its audit event like any other.
  */
-export interface RequestInfo {
-  readonly resourceRequest: boolean;
-  /** Resource requests: get, list, watch, create, update, patch, delete, deletecollection; otherwise the lower-case method. */
-  readonly verb: string;
+export type RequestInfo = Omit<RequestAttributes, 'user' | 'path'> & {
+  /** The URL path, for resource requests too (audit's requestURI and non-resource rules). */
   readonly path: string;
-  readonly apiGroup?: string;
+  /** Resource requests: the version the URL names (audit's objectRef.apiVersion). */
   readonly apiVersion?: string;
-  readonly resource?: string;
-  readonly subresource?: string;
-  readonly namespace?: string;
-  readonly name?: string;
-}
+};
 
 const NOBODY = { name: '', uid: '', groups: [] };
 
