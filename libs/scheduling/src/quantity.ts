@@ -1,31 +1,16 @@
+import { quantity } from '@logbook/kube';
+
 /**
  * Kubernetes resource quantities (`500m`, `1Gi`, `128974848`, `1.5`, `2k`, `1e3`). Parsed into an
  * exact decimal (digits × 10^exp × 1024^bin) so that `1.1` CPUs is 1100 millicores, not 1101 after
  * floating-point noise; rounding up matches resource.Quantity's MilliValue()/Value().
  */
-interface Exact {
-  readonly negative: boolean;
-  readonly digits: bigint;
-  readonly exp10: number;
-  readonly bin: number;
-}
-
-const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
-const FORM = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/;
+type Exact = quantity.ExactQuantity;
 
 function parseExact(input: string | number): Exact {
-  const s = String(input).trim();
-  const m = FORM.exec(s);
-  if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "${input}"`);
-  const [, sign, number, suffix = '', exponent] = m;
-  const [whole, frac = ''] = number.split('.');
-  let exp10 = -frac.length;
-  let bin = 0;
-  if (exponent !== undefined) exp10 += Number(exponent);
-  else if (suffix in BINARY) bin = BINARY[suffix];
-  else exp10 += DECIMAL[suffix];
-  return { negative: sign === '-', digits: BigInt((whole || '0') + frac), exp10, bin };
+  const q = quantity.exact(input);
+  if (!q) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "${input}"`);
+  return q;
 }
 
 /** The value scaled by 10^scale, rounded up (towards +∞) to an integer. */

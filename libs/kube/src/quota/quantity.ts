@@ -13,28 +13,41 @@ const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6
 const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
 const FORM = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/;
 
-/** Parses `500m`, `1Gi`, `2`, `1e3`; undefined when it is not a quantity (validation reports those). */
-export function parse(input: unknown): Quantity | undefined {
+/** A quantity's exact value: digits × 10^exp10 × 1024^bin, negated when `negative`. */
+export interface ExactQuantity {
+  readonly negative: boolean;
+  readonly digits: bigint;
+  readonly exp10: number;
+  readonly bin: number;
+}
+
+/** The one reading of kube's quantity grammar (`500m`, `1Gi`, `1.5`, `1e3`); undefined when it is not one. */
+export function exact(input: unknown): ExactQuantity | undefined {
   if (typeof input !== 'string' && typeof input !== 'number') return undefined;
   const m = FORM.exec(String(input).trim());
   if (!m) return undefined;
   const [, sign, number, suffix = '', exponent] = m;
   const [whole, frac = ''] = number.split('.');
-  let n = BigInt((whole || '0') + frac) * 1000n;
   let exp10 = -frac.length;
-  let binary = false;
+  let bin = 0;
   if (exponent !== undefined) exp10 += Number(exponent);
-  else if (suffix in BINARY) {
-    n *= 1024n ** BigInt(BINARY[suffix]);
-    binary = true;
-  } else exp10 += DECIMAL[suffix];
+  else if (suffix in BINARY) bin = BINARY[suffix];
+  else exp10 += DECIMAL[suffix];
+  return { negative: sign === '-', digits: BigInt((whole || '0') + frac), exp10, bin };
+}
+
+/** Parses `500m`, `1Gi`, `2`, `1e3`; undefined when it is not a quantity (validation reports those). */
+export function parse(input: unknown): Quantity | undefined {
+  const q = exact(input);
+  if (!q) return undefined;
+  let n = q.digits * 1000n * 1024n ** BigInt(q.bin);
   // Rounded up to whole thousandths, as MilliValue() does.
-  if (exp10 >= 0) n *= 10n ** BigInt(exp10);
+  if (q.exp10 >= 0) n *= 10n ** BigInt(q.exp10);
   else {
-    const d = 10n ** BigInt(-exp10);
+    const d = 10n ** BigInt(-q.exp10);
     n = (n + d - 1n) / d;
   }
-  return { milli: sign === '-' ? -n : n, binary };
+  return { milli: q.negative ? -n : n, binary: q.bin > 0 };
 }
 
 export const ZERO: Quantity = { milli: 0n, binary: false };
