@@ -94,6 +94,9 @@ export class SecretVault {
         this.cache.set(m.uid, m.dek);
         this.pool.push(m.uid);
       }
+    } catch {
+      // Not thrown from a timer (that would end the process): with no pool, creates make their
+      // keys on demand, and a key store that cannot write fails those writes with its error.
     } finally {
       this.refilling = false;
     }
