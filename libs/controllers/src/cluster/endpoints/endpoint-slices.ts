@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '@logbook/kube';
 import { isTrue } from '../shared/conditions';
-import { type EndpointPort, resolveTargetPort } from './endpoint-subsets';
+import { type EndpointPort, endpointHostname, resolveTargetPort } from './endpoint-subsets';
 
 /** Labels Kubernetes' EndpointSlice controller puts on the slices it manages. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -13,6 +13,8 @@ export const MAX_ENDPOINTS_PER_SLICE = 100;
 export interface SliceEndpoint {
   addresses: string[];
   conditions: { ready: boolean; serving: boolean; terminating: boolean };
+  /** The pod's spec.hostname when its spec.subdomain names the Service: cluster DNS serves `<hostname>.<service>.<ns>.svc`. */
+  hostname?: string;
   nodeName?: string;
   targetRef: { kind: 'Pod'; namespace: string; name: string; uid: string };
 }
@@ -52,6 +54,7 @@ export function endpointSlicesFor(service: KubeObject, pods: readonly KubeObject
     group.endpoints.push({
       addresses: [pod.status.podIP],
       conditions: { ready: publishNotReady || (podReady && !terminating), serving: publishNotReady || podReady, terminating },
+      ...endpointHostname(service, pod),
       ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! },
     });

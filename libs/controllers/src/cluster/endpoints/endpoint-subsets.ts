@@ -3,6 +3,7 @@ import { isTrue } from '../shared/conditions';
 
 export interface EndpointAddress {
   ip: string;
+  hostname?: string;
   nodeName?: string;
   targetRef: { kind: 'Pod'; namespace: string; name: string; uid: string };
 }
@@ -44,6 +45,7 @@ export function endpointSubsets(service: KubeObject, pods: readonly KubeObject[]
     if (!group) groups.set(id, (group = { ports, ready: [], notReady: [] }));
     const address: EndpointAddress = {
       ip: pod.status.podIP,
+      ...endpointHostname(service, pod),
       ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! },
     };
@@ -58,6 +60,16 @@ export function endpointSubsets(service: KubeObject, pods: readonly KubeObject[]
       ...(g.notReady.length ? { notReadyAddresses: g.notReady.sort(byIp) } : {}),
       ...(g.ports.length ? { ports: g.ports } : {}),
     }));
+}
+
+/**
+ * kube's endpoint hostname: the pod's spec.hostname, only when its spec.subdomain is this
+ * Service's name (a StatefulSet's pods under its governing Service), so cluster DNS can answer
+ * `<hostname>.<service>.<namespace>.svc.<domain>`.
+ */
+export function endpointHostname(service: KubeObject, pod: KubeObject): { hostname?: string } {
+  const hostname = pod.spec?.hostname;
+  return typeof hostname === 'string' && hostname !== '' && pod.spec?.subdomain === service.metadata.name ? { hostname } : {};
 }
 
 /** Kubernetes' ShouldPodBeInEndpoints: an IP, not finished, and not terminating unless unready ones are published. */
@@ -87,6 +99,8 @@ export function endpointView(pod: KubeObject | undefined): unknown {
     ready: isTrue(pod.status?.conditions, 'Ready'),
     deleting: !!pod.metadata.deletionTimestamp,
     nodeName: pod.spec?.nodeName,
+    hostname: pod.spec?.hostname,
+    subdomain: pod.spec?.subdomain,
     ports: (pod.spec?.containers ?? []).map((c: any) => c.ports),
     uid: pod.metadata.uid,
   };

@@ -51,6 +51,12 @@ describe('EndpointsController.reconcile', () => {
       subsets: 'none',
     },
     {
+      name: "an address carries the pod's hostname when its subdomain names the Service",
+      objects: [service().obj(), pod('a', '10.0.0.1', true).with('spec.hostname', 'a').with('spec.subdomain', 'web').obj(), pod('b', '10.0.0.2', true).with('spec.hostname', 'b').with('spec.subdomain', 'db').obj()],
+      writes: ['create Endpoints/web'],
+      subsets: [{ addresses: [{ ...addr('a', '10.0.0.1'), hostname: 'a' }, addr('b', '10.0.0.2')], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }],
+    },
+    {
       name: 'an up-to-date Endpoints is not written again',
       objects: [service().obj(), pod('a', '10.0.0.1', true).obj(), managed([{ addresses: [addr('a', '10.0.0.1')], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }]).obj()],
       writes: [],

@@ -28,6 +28,17 @@ describe('endpointSlicesFor', () => {
     ]);
   });
 
+  it("carries the pod's hostname only when its subdomain names the Service (StatefulSet pods)", () => {
+    const named = (name: string, ip: string, subdomain: string) => ({ ...pod(name, ip), spec: { ...pod(name, ip).spec, hostname: name, subdomain } });
+    const [slice] = endpointSlicesFor(service(), [named('web-0', '10.0.0.1', 'web'), named('other-0', '10.0.0.2', 'other'), pod('plain', '10.0.0.3')]);
+    expect(slice.endpoints.map((e) => [e.addresses[0], e.hostname])).toEqual([
+      ['10.0.0.1', 'web-0'],
+      ['10.0.0.2', undefined],
+      ['10.0.0.3', undefined],
+    ]);
+    expect('hostname' in slice.endpoints[1]).toBe(false);
+  });
+
   it('splits by resolved port set and at 100 endpoints, with stable names; one empty slice without pods', () => {
     const pods = Array.from({ length: 150 }, (_, i) => pod(`p${i}`, `10.0.${Math.floor(i / 200)}.${i}`, { port: i < 120 ? 8080 : 9090 }));
     const slices = endpointSlicesFor(service(), pods);
