@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { createClusterAuthenticator } from './authn/cluster-authenticator';
 import { ClusterWriter } from './write/cluster-writer';
 import type { SecretVault } from './secrets/secret-vault';
+import type { ServiceRange } from './write/cluster-ip';
 import { WatchHub } from './watch/watch-hub';
 import { NamespaceFinalizer } from './lifecycle/namespace-finalizer';
 import { API_OPTIONS, AUTHORIZER, EVENT_STORE, LOGGER, PROJECTOR } from './tokens';
@@ -37,6 +38,8 @@ export interface ApiServerModuleOptions {
   readonly authorizationMode?: AuthorizationMode;
   /** Seals Secret values at rest (docs/security.md "Secrets at rest"); none: Secrets are stored as written. */
   readonly secrets?: SecretVault;
+  /** Where ClusterIPs come from (`--service-cidr`); default 127.96.0.0/16. */
+  readonly serviceRange?: ServiceRange;
 }
 
 @Module({})
@@ -51,7 +54,7 @@ export class ApiServerModule {
         { provide: EVENT_STORE, useValue: options.store },
         { provide: PROJECTOR, useValue: options.projector },
         { provide: LOGGER, useValue: options.logger },
-        { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector, undefined, (kind, events) => metrics.onAppended(kind, events), undefined, options.secrets), inject: [EVENT_STORE, PROJECTOR] },
+        { provide: ClusterWriter, useFactory: (store: EventStore, projector: Projector) => new ClusterWriter(store, projector, undefined, (kind, events) => metrics.onAppended(kind, events), undefined, options.secrets, options.serviceRange), inject: [EVENT_STORE, PROJECTOR] },
         { provide: AUTHORIZER, useFactory: (projector: Projector) => createClusterAuthorizer(projector, options.authorizationMode), inject: [PROJECTOR] },
         { provide: WatchHub, useFactory: (projector: Projector) => new WatchHub(projector, options.watchCacheSize), inject: [PROJECTOR] },
         {

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ServiceRange } from './write/cluster-ip';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   readonly authorizationMode?: AuthorizationMode;
   /** An EncryptionConfiguration file, or `identity` (no encryption); default `<dataDir>/encryption-config.yaml`. */
   readonly encryptionProviderConfig?: string;
+  /** The Service CIDR ClusterIPs come from (`--service-cidr`); default 127.96.0.0/16. */
+  readonly serviceCIDR?: string;
 }
 
 export interface RunningApiServer {
@@ -96,6 +99,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       audit,
       authorizationMode: options.authorizationMode,
       secrets: secrets.vault,
+      ...(options.serviceCIDR ? { serviceRange: new ServiceRange(options.serviceCIDR) } : {}),
     }),
     // The CA goes with the chain so that `logbook join --ca-cert-hash` can pin it before sending its token.
     // Client certificates are asked for, checked against the cluster CA, and not required: a caller

@@ -7,6 +7,7 @@ export * from './identity/kubeconfig';
 export * from './write/commands';
 export * from './write/decide';
 export * from './write/cluster-writer';
+export { DEFAULT_SERVICE_CIDR, ServiceRange } from './write/cluster-ip';
 export * from './watch/watch-hub';
 export * from './in-process-client';
 export * from './history/points';

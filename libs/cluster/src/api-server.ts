@@ -34,6 +34,8 @@ export interface StandaloneApiServerOptions {
   readonly authorizationMode?: AuthorizationMode;
   /** An EncryptionConfiguration for Secrets at rest, or `identity` (none); default `<dataDir>/encryption-config.yaml`, made with a random key. */
   readonly encryptionProviderConfig?: string;
+  /** The Service CIDR (`--service-cidr`); default 127.96.0.0/16, the userspace proxy's loopback range. */
+  readonly serviceCIDR?: string;
 }
 
 export interface StandaloneApiServer {
@@ -88,6 +90,7 @@ export async function startStandaloneApiServer(options: StandaloneApiServerOptio
     audit: options.audit,
     authorizationMode: options.authorizationMode,
     encryptionProviderConfig: options.encryptionProviderConfig,
+    serviceCIDR: options.serviceCIDR,
   });
   // The default roles and bindings before anything else is written: components authorize against them.
   const policy = await reconcileBootstrapPolicy(api.writer, projector);

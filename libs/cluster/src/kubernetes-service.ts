@@ -5,7 +5,6 @@ import type { Projector } from '@logbook/projections';
 import { type ClusterWriter, systemCaller } from '@logbook/apiserver';
 
 /** kube-apiserver's choice for the `kubernetes` Service: the first address of the Service range. */
-const KUBERNETES_CLUSTER_IP = '127.96.0.1';
 const NAME = 'kubernetes';
 const NAMESPACE = 'default';
 
@@ -63,8 +62,10 @@ export function kubernetesServiceObjects(api: ApiServerAddress, clusterIP?: stri
  */
 export async function reconcileKubernetesService(writer: ClusterWriter, projector: Projector, api: ApiServerAddress): Promise<number> {
   const state = projector.state;
-  const ipTaken = state.list('Service', {}).some((s) => s.spec?.clusterIP === KUBERNETES_CLUSTER_IP && !(s.metadata.name === NAME && s.metadata.namespace === NAMESPACE));
-  const desired = kubernetesServiceObjects(api, ipTaken ? undefined : KUBERNETES_CLUSTER_IP);
+  // kube's: the first address of the Service CIDR, when free.
+  const clusterIP = writer.serviceRange.at(1);
+  const ipTaken = state.list('Service', {}).some((s) => s.spec?.clusterIP === clusterIP && !(s.metadata.name === NAME && s.metadata.namespace === NAMESPACE));
+  const desired = kubernetesServiceObjects(api, ipTaken ? undefined : clusterIP);
   let written = 0;
   const ensure = async (want: KubeObject, same: (have: KubeObject) => boolean, merge: (have: KubeObject) => KubeObject) => {
     const resource = resourceByKind(want.kind)!;

@@ -4,3 +4,7 @@ export * from './service-proxy-controller';
 export * from './service-proxy';
 export * from './ingress-routes';
 export * from './ingress-controller';
+export * from './nft/service-ports';
+export * from './nft/service-table';
+export * from './nft/kernel-proxy-controller';
+export { deleteTable as deleteNftTable, nftUsable, tableExists as nftTableExists } from './nft/nft';

@@ -3,6 +3,7 @@ import type { EventBus } from '@logbook/bus';
 import { type ClusterClient, type ComponentLogger, ControllerHost } from '@logbook/components';
 import { IngressController, ensureDefaultIngressClass } from './ingress-controller';
 import { ServiceProxyController } from './service-proxy-controller';
+import { KernelProxyController } from './nft/kernel-proxy-controller';
 
 export interface ServiceProxyOptions {
   readonly bus: EventBus;
@@ -23,12 +24,19 @@ export interface ServiceProxyOptions {
    * default `logbook` IngressClass.
    */
   readonly ingressAddress?: string;
+  /**
+   * Program ClusterIP, NodePort and load-balancer Services as nftables rules (kube-proxy's
+   * nftables mode) for container pods. The userspace listeners stay for loopback ClusterIPs (the
+   * process runtime's range) and `127.0.0.1:nodePort`.
+   */
+  readonly kernel?: { readonly table: string; readonly clusterCIDR: string; readonly serviceCIDR: string };
 }
 
 export interface RunningServiceProxy {
   readonly controller: ServiceProxyController;
   readonly host: ControllerHost;
   readonly ingress?: IngressController;
+  readonly kernel?: KernelProxyController;
   /** Stops consuming, closes every listener and drops established connections. */
   stop(): Promise<void>;
 }
@@ -38,12 +46,15 @@ export const ServiceProxy = {
   async start(o: ServiceProxyOptions): Promise<RunningServiceProxy> {
     const controller = new ServiceProxyController({ nodeName: o.nodeName, nodeAddress: o.nodeAddress, log: o.log });
     const ingress = o.ingressAddress === undefined ? undefined : new IngressController({ nodeName: o.nodeName, address: o.ingressAddress, log: o.log });
+    const kernel = o.kernel
+      ? new KernelProxyController({ ...o.kernel, nodeName: o.nodeName, podInterfaces: 'lb*', ownsClusterIP: (ip) => !ip.startsWith('127.'), log: o.log })
+      : undefined;
     await ingress?.listen();
     if (ingress) await ensureDefaultIngressClass(o.client, o.log);
     const host = new ControllerHost({
       bus: o.bus,
       client: o.client,
-      controllers: ingress ? [controller, ingress] : [controller],
+      controllers: [controller, ...(ingress ? [ingress] : []), ...(kernel ? [kernel] : [])],
       log: o.log,
       instanceId: `proxy-${o.nodeName}-${process.pid}`,
       topicPrefix: o.topicPrefix,
@@ -62,6 +73,7 @@ export const ServiceProxy = {
       controller,
       host,
       ingress,
+      kernel,
       async stop() {
         await host.stop();
         await controller.close();

@@ -10,6 +10,10 @@ export const SCHEDULER_USER = 'system:kube-scheduler';
 export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 export const PROXY_USER = 'system:kube-proxy';
 export const RELAY_USER = 'system:logbook-relay';
+/** Cluster DNS (kube's `system:kube-dns` role): reads Services, their endpoints, pods and namespaces; keeps its own `kube-dns` Service. */
+export const DNS_USER = 'system:kube-dns';
+/** The cloud controller manager (LoadBalancer Services of the local provider). */
+export const CLOUD_CONTROLLER_MANAGER_USER = 'system:cloud-controller-manager';
 /** The hollow nodes of `logbook up --hollow-nodes`: one simulator playing many kubelets. */
 export const HOLLOW_NODES_USER = 'system:logbook-hollow-nodes';
 export const MASTERS_GROUP = 'system:masters';
@@ -128,6 +132,9 @@ const CLUSTER_ROLES: readonly RoleSpec[] = [
       rule(READ, [''], ['pods', 'nodes', 'services', 'endpoints']),
       // The local-path reclaimer sweeps released volumes of this node.
       rule(['list', 'watch'], [''], ['persistentvolumes']),
+      // The NetworkPolicy enforcer of the node agent: policies select pods by their labels and their namespace's.
+      rule(READ, [''], ['namespaces']),
+      rule(READ, ['networking.k8s.io'], ['networkpolicies']),
       rule(['create'], [''], ['nodes']),
       rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
       rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
@@ -147,6 +154,27 @@ const CLUSTER_ROLES: readonly RoleSpec[] = [
       rule(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
       rule(['create'], ['networking.k8s.io'], ['ingressclasses']),
       rule(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
+    ],
+  },
+  {
+    name: 'system:kube-dns',
+    rules: [
+      rule(['list', 'watch'], [''], ['services', 'endpoints', 'pods', 'namespaces']),
+      rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+      // Its own Service kube-system/kube-dns and the endpoints naming the address it answers on.
+      rule(['create'], [''], ['services', 'endpoints']),
+      rule(['create'], ['discovery.k8s.io'], ['endpointslices']),
+      rule(['get', 'update', 'patch'], [''], ['services', 'endpoints'], ['kube-dns']),
+      rule(['get', 'update', 'patch'], ['discovery.k8s.io'], ['endpointslices'], ['kube-dns']),
+      rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ],
+  },
+  {
+    name: 'system:cloud-controller-manager',
+    rules: [
+      rule(READ, [''], ['services', 'nodes']),
+      rule(['update', 'patch'], [''], ['services/status']),
+      rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     ],
   },
   { name: 'system:node-bootstrapper', rules: [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])] },
@@ -180,6 +208,8 @@ const CLUSTER_ROLE_BINDINGS: readonly { name: string; role: string; subjects: re
   { name: 'system:kube-controller-manager', role: 'system:kube-controller-manager', subjects: [user(CONTROLLER_MANAGER_USER)] },
   { name: 'system:node', role: 'system:node', subjects: [group('system:nodes')] },
   { name: 'system:node-proxier', role: 'system:node-proxier', subjects: [user(PROXY_USER)] },
+  { name: 'system:kube-dns', role: 'system:kube-dns', subjects: [user(DNS_USER)] },
+  { name: 'system:cloud-controller-manager', role: 'system:cloud-controller-manager', subjects: [user(CLOUD_CONTROLLER_MANAGER_USER)] },
   { name: 'system:node-bootstrapper', role: 'system:node-bootstrapper', subjects: [group(BOOTSTRAPPERS_GROUP)] },
   { name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', role: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', subjects: [group(BOOTSTRAPPERS_GROUP)] },
   { name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', role: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', subjects: [group('system:nodes')] },

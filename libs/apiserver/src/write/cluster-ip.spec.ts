@@ -1,6 +1,6 @@
 import { ApiError, type KubeObject, resourceByKind } from '@logbook/kube';
 import type { Projector } from '@logbook/projections';
-import { NODE_PORT_MAX, NODE_PORT_MIN, ServiceAddressAllocator, allocateIP, allocateNodePort, assignServiceAddresses, inServiceRange } from './cluster-ip';
+import { NODE_PORT_MAX, NODE_PORT_MIN, ServiceAddressAllocator, ServiceRange, allocateIP, allocateNodePort, assignServiceAddresses, inServiceRange } from './cluster-ip';
 
 const none = { ips: new Set<string>(), nodePorts: new Set<number>() };
 
@@ -204,5 +204,34 @@ describe('ServiceAddressAllocator', () => {
     const pods = resourceByKind('Pod')!;
     const command = { type: 'Create' as const, resource: pods, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } } };
     await allocator.run('default', 'p', command, async (cmd) => expect(cmd).toBe(command));
+  });
+});
+
+describe('ServiceRange', () => {
+  it('allocates inside a routable --service-cidr and leaves the static band to addresses asked for', () => {
+    const range = new ServiceRange('10.96.0.0/16');
+    expect(range.at(1)).toBe('10.96.0.1');
+    expect(range.at(10)).toBe('10.96.0.10');
+    const taken = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const ip = allocateIP(`ns/svc-${i}`, taken, range)!;
+      expect(range.contains(ip)).toBe(true);
+      const last = ip.split('.').map(Number);
+      expect(last[2] === 0 && last[3] < 16).toBe(false);
+      taken.add(ip);
+    }
+    const out = assignServiceAddresses(service({ clusterIP: '10.96.0.10' }), undefined, 'kube-system/kube-dns', none, range);
+    expect(out.spec.clusterIP).toBe('10.96.0.10');
+    expect(invalidMessage(() => assignServiceAddresses(service({ clusterIP: '127.96.0.10' }), undefined, 'default/web', none, range))).toContain('The range of valid IPs is 10.96.0.0/16');
+  });
+
+  it('serves small ranges whole and refuses CIDRs it cannot hold', () => {
+    const small = new ServiceRange('10.1.2.16/28');
+    const ips = new Set<string>();
+    for (let ip = allocateIP('k', ips, small); ip; ip = allocateIP('k', ips, small)) ips.add(ip);
+    expect([...ips].sort()).toEqual(Array.from({ length: 14 }, (_, i) => `10.1.2.${17 + i}`).sort());
+    expect(() => new ServiceRange('10.96.0.1/16')).toThrow(/host bits set/);
+    expect(() => new ServiceRange('10.96.0.0/30')).toThrow(/IPv4 CIDR from \/8 to \/28/);
+    expect(() => new ServiceRange('fd00::/108')).toThrow(/IPv4/);
   });
 });

@@ -4,22 +4,73 @@ import type { WriteCommand } from './commands';
 
 /**
  * Service addresses, allocated by the API server as kube-apiserver's Service REST storage does:
- * virtual IPs from a loopback range (Linux routes all of 127.0.0.0/8 to `lo`, so the proxy can
- * bind them without root) and node ports from 30000–32767.
+ * virtual IPs from the Service CIDR (`--service-cidr`) and node ports from 30000–32767. The
+ * default range is loopback (Linux routes all of 127.0.0.0/8 to `lo`, so the userspace proxy can
+ * bind them without root); container nodes use a routable range programmed as nftables rules.
  *
  * Allocation is hash-based with linear probing, not lowest-free: a Service gets the same
  * address every time it is re-created under the same name (when that address is still free),
  * and an address freed by a deletion is not handed to the very next Service, so a proxy that
  * lags behind never routes a new Service's traffic to the old one's endpoints.
  */
-export const SERVICE_CIDR = '127.96.0.0/16';
+export const DEFAULT_SERVICE_CIDR = '127.96.0.0/16';
 export const NODE_PORT_MIN = 30000;
 export const NODE_PORT_MAX = 32767;
 
-const BASE = (127 << 24) | (96 << 16);
-/** Last octets 1..254 in each of the 256 /24s: .0 and .255 are never handed out. */
-const HOSTS_PER_24 = 254;
-const IP_COUNT = 256 * HOSTS_PER_24;
+/** Addresses below this offset are handed out only when asked for (kube's static band): the `kubernetes` Service holds the 1st, cluster DNS the 10th. */
+const STATIC_BAND = 16;
+
+/**
+ * One IPv4 Service CIDR. Addresses ending in .0 or .255 are never handed out (nor are the
+ * network and broadcast addresses of a range smaller than a /24).
+ */
+export class ServiceRange {
+  readonly base: number;
+  readonly size: number;
+  private readonly prefix: number;
+
+  constructor(readonly cidr: string) {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr);
+    const prefix = m ? Number(m[2]) : NaN;
+    if (!m || !isIPv4(m[1]) || !(prefix >= 8 && prefix <= 28)) throw new Error(`invalid Service CIDR ${JSON.stringify(cidr)}: want an IPv4 CIDR from /8 to /28, e.g. 10.96.0.0/16`);
+    this.prefix = prefix;
+    this.size = 2 ** (32 - prefix);
+    const n = toNumber(m[1]);
+    this.base = n - (n % this.size);
+    if (this.base !== n) throw new Error(`invalid Service CIDR ${cidr}: the address has host bits set (did you mean ${toIP(this.base)}/${prefix}?)`);
+  }
+
+  /** Whether `ip` is an address this range may hold. */
+  contains(ip: string): boolean {
+    if (!isIPv4(ip)) return false;
+    const offset = toNumber(ip) - this.base;
+    return offset > 0 && offset < this.size - 1 && !/\.(0|255)$/.test(ip);
+  }
+
+  /** The address `offset` into the range: 1 is the `kubernetes` Service's, 10 cluster DNS's. */
+  at(offset: number): string {
+    return toIP(this.base + offset);
+  }
+
+  /** How many addresses hashing may land on (before the static band is skipped). */
+  get candidates(): number {
+    return this.prefix <= 24 ? (this.size / 256) * 254 : this.size - 2;
+  }
+
+  /** The candidate at `index` (0 ≤ index < candidates), skipping .0 and .255. */
+  candidate(index: number): { ip: string; offset: number } {
+    const offset = this.prefix <= 24 ? Math.floor(index / 254) * 256 + (index % 254) + 1 : index + 1;
+    return { ip: toIP(this.base + offset), offset };
+  }
+
+  /** Offsets kept for addresses asked for by name (the `kubernetes` and `kube-dns` Services). */
+  isStatic(offset: number): boolean {
+    return this.size >= 64 && offset < STATIC_BAND;
+  }
+}
+
+export const DEFAULT_SERVICE_RANGE = new ServiceRange(DEFAULT_SERVICE_CIDR);
+
 const NODE_PORT_COUNT = NODE_PORT_MAX - NODE_PORT_MIN + 1;
 
 /** Addresses held by other Services (and by writes still in flight). */
@@ -28,8 +79,8 @@ export interface TakenAddresses {
   readonly nodePorts: ReadonlySet<number>;
 }
 
-export function inServiceRange(ip: string): boolean {
-  return /^127\.96\.(\d{1,3})\.(\d{1,3})$/.test(ip) && isIPv4(ip);
+export function inServiceRange(ip: string, range: ServiceRange = DEFAULT_SERVICE_RANGE): boolean {
+  return range.contains(ip);
 }
 
 /** Services that get a virtual IP: everything but ExternalName and headless (`None`). */
@@ -46,7 +97,7 @@ export function wantsNodePorts(spec: any): boolean {
  * in where missing (kept from `current` on update, else allocated for `key`), user-given ones
  * checked. Pure: `taken` lists the other Services' addresses. Throws 422 like kube-apiserver.
  */
-export function assignServiceAddresses(input: KubeObject, current: KubeObject | undefined, key: string, taken: TakenAddresses): KubeObject {
+export function assignServiceAddresses(input: KubeObject, current: KubeObject | undefined, key: string, taken: TakenAddresses, range: ServiceRange = DEFAULT_SERVICE_RANGE): KubeObject {
   const service = structuredClone(input);
   const spec = (service.spec ??= {});
   const old = current?.spec ?? {};
@@ -66,8 +117,8 @@ export function assignServiceAddresses(input: KubeObject, current: KubeObject | 
     spec.clusterIPs = ['None'];
   } else if (given) {
     if (!isIPv4(given)) issues.push(invalid('spec.clusterIP', `"${given}"`, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
-    else if (given !== old.clusterIP && !inServiceRange(given)) {
-      issues.push(invalid('spec.clusterIP', `"${given}"`, `provided IP is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`));
+    else if (given !== old.clusterIP && !range.contains(given)) {
+      issues.push(invalid('spec.clusterIP', `"${given}"`, `provided IP is not in the valid range. The range of valid IPs is ${range.cidr}`));
     } else if (given !== old.clusterIP && taken.ips.has(given)) issues.push(invalid('spec.clusterIP', `"${given}"`, 'provided IP is already allocated'));
     spec.clusterIP = given;
     spec.clusterIPs = [given];
@@ -76,8 +127,8 @@ export function assignServiceAddresses(input: KubeObject, current: KubeObject | 
     spec.clusterIP = old.clusterIP;
     spec.clusterIPs = [old.clusterIP];
   } else {
-    const ip = allocateIP(key, taken.ips);
-    if (!ip) throw ApiError.internal(`failed to allocate a serviceIP: range ${SERVICE_CIDR} is full`);
+    const ip = allocateIP(key, taken.ips, range);
+    if (!ip) throw ApiError.internal(`failed to allocate a serviceIP: range ${range.cidr} is full`);
     spec.clusterIP = ip;
     spec.clusterIPs = [ip];
   }
@@ -118,11 +169,12 @@ function assignNodePorts(spec: any, old: any, key: string, taken: ReadonlySet<nu
 }
 
 /** The first free address probing from `hash(key)`; undefined when the range is full. */
-export function allocateIP(key: string, taken: ReadonlySet<string>): string | undefined {
-  const start = fnv1a(key) % IP_COUNT;
-  for (let k = 0; k < IP_COUNT; k++) {
-    const ip = ipAt((start + k) % IP_COUNT);
-    if (!taken.has(ip)) return ip;
+export function allocateIP(key: string, taken: ReadonlySet<string>, range: ServiceRange = DEFAULT_SERVICE_RANGE): string | undefined {
+  const count = range.candidates;
+  const start = fnv1a(key) % count;
+  for (let k = 0; k < count; k++) {
+    const { ip, offset } = range.candidate((start + k) % count);
+    if (!range.isStatic(offset) && !taken.has(ip)) return ip;
   }
   return undefined;
 }
@@ -136,9 +188,12 @@ export function allocateNodePort(key: string, isTaken: (port: number) => boolean
   return undefined;
 }
 
-function ipAt(index: number): string {
-  const n = BASE + Math.floor(index / HOSTS_PER_24) * 256 + (index % HOSTS_PER_24) + 1;
+function toIP(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+function toNumber(ip: string): number {
+  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 
 function fnv1a(s: string): number {
@@ -172,14 +227,17 @@ function invalid(field: string, shown: string, detail: string): Issue {
 export class ServiceAddressAllocator {
   private readonly inFlight = new Map<symbol, { stream: string; ips: string[]; nodePorts: number[] }>();
 
-  constructor(private readonly projector: Projector) {}
+  constructor(
+    private readonly projector: Projector,
+    readonly range: ServiceRange = DEFAULT_SERVICE_RANGE,
+  ) {}
 
   /** Runs `write` with the command's Service addresses assigned (Create and Update only). */
   async run<T>(namespace: string | undefined, name: string, command: WriteCommand, write: (command: WriteCommand) => Promise<T>): Promise<T> {
     if ((command.type !== 'Create' && command.type !== 'Update') || command.resource.kind !== 'Service') return write(command);
     const stream = streamName('Service', namespace, name);
     const current = this.projector.state.getByStream(stream);
-    const object = assignServiceAddresses(command.object, current, `${namespace}/${name}`, this.taken(stream));
+    const object = assignServiceAddresses(command.object, current, `${namespace}/${name}`, this.taken(stream), this.range);
     const token = Symbol(stream);
     this.inFlight.set(token, {
       stream,
@@ -212,9 +270,9 @@ export class ServiceAddressAllocator {
 
 const allocators = new WeakMap<Projector, ServiceAddressAllocator>();
 
-/** One allocator per projection (i.e. per API server), created on first use. */
-export function serviceAllocatorFor(projector: Projector): ServiceAddressAllocator {
+/** One allocator per projection (i.e. per API server), created on first use with the server's range. */
+export function serviceAllocatorFor(projector: Projector, range: ServiceRange = DEFAULT_SERVICE_RANGE): ServiceAddressAllocator {
   let a = allocators.get(projector);
-  if (!a) allocators.set(projector, (a = new ServiceAddressAllocator(projector)));
+  if (!a || a.range.cidr !== range.cidr) allocators.set(projector, (a = new ServiceAddressAllocator(projector, range)));
   return a;
 }

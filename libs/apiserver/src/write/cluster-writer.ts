@@ -12,7 +12,7 @@ import type { AdmissionRequest } from '../admission/admission';
 import type { AdmissionChain } from '../admission/chain';
 import { defaultAdmissionChain } from '../admission/plugins';
 import { admissionOperation } from '../admission/request';
-import { serviceAllocatorFor } from './cluster-ip';
+import { DEFAULT_SERVICE_RANGE, type ServiceRange, serviceAllocatorFor } from './cluster-ip';
 import type { SecretVault } from '../secrets/secret-vault';
 import { secretShredded } from '../secrets/shred-event';
 
@@ -78,6 +78,8 @@ export class ClusterWriter {
     private readonly admission: AdmissionChain = defaultAdmissionChain(),
     /** Seals Secret values before they are appended and opens them for the writer's decisions (docs/security.md). */
     readonly secrets?: SecretVault,
+    /** Where ClusterIPs come from (`--service-cidr`). */
+    readonly serviceRange: ServiceRange = DEFAULT_SERVICE_RANGE,
   ) {
     projector.onApplied((event) => this.revisions.set(event.stream, event.revision));
   }
@@ -92,7 +94,7 @@ export class ClusterWriter {
       const target = admitted.type === 'Create' ? admitted.object.metadata.name! : name;
       try {
         // Service addresses need state (what other Services hold), so they are chosen here and the decider stays pure.
-        return await serviceAllocatorFor(this.projector).run(ns, target, admitted, (cmd) => this.decideAndAppend(resource, ns, target, cmd, caller, request.admission, options));
+        return await serviceAllocatorFor(this.projector, this.serviceRange).run(ns, target, admitted, (cmd) => this.decideAndAppend(resource, ns, target, cmd, caller, request.admission, options));
       } catch (err) {
         // A generated name that is taken is generated again, as kube-apiserver does (RetryGenerateName).
         if (generated && attempt < GENERATE_NAME_RETRIES && err instanceof ApiError && err.reason === 'AlreadyExists') continue;
